@@ -1,0 +1,343 @@
+"""Sync and async CFG clients over httpx.
+
+One request, end to end: validate the parameters into the action's request model, encode
+the JSON body once, wait for the shared per-action rate limiter, sign (``Tc3Auth``), send
+over a keep-alive pool, check ``Response.Error`` (never trusting the content type), parse the
+response model once. Failures become typed errors; retries follow one rule:
+
+* read-only calls retry transport errors, HTTP 5xx and transient API codes;
+* mutating calls retry only what certainly did nothing (rate limiting, connection refused),
+  and raise :class:`CfgOutcomeUnknownError` for anything ambiguous.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from airflow_provider_cfg import __version__
+from airflow_provider_cfg.api.actions import ACTIONS, API_VERSION, SERVICE, ActionSpec
+from airflow_provider_cfg.api.config import ClientConfig, normalize_endpoint
+from airflow_provider_cfg.api.config import DEFAULT_REGION as DEFAULT_REGION
+from airflow_provider_cfg.api.errors import (
+    CfgApiError,
+    CfgError,
+    CfgOutcomeUnknownError,
+    CfgTransportError,
+    CfgValidationError,
+)
+from airflow_provider_cfg.api.methods import CfgActions
+from airflow_provider_cfg.api.models.base import CfgModel
+from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry, SlidingWindowLimiter, shared_limiters
+from airflow_provider_cfg.api.signing import DEFAULT_SIGNED_HEADERS, Credentials, Tc3Auth
+
+log = logging.getLogger(__name__)
+
+_M = TypeVar("_M", bound=CfgModel)
+
+# Codes after which a mutating call may or may not have been applied.
+_AMBIGUOUS_CODES = frozenset({"InternalError", "ServiceUnavailable"})
+# httpx errors raised before the request left the machine.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if not isinstance(part, int)) or "(body)"
+
+
+def validation_error(action: str, exc: pydantic.ValidationError) -> CfgValidationError:
+    """A readable, secret-free message naming each bad field (input values are left out)."""
+    problems = [f"{_field_path(err['loc'])}: {err['msg']}" for err in exc.errors(include_input=False)]
+    first = exc.errors()[0]["loc"] if exc.errors() else ()
+    return CfgValidationError(f"{action}: invalid parameters — " + "; ".join(problems), field=_field_path(first))
+
+
+class _BaseClient(CfgActions):
+    """Shared construction, encoding, decoding and retry rules of both clients."""
+
+    def __init__(
+        self,
+        secret_id: str,
+        secret_key: str,
+        region: str = DEFAULT_REGION,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        language: str = "en-US",
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        max_attempts: int = 4,
+        backoff: float = 0.5,
+        backoff_max: float = 8.0,
+        rate_limit: bool = True,
+        allow_insecure_http: bool = False,
+        signed_headers: tuple[str, ...] = DEFAULT_SIGNED_HEADERS,
+        limiters: RateLimiterRegistry | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        try:
+            credentials = Credentials(secret_id, secret_key, token or None)
+        except ValueError as exc:
+            raise CfgValidationError(str(exc), field="credentials") from None
+        self.config = ClientConfig(
+            credentials=credentials,
+            region=region,
+            endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
+            language=language,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            backoff_max=backoff_max,
+            rate_limit=rate_limit,
+            signed_headers=tuple(signed_headers),
+        )
+        self._auth = Tc3Auth(credentials, SERVICE, signed_headers)
+        self._limiters = limiters or shared_limiters
+        self._transport = transport
+        self._http: Any = None
+        self._base_headers = {
+            "Content-Type": "application/json",
+            "X-TC-Version": API_VERSION,
+            "X-TC-Region": self.config.region,
+            "X-TC-Language": self.config.language,
+            "X-TC-RequestClient": f"airflow-provider-cfg/{__version__}",
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(endpoint={self.config.endpoint!r}, region={self.config.region!r}, "
+            f"secret_id={self.config.credentials.masked_id!r})"
+        )
+
+    # -- building blocks shared by sync and async ------------------------------------------
+
+    def _http_options(self) -> dict[str, Any]:
+        return {
+            "base_url": self.config.endpoint,
+            "auth": self._auth,
+            "timeout": httpx.Timeout(self.config.timeout, connect=self.config.connect_timeout),
+            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0),
+            "headers": self._base_headers,
+            "transport": self._transport,
+            "follow_redirects": False,
+        }
+
+    def _limiter(self, spec: ActionSpec | None, action: str) -> SlidingWindowLimiter | None:
+        if not self.config.rate_limit:
+            return None
+        limit = spec.rate_limit if spec else 10  # unknown action: assume the strictest documented limit
+        return self._limiters.get(self.config.credentials.secret_id, self.config.region, action, limit)
+
+    @staticmethod
+    def _encode(spec: ActionSpec, params: Mapping[str, Any]) -> bytes:
+        clean = {key: value for key, value in params.items() if value is not None}
+        try:
+            model = spec.request.model_validate(clean)
+        except pydantic.ValidationError as exc:
+            raise validation_error(spec.name, exc) from None
+        return spec.request.__pydantic_serializer__.to_json(model, exclude_none=True)
+
+    def _request(self, action: str, body: bytes) -> httpx.Request:
+        return self._http.build_request("POST", "/", content=body, headers={"X-TC-Action": action})
+
+    @staticmethod
+    def _transport_error(action: str, mutating: bool, exc: httpx.HTTPError) -> CfgError:
+        sent = not isinstance(exc, _NOT_SENT)
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if mutating and sent:
+            return CfgOutcomeUnknownError(action, detail)
+        return CfgTransportError(action, detail, sent=sent)
+
+    @staticmethod
+    def _decode(action: str, mutating: bool, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code != 200:
+            if mutating and response.status_code >= 500:
+                return_error: CfgError = CfgOutcomeUnknownError(action, f"HTTP {response.status_code}")
+            else:
+                return_error = CfgTransportError(
+                    action, f"HTTP {response.status_code}", sent=True, status_code=response.status_code
+                )
+            raise return_error
+        try:
+            envelope = json.loads(response.content)
+            inner = envelope["Response"]
+            if not isinstance(inner, dict):
+                raise TypeError("Response is not an object")
+        except (ValueError, KeyError, TypeError) as exc:
+            if mutating:
+                raise CfgOutcomeUnknownError(action, f"unreadable response ({exc})") from None
+            raise CfgTransportError(action, f"unreadable response ({exc})", sent=True) from None
+        error = inner.get("Error")
+        if error:
+            code = str(error.get("Code", "UnknownError"))
+            if mutating and code in _AMBIGUOUS_CODES:
+                raise CfgOutcomeUnknownError(action, f"{code}: {error.get('Message', '')}")
+            raise CfgApiError(code, str(error.get("Message", "")), inner.get("RequestId"), action)
+        return inner
+
+    @staticmethod
+    def _retryable(exc: BaseException, mutating: bool) -> bool:
+        if isinstance(exc, CfgApiError):
+            return exc.rejected_before_processing or (not mutating and exc.is_transient)
+        if isinstance(exc, CfgTransportError):
+            # Never sent: safe to repeat. Sent: only reads, and not for a 4xx answer.
+            return not exc.sent or (not mutating and (exc.status_code is None or exc.status_code >= 500))
+        return False
+
+    def _retry_options(self, action: str, mutating: bool) -> dict[str, Any]:
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "CFG %s attempt %s failed (%s); retrying in %.1f s",
+                action, state.attempt_number, exc, state.next_action.sleep if state.next_action else 0.0,
+            )
+
+        return {
+            "stop": stop_after_attempt(self.config.max_attempts),
+            "wait": wait_random_exponential(multiplier=self.config.backoff, max=self.config.backoff_max),
+            "retry": retry_if_exception(lambda exc: self._retryable(exc, mutating)),
+            "before_sleep": before_sleep,
+            "reraise": True,
+        }
+
+    @staticmethod
+    def _spec(action: str) -> ActionSpec | None:
+        return ACTIONS.get(action)
+
+    @staticmethod
+    def _log_done(action: str, inner: Mapping[str, Any], started: float) -> None:
+        log.debug("CFG %s ok in %.0f ms (RequestId %s)", action, (time.monotonic() - started) * 1000, inner.get("RequestId"))
+
+
+class CfgClient(_BaseClient):
+    """Synchronous CFG client (``httpx.Client``) with one typed method per API action.
+
+    :param secret_id: SecretId.
+    :param secret_key: SecretKey (never logged or shown in reprs).
+    :param region: region sent as ``X-TC-Region``.
+    :param endpoint: ``host[:port]`` or URL; default ``https://cfg.tencentcloudapi.com``.
+    :param token: session token of temporary credentials.
+    :param language: ``en-US`` or ``zh-CN`` for server messages.
+    :param timeout: response timeout in seconds.
+    :param connect_timeout: connection timeout in seconds.
+    :param max_attempts: attempts per call, retries included.
+    :param backoff: retry back-off scale (seconds, exponential with jitter).
+    :param backoff_max: longest back-off.
+    :param rate_limit: wait for the process-wide per-action limiter before each request.
+    :param allow_insecure_http: permit plain http to a non-loopback host (not recommended).
+    :param signed_headers: headers to sign besides the mandatory ``content-type;host``.
+    :param limiters: limiter registry (default: the process-wide one).
+    :param transport: custom httpx transport (tests).
+    """
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(**self._http_options())
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self) -> CfgClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Send any action with raw parameters and return the inner ``Response`` dict.
+
+        Unknown actions are treated as mutating (no blind retry) and rate limited at 10/s.
+        """
+        spec = self._spec(action)
+        body = json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode()
+        return self._send(action, body, spec.mutating if spec else True, spec)
+
+    def _invoke(self, action: str, params: Mapping[str, Any], response_model: type[_M]) -> _M:
+        spec = ACTIONS[action]
+        inner = self._send(action, self._encode(spec, params), spec.mutating, spec)
+        return response_model.model_validate(inner)
+
+    def _send(self, action: str, body: bytes, mutating: bool, spec: ActionSpec | None) -> dict[str, Any]:
+        client = self._client()
+        limiter = self._limiter(spec, action)
+        for attempt in Retrying(**self._retry_options(action, mutating)):
+            with attempt:
+                if limiter:
+                    limiter.acquire()
+                started = time.monotonic()
+                try:
+                    response = client.send(self._request(action, body))
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(action, mutating, exc) from None
+                inner = self._decode(action, mutating, response)
+                self._log_done(action, inner, started)
+                return inner
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity re-raises
+
+
+class AsyncCfgClient(_BaseClient):
+    """Asynchronous CFG client (``httpx.AsyncClient``); same constructor and methods as
+    :class:`CfgClient`, each returning an awaitable.
+
+    :param secret_id: SecretId.
+    :param secret_key: SecretKey (never logged or shown in reprs).
+    :param region: region sent as ``X-TC-Region``.
+    :param endpoint: ``host[:port]`` or URL; default ``https://cfg.tencentcloudapi.com``.
+    :param token: session token of temporary credentials.
+    """
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(**self._http_options())
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> AsyncCfgClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:  # type: ignore[override]
+        """Send any action with raw parameters and return the inner ``Response`` dict."""
+        spec = self._spec(action)
+        body = json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode()
+        return await self._send(action, body, spec.mutating if spec else True, spec)
+
+    async def _invoke(self, action: str, params: Mapping[str, Any], response_model: type[_M]) -> _M:  # type: ignore[override]
+        spec = ACTIONS[action]
+        inner = await self._send(action, self._encode(spec, params), spec.mutating, spec)
+        return response_model.model_validate(inner)
+
+    async def _send(self, action: str, body: bytes, mutating: bool, spec: ActionSpec | None) -> dict[str, Any]:
+        client = self._client()
+        limiter = self._limiter(spec, action)
+        async for attempt in AsyncRetrying(**self._retry_options(action, mutating)):
+            with attempt:
+                if limiter:
+                    await limiter.acquire_async()
+                started = time.monotonic()
+                try:
+                    response = await client.send(self._request(action, body))
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(action, mutating, exc) from None
+                inner = self._decode(action, mutating, response)
+                self._log_done(action, inner, started)
+                return inner
+        raise AssertionError("unreachable")  # pragma: no cover

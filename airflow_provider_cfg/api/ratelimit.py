@@ -1,0 +1,95 @@
+"""Per-action request rate limits, shared by every client in the process.
+
+CFG limits each action per credential and region (10, 20 or 100 requests per second,
+``cfg-api.md`` §1). A sliding window guarantees that no interval of ``window`` seconds
+holds more than ``limit`` requests, which a token bucket does not (it allows a burst
+on top of the refill). The emulator enforces its limits with the same class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+# A little slack on the client side: requests signed at t arrive a little later, so
+# spacing them by slightly more than a second keeps the server-side count under the limit.
+CLIENT_WINDOW_SECONDS = 1.05
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` events in any ``window`` seconds.
+
+    :param limit: events allowed per window.
+    :param window: window length in seconds.
+    :param clock: monotonic clock; replaceable in tests.
+    """
+
+    def __init__(self, limit: int, window: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1:
+            raise ValueError("limit must be >= 1")
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._grants: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _expire(self, now: float) -> None:
+        while self._grants and self._grants[0] <= now - self.window:
+            self._grants.popleft()
+
+    def try_acquire(self) -> bool:
+        """Take a slot now if one is free (the emulator's check)."""
+        with self._lock:
+            now = self.clock()
+            self._expire(now)
+            if len(self._grants) >= self.limit:
+                return False
+            self._grants.append(now)
+            return True
+
+    def reserve(self) -> float:
+        """Book the earliest free slot and return how long to wait before using it."""
+        with self._lock:
+            now = self.clock()
+            self._expire(now)
+            if len(self._grants) < self.limit:
+                at = now
+            else:
+                # The slot frees when the grant `limit` places back leaves the window.
+                at = max(now, self._grants[-self.limit] + self.window)
+            self._grants.append(at)
+            return at - now
+
+    def acquire(self) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
+
+    async def acquire_async(self) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class RateLimiterRegistry:
+    """One limiter per (credential, region, action), created on first use."""
+
+    def __init__(self, window: float = CLIENT_WINDOW_SECONDS) -> None:
+        self.window = window
+        self._limiters: dict[tuple[str, str, str], SlidingWindowLimiter] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret_id: str, region: str, action: str, limit: int) -> SlidingWindowLimiter:
+        key = (secret_id, region, action)
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            with self._lock:
+                limiter = self._limiters.setdefault(key, SlidingWindowLimiter(limit, self.window))
+        return limiter
+
+
+shared_limiters = RateLimiterRegistry()
+"""The process-wide registry that every client uses unless given another."""

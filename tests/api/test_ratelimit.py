@@ -1,0 +1,61 @@
+"""The sliding-window limiter: never more than `limit` grants in any window."""
+
+from __future__ import annotations
+
+import asyncio
+
+from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry, SlidingWindowLimiter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_try_acquire_caps_each_window():
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(3, window=1.0, clock=clock)
+    assert [limiter.try_acquire() for _ in range(4)] == [True, True, True, False]
+    clock.now += 0.999
+    assert not limiter.try_acquire()
+    clock.now += 0.002
+    assert limiter.try_acquire()
+
+
+def test_reserve_books_future_slots_without_exceeding_the_limit():
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(5, window=1.0, clock=clock)
+    delays = [limiter.reserve() for _ in range(23)]
+    grant_times = [clock.now + d for d in delays]
+    assert delays[:5] == [0, 0, 0, 0, 0]
+    assert delays[5] == 1.0
+    # Any window [t, t+1) holds at most 5 grants.
+    for start in grant_times:
+        assert sum(1 for t in grant_times if start <= t < start + 1.0) <= 5
+    assert max(delays) == 4.0  # 23 grants at 5/s need four extra windows
+
+
+def test_registry_shares_one_limiter_per_credential_region_action():
+    registry = RateLimiterRegistry()
+    a = registry.get("AKID1", "ap-guangzhou", "DescribeTask", 20)
+    assert registry.get("AKID1", "ap-guangzhou", "DescribeTask", 20) is a
+    assert registry.get("AKID1", "ap-shanghai", "DescribeTask", 20) is not a
+    assert registry.get("AKID2", "ap-guangzhou", "DescribeTask", 20) is not a
+    assert registry.get("AKID1", "ap-guangzhou", "DescribeTaskList", 100) is not a
+
+
+def test_async_acquire_waits_for_a_slot():
+    limiter = SlidingWindowLimiter(2, window=0.2)
+
+    async def run() -> float:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for _ in range(5):
+            await limiter.acquire_async()
+        return loop.time() - start
+
+    elapsed = asyncio.run(run())
+    assert elapsed >= 0.39  # 5 grants at 2 per 0.2 s need two extra windows
