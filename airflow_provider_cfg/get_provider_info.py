@@ -1,0 +1,83 @@
+"""Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def get_provider_info() -> dict[str, Any]:
+    from airflow_provider_cfg import __version__
+
+    return {
+        "package-name": "airflow-provider-cfg",
+        "name": "Tencent Cloud CFG",
+        "description": "Chaos game-days on Tencent Cloud Chaos Fault Generator (CFG) from Apache Airflow.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Tencent Cloud CFG",
+                "external-doc-url": "https://www.tencentcloud.com/document/product/1235",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "Tencent Cloud CFG", "python-modules": ["airflow_provider_cfg.hooks.cfg"]}],
+        "operators": [
+            {
+                "integration-name": "Tencent Cloud CFG",
+                "python-modules": [
+                    "airflow_provider_cfg.operators.create",
+                    "airflow_provider_cfg.operators.start",
+                    "airflow_provider_cfg.operators.step",
+                    "airflow_provider_cfg.operators.status",
+                    "airflow_provider_cfg.operators.guardrail",
+                    "airflow_provider_cfg.operators.delete",
+                    "airflow_provider_cfg.operators.rollback",
+                ],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": "Tencent Cloud CFG",
+                "python-modules": ["airflow_provider_cfg.sensors.experiment", "airflow_provider_cfg.sensors.step"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Tencent Cloud CFG",
+                "python-modules": ["airflow_provider_cfg.triggers.experiment", "airflow_provider_cfg.triggers.step"],
+            }
+        ],
+        "extra-links": ["airflow_provider_cfg.links.console.CfgConsoleLink"],
+        "connection-types": [
+            {
+                "connection-type": "tencentcloud_cfg",
+                "hook-class-name": "airflow_provider_cfg.hooks.cfg.CfgHook",
+                "hook-name": "Tencent Cloud CFG",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port"],
+                    "relabeling": {"login": "SecretId", "password": "SecretKey", "host": "Endpoint (optional)"},
+                    "placeholders": {
+                        "login": "AKID…",
+                        "host": "cfg.tencentcloudapi.com (default) or 127.0.0.1:8999 for the emulator",
+                    },
+                },
+                "conn-fields": {
+                    "region": {
+                        "label": "Region",
+                        "description": "CFG region, sent as X-TC-Region.",
+                        "schema": {"type": ["string", "null"], "default": "ap-guangzhou"},
+                    },
+                    "token": {
+                        "label": "Session token",
+                        "description": "STS token of temporary credentials (X-TC-Token).",
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                    },
+                    "language": {
+                        "label": "Language",
+                        "description": "Language of server messages.",
+                        "schema": {"type": ["string", "null"], "enum": ["en-US", "zh-CN", None], "default": "en-US"},
+                    },
+                },
+            }
+        ],
+    }
