@@ -1,0 +1,113 @@
+"""CfgHook: connection → client (sync and async), test_connection, provider registration."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from airflow_provider_cfg.hooks.cfg import CfgConnectionError, CfgHook, client_kwargs
+
+SECRET = "hook-canary-secret-key"
+
+
+def set_conn(monkeypatch, conn_id: str = "tencentcloud_cfg_default", **fields) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps({"conn_type": "tencentcloud_cfg", **fields}))
+
+
+def test_init_does_no_lookup(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT", raising=False)
+    hook = CfgHook()  # no connection exists: building the hook must still work
+    assert hook.cfg_conn_id == "tencentcloud_cfg_default"
+
+
+def test_client_from_connection(monkeypatch, cfg_emulator):
+    set_conn(
+        monkeypatch, login=cfg_emulator.secret_id, password=cfg_emulator.secret_key, host=cfg_emulator.endpoint,
+        extra={"region": "ap-shanghai", "language": "zh-CN", "max_attempts": "2", "timeout": "7.5"},
+    )
+    with CfgHook().get_client() as client:
+        assert client.config.endpoint == cfg_emulator.url
+        assert (client.config.region, client.config.language, client.config.max_attempts, client.config.timeout) == (
+            "ap-shanghai", "zh-CN", 2, 7.5,
+        )
+        assert client.describe_template(626).Template.TemplateId == 626
+    with CfgHook(region="ap-beijing").get_client() as client:
+        assert client.config.region == "ap-beijing"
+
+
+def test_async_client_from_connection(monkeypatch, cfg_emulator):
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password=cfg_emulator.secret_key, host=cfg_emulator.endpoint)
+
+    async def run() -> int:
+        client = await CfgHook().get_async_client()
+        async with client:
+            return (await client.describe_template(626)).Template.TemplateId
+
+    assert asyncio.run(run()) == 626
+
+
+def test_prefixed_extras_from_old_forms_are_read(monkeypatch):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, extra={"extra__tencentcloud_cfg__region": "ap-chengdu", "extra__tencentcloud_cfg__token": "tok"})
+    kwargs = client_kwargs(CfgHook().get_connection("tencentcloud_cfg_default"))
+    assert kwargs["region"] == "ap-chengdu" and kwargs["token"] == "tok"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"password": SECRET}, r"login \(SecretId\) is empty"),
+        ({"login": "AKIDabc12345"}, r"password \(SecretKey\) is empty"),
+        ({"login": "AKIDabc12345", "password": SECRET, "extra": {"timeout": "soon"}}, "extra 'timeout' must be a float"),
+    ],
+)
+def test_bad_connection_names_the_field(monkeypatch, fields, message):
+    set_conn(monkeypatch, **fields)
+    with pytest.raises(CfgConnectionError, match=message) as err:
+        CfgHook().get_client()
+    assert SECRET not in str(err.value)
+
+
+def test_test_connection(monkeypatch, cfg_emulator):
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password=cfg_emulator.secret_key, host=cfg_emulator.endpoint)
+    ok, message = CfgHook().test_connection()
+    assert ok, message
+    assert "Connected to CFG" in message
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password="wrong-" + SECRET, host=cfg_emulator.endpoint)
+    ok, message = CfgHook().test_connection()
+    assert not ok and "AuthFailure.SignatureFailure" in message and SECRET not in message
+
+
+def test_plain_http_to_remote_host_is_refused(monkeypatch):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, host="http://cfg.example.com")
+    ok, message = CfgHook().test_connection()
+    assert not ok and "plain http" in message
+
+
+def test_provider_info_is_registered():
+    from importlib.metadata import entry_points
+
+    (entry,) = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider_cfg")]
+    info = entry.load()()
+    assert info["package-name"] == "airflow-provider-cfg"
+    (conn_type,) = info["connection-types"]
+    assert conn_type["connection-type"] == CfgHook.conn_type == "tencentcloud_cfg"
+    assert conn_type["hook-class-name"] == "airflow_provider_cfg.hooks.cfg.CfgHook"
+    assert conn_type["ui-field-behaviour"]["relabeling"] == {"login": "SecretId", "password": "SecretKey", "host": "Endpoint (optional)"}
+    assert conn_type["conn-fields"]["token"]["schema"]["format"] == "password"
+    assert set(conn_type["conn-fields"]) == {"region", "token", "language"}
+    for path in info["extra-links"]:
+        module, _, name = path.rpartition(".")
+        assert getattr(__import__(module, fromlist=[name]), name)
+
+
+def test_airflow_discovers_the_provider():
+    from airflow.providers_manager import ProvidersManager
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    manager = ProvidersManager()
+    assert "airflow-provider-cfg" in manager.providers
+    assert "airflow_provider_cfg.links.console.CfgConsoleLink" in manager.extra_links_class_names
+    hook_info = ProvidersManagerTaskRuntime().hooks["tencentcloud_cfg"]
+    assert hook_info.hook_class_name == "airflow_provider_cfg.hooks.cfg.CfgHook"
