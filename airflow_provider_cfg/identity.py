@@ -1,0 +1,88 @@
+"""Exactly-once experiments: mark each experiment with the Airflow task that created it.
+
+CFG has no idempotency token. So an experiment is tagged with a short hash of the Airflow
+identity (dag id, task id, run id, map index) and marked in its description; before creating,
+and after a create call whose outcome is unknown, the operator looks that mark up and reattaches
+instead of creating a second experiment. No Airflow import here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from airflow_provider_cfg.api.errors import CfgApiError, CfgTransportError
+
+if TYPE_CHECKING:
+    from airflow_provider_cfg.api.client import CfgClient
+
+IDENTITY_TAG = "airflow-identity"
+MANAGED_TAG = "managed-by"
+MANAGED_VALUE = "airflow-provider-cfg"
+
+
+@dataclass(frozen=True)
+class AirflowIdentity:
+    dag_id: str
+    task_id: str
+    run_id: str
+    map_index: int = -1
+
+    @property
+    def key(self) -> str:
+        """A stable 24-hex-digit digest: short enough for a tag value, unique per task instance."""
+        raw = f"{self.dag_id}\x1f{self.task_id}\x1f{self.run_id}\x1f{self.map_index}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+    @property
+    def marker(self) -> str:
+        """Appended to the experiment description; also findable when tags are unavailable."""
+        return f"[{IDENTITY_TAG}:{self.key}]"
+
+    def tags(self) -> dict[str, str]:
+        return {IDENTITY_TAG: self.key, MANAGED_TAG: MANAGED_VALUE, "airflow-dag": self.dag_id[:200]}
+
+    def describe(self) -> str:
+        suffix = f"[{self.map_index}]" if self.map_index >= 0 else ""
+        return f"{self.dag_id}.{self.task_id}{suffix} run {self.run_id}"
+
+
+def _matches(client: CfgClient, identity: AirflowIdentity, title: str | None) -> list[int]:
+    if title is None:
+        items = client.describe_task_list(limit=100, tags={IDENTITY_TAG: identity.key}).TaskList or []
+        return [int(item.TaskId or 0) for item in items]
+    # Without tags (CreateTaskFromMultiAction has none): same title, marker in the description.
+    found: list[int] = []
+    for page in range(MAX_TITLE_PAGES):
+        items = client.describe_task_list(limit=100, offset=100 * page, title=title).TaskList or []
+        found += [int(item.TaskId or 0) for item in items if identity.marker in (item.TaskDescription or "")]
+        if len(items) < 100:
+            break
+    return found
+
+
+MAX_TITLE_PAGES = 10
+
+
+def find_experiment(
+    client: CfgClient, identity: AirflowIdentity, *, title: str | None = None, attempts: int = 1, pause: float = 1.0
+) -> int | None:
+    """The newest experiment carrying ``identity``, or ``None``.
+
+    :param title: look up by title and description marker instead of by tag.
+    :param attempts: > 1 re-reads a few times, for use right after an ambiguous create.
+    """
+    for attempt in range(attempts):
+        try:
+            found = _matches(client, identity, title)
+        except (CfgApiError, CfgTransportError):
+            if attempt + 1 == attempts:
+                raise
+            found = []
+        if found:
+            return max(found)
+        if attempt + 1 < attempts:
+            time.sleep(pause)
+    return None

@@ -1,0 +1,50 @@
+"""Link from an Airflow task to its experiment in the CFG console.
+
+The URL is built by the operator and pushed to XCom *before* anything waits, so the link also
+shows on a task that failed or was killed while the fault was injected.
+
+Assumption (not confirmed by Tencent's documentation): the console shows an experiment at
+``https://console.cloud.tencent.com/cfg/experience/detail?id=<TaskId>&region=<region>`` (mainland
+site) and at the same path on ``console.tencentcloud.com`` (international site, when the API
+endpoint is ``*.intl.tencentcloudapi.com``). For a loopback endpoint (the emulator) the link opens
+the emulator's own view of the experiment, ``<endpoint>/_emulator/tasks/<TaskId>``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+from airflow.sdk import BaseOperatorLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseOperator, TaskInstanceKey
+
+XCOM_EXPERIMENT_ID = "experiment_id"
+XCOM_CONSOLE_URL = "console_url"
+
+MAINLAND_CONSOLE = "https://console.cloud.tencent.com"
+INTERNATIONAL_CONSOLE = "https://console.tencentcloud.com"
+
+
+def console_url(task_id: int, region: str, endpoint: str) -> str:
+    """The page of experiment ``task_id`` for a client talking to ``endpoint``."""
+    from airflow_provider_cfg.api.config import is_loopback
+
+    host = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}").hostname or ""
+    if is_loopback(host):
+        return f"{endpoint.rstrip('/')}/_emulator/tasks/{task_id}"
+    console = INTERNATIONAL_CONSOLE if ".intl." in host else MAINLAND_CONSOLE
+    return f"{console}/cfg/experience/detail?{urlencode({'id': task_id, 'region': region})}"
+
+
+class CfgConsoleLink(BaseOperatorLink):
+    """"CFG experiment" button on the task: opens the experiment this task created or drove."""
+
+    name = "CFG experiment"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        from airflow.providers.common.compat.sdk import XCom
+
+        value: Any = XCom.get_value(key=XCOM_CONSOLE_URL, ti_key=ti_key)
+        return value or ""

@@ -1,0 +1,70 @@
+"""What every CFG operator shares: the connection, a lazily built hook, the experiment XComs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
+from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink, console_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_cfg.api.client import CfgClient
+
+
+def experiment_id_of(value: Any) -> int:
+    """An experiment id from a templated value (``"3256"``, ``3256``) with a clear error otherwise."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"experiment_id must be a CFG TaskId (a positive integer), got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"experiment_id must be a positive integer, got {value!r}")
+    return number
+
+
+def deadline_for(timeout: float | None, execution_timeout: Any) -> float | None:
+    """Absolute Unix time at which waiting must stop: the earlier of ``timeout`` and ``execution_timeout``."""
+    limits = [float(timeout)] if timeout is not None else []
+    if execution_timeout is not None:
+        limits.append(execution_timeout.total_seconds())
+    return time.time() + min(limits) if limits else None
+
+
+class CfgBaseOperator(BaseOperator):
+    """Base of the CFG operators.
+
+    :param cfg_conn_id: the ``tencentcloud_cfg`` connection (templated).
+    :param region: overrides the connection's region (templated).
+    """
+
+    template_fields: Sequence[str] = ("cfg_conn_id", "region")
+    operator_extra_links = (CfgConsoleLink(),)
+    ui_color = "#fde7d9"
+
+    def __init__(self, *, cfg_conn_id: str = DEFAULT_CONN_ID, region: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cfg_conn_id = cfg_conn_id
+        self.region = region
+
+    @cached_property
+    def hook(self) -> CfgHook:
+        return CfgHook(self.cfg_conn_id, region=self.region)
+
+    def client(self) -> CfgClient:
+        return self.hook.get_client()
+
+    def publish_experiment(self, context: Context, client: CfgClient, task_id: int) -> str:
+        """Push the experiment id and console URL to XCom and log the URL (before any wait)."""
+        url = console_url(task_id, client.config.region, client.config.endpoint)
+        ti = context["ti"]
+        ti.xcom_push(key=XCOM_EXPERIMENT_ID, value=task_id)
+        ti.xcom_push(key=XCOM_CONSOLE_URL, value=url)
+        self.log.info("CFG experiment %s: %s", task_id, url)
+        return url

@@ -1,0 +1,337 @@
+"""Operators creating a CFG experiment: from a template, from one library action, or from several.
+
+Creation is exactly-once per Airflow task instance: the experiment is marked with the Airflow
+identity, looked up before creating, and looked up again after a create call whose outcome is
+unknown — a retry, a cleared task or a lost response reattaches instead of creating a second
+experiment. The experiment id is returned (``return_value``) and pushed with the console URL to
+XCom before the operator returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_cfg.operators.base import CfgBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.identity import AirflowIdentity
+
+MODES = {"manual": 1, "automatic": 2}
+POLICY_DEAL_TYPES = {"rollback": 1, "pause": 2}
+
+
+def _code(value: Any, names: Mapping[str, int], field: str) -> int | None:
+    """Map ``"manual"`` / ``1`` style values to the wire code, naming the allowed values on error."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in names:
+        return names[value.strip().lower()]
+    if isinstance(value, int) and not isinstance(value, bool) and value in names.values():
+        return value
+    allowed = ", ".join(f"{name!r} ({code})" for name, code in names.items())
+    raise ValueError(f"{field} must be one of {allowed}; got {value!r}")
+
+
+def _with_marker(description: str | None, identity: AirflowIdentity) -> str:
+    text = (description or "").strip()
+    return f"{text} {identity.marker}".strip()
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"TagKey": str(k), "TagValue": str(v)} for k, v in tags.items()]
+
+
+class _CfgCreateExperimentOperator(CfgBaseOperator):
+    """Shared create / reattach / publish flow.
+
+    :param title: experiment title (templated).
+    :param description: experiment description (templated); the Airflow identity marker is appended.
+    :param tags: tags to add, as ``{"key": "value"}`` (templated).
+    :param reattach: look for an experiment this task instance already created before creating one.
+    """
+
+    action: str = ""
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "title", "description", "tags")
+
+    def __init__(
+        self,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        reattach: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.reattach = reattach
+
+    # subclasses: the wire parameters of the create call
+    def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    #: the title used for lookups when the create call takes no tags (None: look up by tag)
+    def lookup_title(self, params: Mapping[str, Any]) -> str | None:
+        return None
+
+    def execute(self, context: Context) -> int:
+        import pydantic
+
+        from airflow_provider_cfg.api.actions import ACTIONS
+        from airflow_provider_cfg.api.client import validation_error
+        from airflow_provider_cfg.api.errors import CfgOutcomeUnknownError
+        from airflow_provider_cfg.identity import AirflowIdentity, find_experiment
+
+        ti = context["ti"]
+        map_index = getattr(ti, "map_index", None)
+        identity = AirflowIdentity(ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else int(map_index))
+        with self.client() as client:
+            params = self.build_params(client, identity)
+            try:  # bad input fails here, before anything is changed remotely
+                ACTIONS[self.action].request.model_validate(params)
+            except pydantic.ValidationError as exc:
+                raise validation_error(self.action, exc) from None
+            title = self.lookup_title(params)
+            task_id = find_experiment(client, identity, title=title) if self.reattach else None
+            if task_id is not None:
+                self.log.info("Reattaching to experiment %s, created earlier by %s", task_id, identity.describe())
+            else:
+                try:
+                    task_id = int(client.call(self.action, params)["TaskId"])
+                except CfgOutcomeUnknownError as exc:
+                    self.log.warning("%s outcome unknown (%s); looking the experiment up", self.action, exc.cause)
+                    task_id = find_experiment(client, identity, title=title, attempts=3)
+                    if task_id is None:
+                        # Confirmed absent: sending again cannot create a duplicate.
+                        self.log.info("No experiment was created; sending %s again", self.action)
+                        task_id = int(client.call(self.action, params)["TaskId"])
+                self.log.info("Created experiment %s (%s)", task_id, self.action)
+            self.publish_experiment(context, client, task_id)
+        return task_id
+
+
+class CfgCreateExperimentFromTemplateOperator(_CfgCreateExperimentOperator):
+    """Create an experiment from a CFG template (``CreateTaskFromTemplate``).
+
+    The template is read first, so a wrong group count is refused before anything is created.
+
+    :param template_id: the template (experience library) id (templated).
+    :param instances: target object ids per action group, e.g. ``[["ins-a", "ins-b"]]``; a flat list
+        means one group (templated).
+    :param mode: ``"manual"`` (each step driven by Airflow) or ``"automatic"`` (CFG advances by
+        itself); default: the template's mode.
+    :param pause_duration: CFG's automatic pause time, in minutes.
+    :param action_parameters: per-action overrides keyed ``"group.action"`` (1-based orders), e.g.
+        ``{"1.1": {"custom": {"duration": 120}, "general": {"ActionTimeout": 600}}}`` (templated).
+    :param policy_deal_type: guardrail behaviour: ``"rollback"`` (sequential rollback) or ``"pause"``.
+    :param task_config: raw ``TaskConfig`` fields; the named arguments above take precedence (templated).
+    """
+
+    action = "CreateTaskFromTemplate"
+    template_fields: Sequence[str] = (
+        *_CfgCreateExperimentOperator.template_fields,
+        "template_id",
+        "instances",
+        "action_parameters",
+        "task_config",
+    )
+
+    def __init__(
+        self,
+        *,
+        template_id: int | str,
+        instances: Sequence[Sequence[str]] | Sequence[str] | None = None,
+        mode: str | int | None = None,
+        pause_duration: int | None = None,
+        action_parameters: Mapping[str, Mapping[str, Any]] | None = None,
+        policy_deal_type: str | int | None = None,
+        task_config: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.template_id = template_id
+        self.instances = instances
+        self.mode = _code(mode, MODES, "mode")
+        self.pause_duration = pause_duration
+        self.action_parameters = action_parameters
+        self.policy_deal_type = _code(policy_deal_type, POLICY_DEAL_TYPES, "policy_deal_type")
+        self.task_config = task_config
+
+    def group_instances(self) -> list[list[str]] | None:
+        if self.instances is None:
+            return None
+        items = list(self.instances)
+        if all(isinstance(item, str) for item in items):
+            return [list(items)]  # type: ignore[arg-type]
+        if not all(isinstance(item, (list, tuple)) and all(isinstance(i, str) for i in item) for item in items):
+            raise ValueError(f"instances must be a list of object ids or a list of such lists (one per group); got {self.instances!r}")
+        return [list(item) for item in items]  # type: ignore[arg-type]
+
+    def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        template_id = int(self.template_id)
+        template = client.describe_template(template_id).Template
+        groups = (template.TemplateGroups or []) if template else []
+        config = dict(self.task_config or {})
+        groups_config = [dict(g) for g in config.get("TaskGroupsConfig", [])]
+        instances = self.group_instances()
+        if instances is not None:
+            groups_config = [
+                {**(groups_config[i] if i < len(groups_config) else {}), "TaskGroupInstances": group}
+                for i, group in enumerate(instances)
+            ]
+        if len(groups_config) != len(groups):
+            raise ValueError(
+                f"template {template_id} has {len(groups)} action group(s) but {len(groups_config)} instance list(s) "
+                f"were given (instances / TaskGroupsConfig must have one entry per group)"
+            )
+        for key, override in (self.action_parameters or {}).items():
+            group_order, _, action_order = str(key).partition(".")
+            if not (group_order.isdigit() and action_order.isdigit()) or not 1 <= int(group_order) <= len(groups_config):
+                raise ValueError(f"action_parameters key {key!r} must be 'group.action' with a group between 1 and {len(groups_config)}")
+            unknown = set(override) - {"general", "custom"}
+            if unknown:
+                raise ValueError(f"action_parameters[{key!r}] accepts 'general' and 'custom', not {sorted(unknown)}")
+            entry = {"TaskGroupActionOrder": int(action_order)}
+            if "general" in override:
+                entry["TaskGroupActionGeneralConfiguration"] = override["general"]
+            if "custom" in override:
+                entry["TaskGroupActionCustomConfiguration"] = override["custom"]
+            groups_config[int(group_order) - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
+        template_tags = {t.TagKey: t.TagValue for t in (template.Tags or []) if t.TagKey} if template else {}
+        config.update(
+            {
+                "TaskGroupsConfig": groups_config,
+                "TaskTitle": self.title or config.get("TaskTitle"),
+                "TaskDescription": _with_marker(self.description or config.get("TaskDescription") or (template.TemplateDescription if template else None), identity),
+                "TaskMode": self.mode or config.get("TaskMode"),
+                "TaskPauseDuration": self.pause_duration or config.get("TaskPauseDuration"),
+                "PolicyDealType": self.policy_deal_type or config.get("PolicyDealType"),
+                "Tags": _tag_list({**template_tags, **dict(self.tags or {}), **identity.tags()}),
+            }
+        )
+        return {"TemplateId": template_id, "TaskConfig": {k: v for k, v in config.items() if v is not None}}
+
+
+class CfgCreateExperimentFromActionOperator(_CfgCreateExperimentOperator):
+    """Create an experiment from one library action (``CreateTaskFromAction``).
+
+    :param action_id: the library ``ActionId``, e.g. 462 (network packet loss) (templated).
+    :param instances: target object ids, e.g. ``["ins-xxxxxxxx"]`` (templated).
+    :param general_configuration: general parameters as a dict (``ActionTimeout``…) (templated).
+    :param custom_configuration: the action's own parameters as a dict (templated).
+    :param pause_duration: CFG's automatic pause time, in minutes.
+    """
+
+    action = "CreateTaskFromAction"
+    template_fields: Sequence[str] = (
+        *_CfgCreateExperimentOperator.template_fields,
+        "action_id",
+        "instances",
+        "general_configuration",
+        "custom_configuration",
+    )
+
+    def __init__(
+        self,
+        *,
+        action_id: int | str,
+        instances: Sequence[str],
+        general_configuration: Mapping[str, Any] | None = None,
+        custom_configuration: Mapping[str, Any] | None = None,
+        pause_duration: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.action_id = action_id
+        self.instances = instances
+        self.general_configuration = general_configuration
+        self.custom_configuration = custom_configuration
+        self.pause_duration = pause_duration
+
+    def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        return {
+            key: value
+            for key, value in {
+                "TaskActionId": self.action_id,
+                "TaskInstances": list(self.instances),
+                "TaskTitle": self.title,
+                "TaskDescription": _with_marker(self.description, identity),
+                "TaskActionGeneralConfiguration": _json(self.general_configuration),
+                "TaskActionCustomConfiguration": _json(self.custom_configuration),
+                "TaskPauseDuration": self.pause_duration,
+                "TaskTags": _tag_list({**dict(self.tags or {}), **identity.tags()}),
+            }.items()
+            if value is not None
+        }
+
+
+class CfgCreateExperimentFromActionsOperator(_CfgCreateExperimentOperator):
+    """Create an experiment from several library actions on the same instances
+    (``CreateTaskFromMultiAction``).
+
+    CFG takes no tags on this call, so the experiment is found again by its title and the identity
+    marker in its description; a ``title`` is therefore required.
+
+    :param instances: target object ids (templated).
+    :param actions: ``[{"action_id": 462, "custom": {...}, "general": {...}}, ...]`` (templated).
+    :param pause_duration: CFG's automatic pause time, in minutes.
+    """
+
+    action = "CreateTaskFromMultiAction"
+    template_fields: Sequence[str] = (*_CfgCreateExperimentOperator.template_fields, "instances", "actions")
+
+    def __init__(
+        self,
+        *,
+        instances: Sequence[str],
+        actions: Sequence[Mapping[str, Any]],
+        pause_duration: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not self.title:
+            raise ValueError("CfgCreateExperimentFromActionsOperator needs a title (it is how a retry finds the experiment again)")
+        self.instances = instances
+        self.actions = actions
+        self.pause_duration = pause_duration
+
+    def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        entries = []
+        for index, item in enumerate(self.actions):
+            unknown = set(item) - {"action_id", "general", "custom"}
+            if "action_id" not in item or unknown:
+                raise ValueError(f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {dict(item)!r}")
+            entry: dict[str, Any] = {"TaskActionId": item["action_id"]}
+            if item.get("general") is not None:
+                entry["TaskActionGeneralConfiguration"] = _json(item["general"])
+            if item.get("custom") is not None:
+                entry["TaskActionCustomConfiguration"] = _json(item["custom"])
+            entries.append(entry)
+        return {
+            key: value
+            for key, value in {
+                "TaskInstances": list(self.instances),
+                "TaskAction": entries,
+                "TaskTitle": self.title,
+                "TaskDescription": _with_marker(self.description, identity),
+                "TaskPauseDuration": self.pause_duration,
+            }.items()
+            if value is not None
+        }
+
+    def lookup_title(self, params: Mapping[str, Any]) -> str | None:
+        return str(params["TaskTitle"])
+
+
+def _json(value: Any) -> Any:
+    import json
+
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

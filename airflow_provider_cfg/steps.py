@@ -1,0 +1,236 @@
+"""Action steps of an experiment: naming them, and reading how they went.
+
+A DAG author names a step the way people do — "group 1, action 2", or by its title — and
+:func:`resolve_step` finds the ids CFG wants (``TaskGroupId``, ``TaskGroupActionId``, instance
+ids) in a ``DescribeTask`` result at run time. :func:`step_outcome` reads a step's state into one
+verdict that operators, sensors and triggers all share. No Airflow import here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_cfg.api.enums import (
+    ActionAttribute,
+    ActionStatus,
+    ActionStatusType,
+    InstanceStatus,
+    InstanceStatusType,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_cfg.api.models import Task, TaskGroup, TaskGroupAction
+
+
+class StepNotFoundError(LookupError):
+    """The selector matches no step, or more than one."""
+
+
+@dataclass(frozen=True)
+class StepSelector:
+    """Which step of an experiment to act on. Give one of:
+
+    * ``group`` and ``action`` — 1-based ``TaskGroupOrder`` and ``TaskGroupActionOrder``;
+    * ``title`` — the action's title (``ActionTitle``), optionally narrowed by ``group``;
+    * ``task_action_id`` — the raw ``TaskGroupActionId`` (``task_group_id`` optional).
+
+    :param group: 1-based group order.
+    :param action: 1-based action order inside the group.
+    :param title: action title, matched exactly (case-insensitive).
+    :param task_action_id: ``TaskGroupActionId``.
+    :param task_group_id: ``TaskGroupId`` (only to double-check ``task_action_id``).
+    """
+
+    group: int | None = None
+    action: int | None = None
+    title: str | None = None
+    task_action_id: int | None = None
+    task_group_id: int | None = None
+
+    def __post_init__(self) -> None:
+        ways = sum([self.action is not None, self.title is not None, self.task_action_id is not None])
+        if ways != 1:
+            raise ValueError(
+                "a step selector needs exactly one of: group+action orders, a title, or task_action_id; "
+                f"got {self.describe()}"
+            )
+        if self.action is not None and self.group is None:
+            raise ValueError("a step selector by order needs both 'group' and 'action' (1-based)")
+        for name in ("group", "action", "task_action_id", "task_group_id"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"step selector '{name}' must be a positive integer, got {value!r}")
+
+    @classmethod
+    def parse(cls, value: StepSelector | str | int | list[int] | dict[str, Any]) -> StepSelector:
+        """Accept ``"1.2"`` (group.action), ``[1, 2]``, an int (``TaskGroupActionId``), a dict of the
+        fields, or a title."""
+        if isinstance(value, StepSelector):
+            return value
+        if isinstance(value, float):
+            # "1.2" rendered by a DAG with render_template_as_native_obj=True arrives as a float,
+            # and 1.10 and 1.1 are then the same number: refuse rather than guess.
+            raise ValueError(
+                f"step {value!r} is a number, not 'group.action' text (a DAG rendering templates as native "
+                "objects turns '1.2' into a float); write [1, 2] or {'group': 1, 'action': 2} instead"
+            )
+        if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+            return cls(group=value[0], action=value[1])
+        if isinstance(value, bool):
+            raise ValueError(f"not a step selector: {value!r}")
+        if isinstance(value, int):
+            return cls(task_action_id=value)
+        if isinstance(value, dict):
+            unknown = set(value) - {"group", "action", "title", "task_action_id", "task_group_id"}
+            if unknown:
+                raise ValueError(
+                    f"unknown step selector keys {sorted(unknown)}; allowed: group, action, title, task_action_id, task_group_id"
+                )
+            return cls(**value)
+        if isinstance(value, str):
+            head, dot, tail = value.strip().partition(".")
+            if dot and head.isdigit() and tail.isdigit():
+                return cls(group=int(head), action=int(tail))
+            return cls(title=value.strip())
+        raise ValueError(f"not a step selector: {value!r}")
+
+    def describe(self) -> str:
+        parts = [f"{name}={getattr(self, name)!r}" for name in ("group", "action", "title", "task_action_id", "task_group_id") if getattr(self, name) is not None]
+        return ", ".join(parts) or "nothing"
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """The ids of one resolved step."""
+
+    task_id: int
+    task_group_id: int
+    task_action_id: int
+    group_order: int
+    action_order: int
+    title: str
+    is_fault: bool
+    instance_ids: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"step {self.group_order}.{self.action_order} '{self.title}' (TaskActionId {self.task_action_id})"
+
+
+def _ref(task: Task, group: TaskGroup, action: TaskGroupAction) -> StepRef:
+    return StepRef(
+        task_id=int(task.TaskId or 0),
+        task_group_id=int(group.TaskGroupId or 0),
+        task_action_id=int(action.TaskGroupActionId or 0),
+        group_order=int(group.TaskGroupOrder or 0),
+        action_order=int(action.TaskGroupActionOrder or 0),
+        title=action.ActionTitle or "",
+        is_fault=action.ActionAttribute == ActionAttribute.FAULT,
+        instance_ids=tuple(int(i.TaskGroupInstanceId) for i in action.TaskGroupInstances or [] if i.TaskGroupInstanceId is not None),
+    )
+
+
+def all_steps(task: Task) -> list[StepRef]:
+    """Every step of ``task`` in execution order."""
+    return [_ref(task, group, action) for group, action in task.iter_actions()]
+
+
+def resolve_step(task: Task, selector: StepSelector) -> StepRef:
+    """Find the one step ``selector`` names in ``task``, or raise :class:`StepNotFoundError`
+    listing the steps that exist."""
+    steps = all_steps(task)
+    if selector.task_action_id is not None:
+        matches = [s for s in steps if s.task_action_id == selector.task_action_id]
+        if selector.task_group_id is not None:
+            matches = [s for s in matches if s.task_group_id == selector.task_group_id]
+    elif selector.title is not None:
+        wanted = selector.title.casefold()
+        matches = [s for s in steps if s.title.casefold() == wanted and selector.group in (None, s.group_order)]
+    else:
+        matches = [s for s in steps if (s.group_order, s.action_order) == (selector.group, selector.action)]
+    if len(matches) != 1:
+        available = "; ".join(f"{s.group_order}.{s.action_order} {s.title!r} (id {s.task_action_id})" for s in steps)
+        problem = "matches no step" if not matches else f"matches {len(matches)} steps"
+        raise StepNotFoundError(
+            f"step selector ({selector.describe()}) {problem} of experiment {task.TaskId}; steps: {available or 'none'}"
+        )
+    return matches[0]
+
+
+@dataclass(frozen=True)
+class InstanceOutcome:
+    instance_id: int | None
+    object_id: str | None
+    status: int | None
+    status_type: int | None
+    failed: bool
+    log: str | None
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """Where a step stands: finished or not, and whether it went well.
+
+    ``succeeded`` is true for a step that finished with success, or that was skipped.
+    """
+
+    task_action_id: int
+    title: str
+    status: int | None
+    status_type: int | None
+    finished: bool
+    succeeded: bool
+    instances: tuple[InstanceOutcome, ...] = field(default=())
+
+    @property
+    def failed(self) -> bool:
+        return self.finished and not self.succeeded
+
+    @property
+    def started(self) -> bool:
+        """True once the step has been executed (running or finished)."""
+        return self.status in (ActionStatus.RUNNING, ActionStatus.FINISHED)
+
+    @property
+    def failed_instances(self) -> tuple[InstanceOutcome, ...]:
+        return tuple(i for i in self.instances if i.failed)
+
+    def summary(self) -> str:
+        done = sum(1 for i in self.instances if i.status == InstanceStatus.FINISHED)
+        text = (
+            f"'{self.title}' (TaskActionId {self.task_action_id}): {ActionStatus.describe(self.status)}, "
+            f"{ActionStatusType.describe(self.status_type)}; instances {done}/{len(self.instances)} done"
+        )
+        for inst in self.failed_instances:
+            text += (
+                f"\n  instance {inst.object_id} ({inst.instance_id}) {InstanceStatusType.describe(inst.status_type)}: "
+                f"{inst.log or 'no log'}"
+            )
+        return text
+
+
+def step_outcome(action: TaskGroupAction) -> StepOutcome:
+    """Read one action's state into a :class:`StepOutcome`."""
+    status_type = action.TaskGroupActionStatusType
+    finished = action.TaskGroupActionStatus == ActionStatus.FINISHED
+    instances = tuple(
+        InstanceOutcome(
+            instance_id=inst.TaskGroupInstanceId,
+            object_id=inst.TaskGroupInstanceObjectId,
+            status=inst.TaskGroupInstanceStatus,
+            status_type=inst.TaskGroupInstanceStatusType,
+            failed=inst.TaskGroupInstanceStatusType in (InstanceStatusType.FAILED, InstanceStatusType.TERMINATED),
+            log=inst.TaskGroupInstanceExecuteLog,
+        )
+        for inst in action.TaskGroupInstances or []
+    )
+    return StepOutcome(
+        task_action_id=int(action.TaskGroupActionId or 0),
+        title=action.ActionTitle or "",
+        status=action.TaskGroupActionStatus,
+        status_type=status_type,
+        finished=finished,
+        succeeded=finished and status_type in (ActionStatusType.SUCCESS, ActionStatusType.SKIPPED),
+        instances=instances,
+    )

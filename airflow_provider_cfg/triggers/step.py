@@ -1,0 +1,31 @@
+"""Trigger waiting for one action step of an experiment to finish."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_cfg.events import step_event
+from airflow_provider_cfg.triggers.base import CfgPollingTrigger
+
+if TYPE_CHECKING:
+    from airflow_provider_cfg.api.models import Task
+
+
+class CfgStepTrigger(CfgPollingTrigger):
+    """Wait until the step (``TaskGroupActionId``) reaches 2004, then report success or failure.
+
+    :param task_action_id: the step's ``TaskGroupActionId``.
+    """
+
+    def __init__(self, task_action_id: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task_action_id = int(task_action_id)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            "airflow_provider_cfg.triggers.step.CfgStepTrigger",
+            {**self._base_kwargs(), "task_action_id": self.task_action_id},
+        )
+
+    def check(self, task: Task) -> dict[str, Any] | None:
+        return step_event(task, self.task_action_id)

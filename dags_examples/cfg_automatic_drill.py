@@ -1,0 +1,72 @@
+"""Automatic-mode experiment watched by sensors (Tencent Cloud CFG).
+
+In automatic mode CFG advances through the steps by itself (honouring each action's pre/after
+waits) and ends the experiment when the last one is done. Airflow starts it, watches the first
+step with the step sensor and the experiment with the experiment sensor until it has ended (1004;
+deferrable: no worker slot while waiting), checks steady state, and records the conclusion that
+CFG asks for. Template 629 runs CPU high load and its recovery.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, Param, task
+
+from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
+from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
+from airflow_provider_cfg.operators.start import CfgStartExperimentOperator
+from airflow_provider_cfg.operators.status import CfgConcludeExperimentOperator
+from airflow_provider_cfg.sensors.experiment import CfgExperimentSensor
+from airflow_provider_cfg.sensors.step import CfgStepSensor
+
+EXPERIMENT = "{{ ti.xcom_pull(task_ids='create_experiment') }}"
+
+with DAG(
+    dag_id="cfg_automatic_drill",
+    description="Automatic-mode CPU load drill watched by the CFG sensors",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    render_template_as_native_obj=True,
+    params={
+        "template_id": Param(629, type="integer"),
+        "instances": Param(["ins-cpu00001"], type="array"),
+        "steady_state_url": Param("http://127.0.0.1:8999/_emulator/health", type="string"),
+    },
+    tags=["chaos", "tencentcloud", "cfg"],
+    doc_md=__doc__,
+) as dag:
+    create = CfgCreateExperimentFromTemplateOperator(
+        task_id="create_experiment",
+        template_id="{{ params.template_id }}",
+        instances=["{{ params.instances }}"],
+        mode="automatic",
+        title="Automatic CPU drill {{ ds }}",
+    )
+    start = CfgStartExperimentOperator(task_id="start_experiment", experiment_id=EXPERIMENT)
+    injected = CfgStepSensor(
+        task_id="wait_for_fault_injected", experiment_id=EXPERIMENT, step=[1, 1], poll_interval=1, timeout=900
+    )
+    finished = CfgExperimentSensor(
+        task_id="wait_until_ended",
+        experiment_id=EXPERIMENT,
+        target_statuses=[1004],
+        deferrable=True,
+        poll_interval=2,
+        timeout=1800,
+        execution_timeout=timedelta(hours=1),
+    )
+
+    @task
+    def check_service(params: dict) -> dict:
+        from airflow_provider_cfg.probes import http_probe
+
+        return http_probe(params["steady_state_url"]).as_check()
+
+    conclude = CfgConcludeExperimentOperator(
+        task_id="conclude_experiment", experiment_id=EXPERIMENT, check_task_ids=["check_service"], summary="Automatic CPU drill."
+    )
+    rollback = CfgRollbackExperimentOperator(task_id="rollback", experiment_id=EXPERIMENT, poll_interval=1)
+    create >> start >> injected >> finished >> check_service() >> conclude >> rollback
+    rollback.as_teardown(setups=create)

@@ -1,0 +1,115 @@
+"""Chaos game-day on Tencent Cloud CFG — the "create and run an experiment from the API" walkthrough
+as a DAG a team can copy.
+
+create from a template in manual mode → start → for each fault/recovery pair: inject → wait
+(deferrable) → steady-state check while the fault is live → recover → wait → final check →
+end the experiment with a conclusion computed from what happened. A rollback teardown runs
+whatever happens: if anything fails half-way, every injected fault is recovered and the
+experiment is ended with ``IsExpect=false``.
+
+Run it from the UI ("Trigger DAG w/ config") or on its schedule; the params say what to break and
+how to tell that the system is still healthy. ``FAULT_STEPS`` lists the template's fault/recovery
+pairs as ``[group, action]`` orders (template 626 has one pair: 1.1 "Empty Operation" and 1.2 its
+rollback); adjust it to your template.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG, Param, task
+
+from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
+from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
+from airflow_provider_cfg.operators.start import CfgStartExperimentOperator
+from airflow_provider_cfg.operators.status import CfgConcludeExperimentOperator
+from airflow_provider_cfg.operators.step import CfgExecuteStepOperator
+
+FAULT_STEPS = [([1, 1], [1, 2])]  # (inject, recover) per pair as [group, action] orders
+EXPERIMENT = "{{ ti.xcom_pull(task_ids='create_experiment') }}"
+
+with DAG(
+    dag_id="cfg_game_day",
+    description="Chaos game-day: inject, watch, check steady state, recover, conclude (Tencent Cloud CFG)",
+    schedule="0 10 * * 3",  # Wednesdays 10:00 — a regular game-day slot
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    render_template_as_native_obj=True,
+    dagrun_timeout=timedelta(hours=2),
+    default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
+    params={
+        "template_id": Param(626, type="integer", description="CFG template (experience library) id"),
+        "instances": Param(["ins-bfydnvta", "ins-ehxmry76"], type="array", description="Target CVM instance ids"),
+        "region": Param("ap-guangzhou", type="string", description="CFG region"),
+        "steady_state_url": Param(
+            "http://127.0.0.1:8999/_emulator/health", type="string", description="URL that answers 200 while the service is healthy"
+        ),
+        "max_latency_ms": Param(2000, type="integer", description="Slowest acceptable steady-state answer"),
+    },
+    tags=["chaos", "tencentcloud", "cfg"],
+    doc_md=__doc__,
+) as dag:
+    create = CfgCreateExperimentFromTemplateOperator(
+        task_id="create_experiment",
+        template_id="{{ params.template_id }}",
+        instances=["{{ params.instances }}"],
+        region="{{ params.region }}",
+        mode="manual",
+        title="Game day {{ ds }} ({{ run_id }})",
+        description="Scheduled chaos game-day run by Airflow",
+    )
+    start = CfgStartExperimentOperator(task_id="start_experiment", experiment_id=EXPERIMENT, region="{{ params.region }}")
+
+    @task
+    def steady_state(params: dict, phase: str) -> dict:
+        """Probe the service; the result (never an exception) goes into the conclusion."""
+        from airflow_provider_cfg.probes import http_probe
+
+        result = http_probe(params["steady_state_url"], max_latency_ms=params["max_latency_ms"]).as_check()
+        print(f"steady state {phase}: {'OK' if result['passed'] else 'BREACHED'} — {result['detail']}")
+        return result
+
+    previous = start
+    check_ids = []
+    for index, (inject_step, recover_step) in enumerate(FAULT_STEPS, start=1):
+        inject = CfgExecuteStepOperator(
+            task_id=f"inject_fault_{index}",
+            experiment_id=EXPERIMENT,
+            step=inject_step,
+            region="{{ params.region }}",
+            deferrable=True,
+            poll_interval=2,
+            execution_timeout=timedelta(minutes=30),
+        )
+        check = steady_state.override(task_id=f"check_during_fault_{index}")(phase=f"during fault {index}")
+        recover = CfgExecuteStepOperator(
+            task_id=f"recover_fault_{index}",
+            experiment_id=EXPERIMENT,
+            step=recover_step,
+            region="{{ params.region }}",
+            deferrable=True,
+            poll_interval=2,
+            execution_timeout=timedelta(minutes=30),
+        )
+        previous >> inject >> check >> recover
+        previous = recover
+        check_ids.append(f"check_during_fault_{index}")
+
+    final_check = steady_state.override(task_id="check_after_recovery")(phase="after recovery")
+    conclude = CfgConcludeExperimentOperator(
+        task_id="conclude_experiment",
+        experiment_id=EXPERIMENT,
+        region="{{ params.region }}",
+        check_task_ids=[*check_ids, "check_after_recovery"],
+        summary="Game day {{ ds }}.",
+    )
+    rollback = CfgRollbackExperimentOperator(
+        task_id="rollback",
+        experiment_id=EXPERIMENT,
+        region="{{ params.region }}",
+        poll_interval=1,
+    )
+    create >> start
+    previous >> final_check >> conclude >> rollback
+    rollback.as_teardown(setups=create)

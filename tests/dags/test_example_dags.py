@@ -1,0 +1,89 @@
+"""Every example DAG, end to end with ``dag.test()`` against the emulator over loopback HTTP.
+
+Deferrable steps run their trigger inline (``dag.test`` does that), so the trigger code path is
+exercised too. Each run must succeed, end its experiment with 1004 and ``TaskExpect`` set, and
+leave the emulator's fault ledger empty.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.airflow_setup import DAGS_FOLDER
+
+EXPECTED_DAGS = {"cfg_game_day", "cfg_action_drill", "cfg_automatic_drill"}
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    assert bag.import_errors == {}
+    return bag
+
+
+def test_example_dags_import_cleanly(dagbag):
+    assert EXPECTED_DAGS <= set(dagbag.dag_ids)
+    for dag_id in EXPECTED_DAGS:
+        dag = dagbag.get_dag(dag_id)
+        assert dag.doc_md and "rollback" in dag.task_ids
+        assert dag.get_task("rollback").is_teardown
+
+
+def _run(dagbag, dag_id: str, emulator, monkeypatch, conf: dict | None = None):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT",
+        json.dumps({"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key, "host": emulator.endpoint}),
+    )
+    run_conf = {"steady_state_url": f"{emulator.url}/_emulator/health", **(conf or {})}
+    return dagbag.get_dag(dag_id).test(run_conf=run_conf)
+
+
+def _experiment(emulator, title_part: str):
+    tasks = emulator.call("DescribeTaskList", Limit=100, Offset=0)["TaskList"]
+    (item,) = [t for t in tasks if title_part in t["TaskTitle"]]
+    return emulator.call("DescribeTask", TaskId=item["TaskId"])["Task"]
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "title", "conf"),
+    [
+        ("cfg_game_day", "Game day", {}),
+        ("cfg_action_drill", "Network Packet Loss", {"instance": "ins-drill001"}),
+        ("cfg_automatic_drill", "Automatic CPU drill", {}),
+    ],
+)
+def test_example_dag_end_to_end(dagbag, cfg_emulator, monkeypatch, dag_id, title, conf):
+    run = _run(dagbag, dag_id, cfg_emulator, monkeypatch, conf)
+    assert run.state == "success", [(ti.task_id, ti.state) for ti in run.get_task_instances()]
+    task = _experiment(cfg_emulator, title)
+    assert task["TaskStatus"] == 1004
+    assert task["TaskExpect"] == 1, task["TaskSummary"]
+    assert "Verdict: as expected" in task["TaskSummary"]
+    assert cfg_emulator.http().get("/_emulator/faults").json() == []
+
+
+def test_game_day_breached_check_concludes_not_as_expected(dagbag, cfg_emulator, monkeypatch):
+    """A steady-state check that fails is recorded honestly: IsExpect=false, nothing left injected."""
+    run = _run(dagbag, "cfg_game_day", cfg_emulator, monkeypatch, {"steady_state_url": f"{cfg_emulator.url}/no-such-page"})
+    assert run.state == "success"
+    task = _experiment(cfg_emulator, "Game day")
+    assert task["TaskStatus"] == 1004 and task["TaskExpect"] == 2
+    assert "Check check_during_fault_1: FAILED" in task["TaskSummary"]
+    assert cfg_emulator.http().get("/_emulator/faults").json() == []
+
+
+def test_game_day_failing_injection_is_rolled_back(dagbag, cfg_emulator, monkeypatch):
+    """An instance fails during injection: the step fails, the teardown recovers and concludes."""
+    cfg_emulator.http().post("/_emulator/chaos", json={"failing_instances": ["ins-ehxmry76"], "failing_actions": "fault"}).raise_for_status()
+    run = _run(dagbag, "cfg_game_day", cfg_emulator, monkeypatch)
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["inject_fault_1"] == "failed" and states["rollback"] == "success"
+    task = _experiment(cfg_emulator, "Game day")
+    assert task["TaskStatus"] == 1004 and task["TaskExpect"] == 2
+    assert "Rolled back by Airflow" in task["TaskSummary"]
+    assert cfg_emulator.http().get("/_emulator/faults").json() == []
