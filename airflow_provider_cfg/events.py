@@ -37,15 +37,19 @@ def _outcome_payload(outcome: StepOutcome) -> dict[str, Any]:
     }
 
 
-def step_event(task: Task, task_action_id: int) -> dict[str, Any] | None:
+def step_event(task: Task, task_action_id: int, instance_ids: Collection[int] | None = None) -> dict[str, Any] | None:
     """The event for a step once it has finished (``None`` while it has not).
 
     An experiment that ended while the step was unfinished is a failure: nothing will finish it.
+
+    :param instance_ids: only these instances were operated (``TaskGroupInstanceId``): they decide.
     """
     action = task.find_action(task_action_id)
     if action is None:
         return {"status": ERROR, "task_id": task.TaskId, "message": f"TaskActionId {task_action_id} is not in experiment {task.TaskId}"}
     outcome = step_outcome(action)
+    if instance_ids:
+        outcome = outcome.restricted_to(instance_ids)
     base = {"task_id": task.TaskId, **_outcome_payload(outcome)}
     if outcome.finished:
         status = SUCCESS if outcome.succeeded else FAILED

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,12 +66,19 @@ def concluded(task: Task) -> bool:
     return task.TaskStatus == TaskStatus.ENDED and task.TaskExpect is not None
 
 
-def unrecovered_faults(task: Task) -> list[tuple[TaskGroupAction, TaskGroupAction | None]]:
-    """``(fault, its recovery or None)`` for every fault that ran and is not recovered, in run order."""
+def unrecovered_faults(
+    task: Task, self_healing: Collection[int] = ()
+) -> list[tuple[TaskGroupAction, TaskGroupAction | None]]:
+    """``(fault, its recovery or None)`` for every fault that ran and is not recovered, in run order.
+
+    :param self_healing: ``TaskGroupActionId`` of faults that heal by themselves (their library action
+        has no recovery: reboot, switch, restart, pod kill); they count only while they run.
+    """
     return [
         (action, task.recovery_for(action))
         for _, action in task.iter_actions()
         if action.is_fault and fault_ran(action) and not recovered(task.recovery_for(action))
+        and not (action.TaskGroupActionId in self_healing and action.TaskGroupActionStatus != ActionStatus.RUNNING)
     ]
 
 
@@ -143,6 +150,7 @@ class Rollback:
         self.end = end
         self.sleep = sleep
         self.report = RollbackReport(task_id=self.task_id, reason=reason)
+        self.self_healing: set[int] = set()
 
     # -- reads survive outages ---------------------------------------------------------------
 
@@ -175,28 +183,50 @@ class Rollback:
 
     # -- the procedure ------------------------------------------------------------------------
 
+    def find_self_healing(self, task: Task) -> set[int]:
+        """Faults with no recovery in the task *and* none in the action library (reboot, switch,
+        restart, pod kill): they heal by themselves once finished. A fault whose recovery is merely
+        missing from the task, or whose library entry cannot be read, still counts as injected."""
+        unpaired: dict[int, list[TaskGroupAction]] = {}
+        for group, action in task.iter_actions():
+            if action.is_fault and task.recovery_for(action) is None and group.ObjectTypeId and action.ActionId:
+                unpaired.setdefault(int(group.ObjectTypeId), []).append(action)
+        healing: set[int] = set()
+        for object_type, actions in unpaired.items():
+            try:
+                library = self.client.describe_action_library_list(
+                    object_type, action_ids=sorted({int(a.ActionId or 0) for a in actions})
+                ).Results or []
+            except CfgError as exc:
+                log.warning("Rollback of experiment %s: cannot read the action library (%s)", self.task_id, exc)
+                continue
+            one_shot = {item.ActionId for item in library if item.ActionId is not None and not item.RelationActionId}
+            healing |= {int(a.TaskGroupActionId or 0) for a in actions if a.ActionId in one_shot}
+        return healing
+
     def run(self) -> RollbackReport:
         task = self.read()
+        self.self_healing = self.find_self_healing(task)
         if task.TaskStatus == TaskStatus.ENDED:
             self.report.already_concluded = concluded(task)
-            self.report.left_injected = [_describe(fault) for fault, _ in unrecovered_faults(task)]
+            self.report.left_injected = [_describe(fault) for fault, _ in unrecovered_faults(task, self.self_healing)]
             if self.report.left_injected:
                 self.report.problems.append("the experiment had already ended, so CFG no longer accepts recoveries")
             if self.end and not self.report.already_concluded:
                 self.conclude()  # ended by itself (automatic mode) without a conclusion: record one
             return self.report
-        pending = unrecovered_faults(task)
+        pending = unrecovered_faults(task, self.self_healing)
         self.report.already_recovered = not pending
         initial = [(fault.TaskGroupActionId, recovery) for fault, recovery in pending]
         if pending:
             if task.TaskMode == TaskMode.AUTOMATIC:
                 self.trigger_guardrail()
             task = self.recover_all(task)
-            pending = unrecovered_faults(task)
+            pending = unrecovered_faults(task, self.self_healing)
             if pending:
                 self.trigger_guardrail()
                 task = self.wait_for_guardrail_rollback()
-                pending = unrecovered_faults(task)
+                pending = unrecovered_faults(task, self.self_healing)
             self.report.left_injected = [_describe(fault) for fault, _ in pending]
             self.report.recovered = [
                 _describe(recovery)
@@ -208,13 +238,15 @@ class Rollback:
         return self.report
 
     def recover_all(self, task: Task) -> Task:
-        for fault, recovery in reversed(unrecovered_faults(task)):
+        for fault, recovery in reversed(unrecovered_faults(task, self.self_healing)):
             task = self.recover_one(fault.TaskGroupActionId, recovery.TaskGroupActionId if recovery else None)
         return task
 
     def recover_one(self, fault_id: int | None, recovery_id: int | None) -> Task:
         task = self.wait_until_finished(fault_id)  # never recover under a fault still being injected
         fault = task.find_action(fault_id) if fault_id else None
+        if recovery_id is None and fault_id in self.self_healing:
+            return task  # finished now, and it heals by itself
         if recovery_id is None or fault is None:
             self.report.problems.append(f"{_describe(fault) if fault else fault_id} has no paired recovery action")
             return task
@@ -274,7 +306,7 @@ class Rollback:
         grace = 3 * self.poll_interval  # CFG needs a moment to start its recoveries
         while True:
             task = self.read()
-            if not unrecovered_faults(task):
+            if not unrecovered_faults(task, self.self_healing):
                 return task
             busy = any(a.TaskGroupActionStatus == ActionStatus.RUNNING for _, a in task.iter_actions())
             elapsed = time.monotonic() - started

@@ -8,7 +8,8 @@ verdict that operators, sensors and triggers all share. No Airflow import here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.api.enums import (
@@ -195,6 +196,14 @@ class StepOutcome:
     @property
     def failed_instances(self) -> tuple[InstanceOutcome, ...]:
         return tuple(i for i in self.instances if i.failed)
+
+    def restricted_to(self, instance_ids: Collection[int]) -> StepOutcome:
+        """The outcome of only these instances (a step operated on some of its instances): done
+        when they have all finished — CFG keeps the step itself open until every instance ran."""
+        wanted = {int(i) for i in instance_ids}
+        chosen = tuple(i for i in self.instances if i.instance_id in wanted)
+        finished = self.finished or (bool(chosen) and all(i.status == InstanceStatus.FINISHED for i in chosen))
+        return replace(self, instances=chosen, finished=finished, succeeded=finished and not any(i.failed for i in chosen))
 
     def summary(self) -> str:
         done = sum(1 for i in self.instances if i.status == InstanceStatus.FINISHED)

@@ -33,7 +33,8 @@ def console_url(task_id: int, region: str, endpoint: str) -> str:
 
     host = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}").hostname or ""
     if is_loopback(host):
-        return f"{endpoint.rstrip('/')}/_emulator/tasks/{task_id}"
+        base = endpoint if "://" in endpoint else f"http://{endpoint}"  # the emulator speaks plain http
+        return f"{base.rstrip('/')}/_emulator/tasks/{task_id}"
     console = INTERNATIONAL_CONSOLE if ".intl." in host else MAINLAND_CONSOLE
     return f"{console}/cfg/experience/detail?{urlencode({'id': task_id, 'region': region})}"
 

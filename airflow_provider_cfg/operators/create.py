@@ -198,10 +198,11 @@ class CfgCreateExperimentFromTemplateOperator(_CfgCreateExperimentOperator):
             if unknown:
                 raise ValueError(f"action_parameters[{key!r}] accepts 'general' and 'custom', not {sorted(unknown)}")
             entry = {"TaskGroupActionOrder": int(action_order)}
+            # CFG types these as JSON strings (like CreateTaskFromAction's configurations)
             if "general" in override:
-                entry["TaskGroupActionGeneralConfiguration"] = override["general"]
+                entry["TaskGroupActionGeneralConfiguration"] = _json(override["general"])
             if "custom" in override:
-                entry["TaskGroupActionCustomConfiguration"] = override["custom"]
+                entry["TaskGroupActionCustomConfiguration"] = _json(override["custom"])
             groups_config[int(group_order) - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
         template_tags = {t.TagKey: t.TagValue for t in (template.Tags or []) if t.TagKey} if template else {}
         config.update(

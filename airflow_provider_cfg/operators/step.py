@@ -72,6 +72,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         self.timeout = timeout
         self.deferrable = deferrable
         self.rollback_on_kill = rollback_on_kill
+        self._selected: list[int] | None = None  # ``instances`` as TaskGroupInstanceIds, once resolved
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_cfg.events import step_event
@@ -84,11 +85,13 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             self.publish_experiment(context, client, task_id)
             task = self._read(client, task_id)
             ref = resolve_step(task, selector)
+            self._selected = self._selected_ids(task, ref)
             self.log.info("Step %s of experiment %s: %s", ref.label, task_id, self.operation)
             task = self._operate(client, task, ref)
             if not self.wait_for_completion:
                 return None
-            event = step_event(task, ref.task_action_id)
+            # with ``instances``, CFG keeps the step open until the others run too: wait for ours only
+            event = step_event(task, ref.task_action_id, self._selected)
             if event is None and self.deferrable:
                 self._defer(task_id, ref, deadline)
             if event is None:
@@ -133,6 +136,8 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
         action = task.find_action(ref.task_action_id)
         outcome = step_outcome(action)
+        if self._selected:
+            outcome = outcome.restricted_to(self._selected)
         if self.operation in ("execute", "start", "skip"):
             if outcome.started or outcome.finished:
                 self.log.info("%s already ran (%s); not operating it again", ref.label, outcome.summary())
@@ -155,8 +160,13 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         action = task.find_action(ref.task_action_id)
         if self.operation == "retry" and self.instances is None:
             return [int(i.instance_id) for i in step_outcome(action).failed_instances if i.instance_id is not None] or None
+        return self._selected
+
+    def _selected_ids(self, task: Task, ref: StepRef) -> list[int] | None:
+        """``instances`` (object ids or TaskGroupInstanceIds) as TaskGroupInstanceIds; None: all."""
         if self.instances is None:
             return None
+        action = task.find_action(ref.task_action_id)
         by_object = {i.TaskGroupInstanceObjectId: i.TaskGroupInstanceId for i in action.TaskGroupInstances or []}
         known = set(by_object.values())
         ids = []
@@ -187,6 +197,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         self.defer(
             trigger=CfgStepTrigger(
                 task_action_id=ref.task_action_id,
+                instance_ids=self._selected,
                 task_id=task_id,
                 cfg_conn_id=self.cfg_conn_id,
                 region=self.region,
@@ -203,7 +214,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
         started = time.monotonic()
         while True:
-            event = step_event(self._read(client, task_id), task_action_id)
+            event = step_event(self._read(client, task_id), task_action_id, self._selected)
             if event is not None:
                 return event
             if deadline is not None and time.time() >= deadline:

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task
 
 
+def waitable(exc: Exception) -> bool:
+    """Errors worth waiting out: transport failures and transient API codes (not auth or bad input)."""
+    from airflow_provider_cfg.api.errors import CfgApiError, CfgTransportError
+
+    return isinstance(exc, CfgTransportError) or (isinstance(exc, CfgApiError) and exc.is_transient)
+
+
 class CfgPollingTrigger(BaseTrigger):
     """Base of the CFG triggers; subclasses implement :meth:`check` and list their own kwargs.
 
@@ -46,7 +53,8 @@ class CfgPollingTrigger(BaseTrigger):
         rollback_on_kill: bool = True,
     ) -> None:
         super().__init__()
-        self.task_id = int(task_id)
+        # Not ``self.task_id``: the triggerer sets that attribute to the Airflow task id.
+        self.experiment_id = int(task_id)
         self.cfg_conn_id = cfg_conn_id
         self.region = region
         self.poll_interval = float(poll_interval)
@@ -56,7 +64,7 @@ class CfgPollingTrigger(BaseTrigger):
 
     def _base_kwargs(self) -> dict[str, Any]:
         return {
-            "task_id": self.task_id,
+            "task_id": self.experiment_id,
             "cfg_conn_id": self.cfg_conn_id,
             "region": self.region,
             "poll_interval": self.poll_interval,
@@ -77,13 +85,13 @@ class CfgPollingTrigger(BaseTrigger):
         try:
             client = await self.hook().get_async_client()
         except Exception as exc:  # noqa: BLE001 - reported as one event, never swallowed
-            yield TriggerEvent({"status": ERROR, "task_id": self.task_id, "message": f"cannot build CFG client: {exc}"})
+            yield TriggerEvent({"status": ERROR, "task_id": self.experiment_id, "message": f"cannot build CFG client: {exc}"})
             return
         failing_since: float | None = None
         async with client:
             while True:
                 try:
-                    task = (await client.describe_task(self.task_id)).Task
+                    task = (await client.describe_task(self.experiment_id)).Task
                     failing_since = None
                     event = self.check(task) if task is not None else None
                     if event is not None:
@@ -92,14 +100,13 @@ class CfgPollingTrigger(BaseTrigger):
                 except CfgError as exc:
                     now = time.monotonic()
                     failing_since = failing_since or now
-                    permanent = getattr(exc, "is_transient", True) is False
-                    if permanent or now - failing_since >= self.error_patience:
-                        yield TriggerEvent({"status": ERROR, "task_id": self.task_id, "message": str(exc)})
+                    if not waitable(exc) or now - failing_since >= self.error_patience:
+                        yield TriggerEvent({"status": ERROR, "task_id": self.experiment_id, "message": str(exc)})
                         return
-                    self.log.warning("Reading experiment %s failed (%s); still waiting", self.task_id, exc)
+                    self.log.warning("Reading experiment %s failed (%s); still waiting", self.experiment_id, exc)
                 if self.deadline is not None and time.time() >= self.deadline:
                     yield TriggerEvent(
-                        {"status": TIMEOUT, "task_id": self.task_id, "message": f"deadline passed waiting for experiment {self.task_id}"}
+                        {"status": TIMEOUT, "task_id": self.experiment_id, "message": f"deadline passed waiting for experiment {self.experiment_id}"}
                     )
                     return
                 delay = self.poll_interval
@@ -112,9 +119,9 @@ class CfgPollingTrigger(BaseTrigger):
         if not self.rollback_on_kill:
             return
         try:
-            await rollback_async(self.cfg_conn_id, self.region, self.task_id, "the Airflow task was killed while waiting")
+            await rollback_async(self.cfg_conn_id, self.region, self.experiment_id, "the Airflow task was killed while waiting")
         except Exception:  # noqa: BLE001 - best effort; the teardown rolls back too
-            self.log.warning("Rollback of experiment %s from on_kill failed", self.task_id, exc_info=True)
+            self.log.warning("Rollback of experiment %s from on_kill failed", self.experiment_id, exc_info=True)
 
 
 async def rollback_async(cfg_conn_id: str, region: str | None, task_id: int, reason: str) -> Any:
