@@ -110,6 +110,16 @@ class CfgHook(BaseHook):
         conn = await get_async_connection(self.cfg_conn_id, hook=self)
         return AsyncCfgClient(**client_kwargs(conn, self.region))
 
+    def console_url(self, task_id: int, region: str, endpoint: str) -> str:
+        """The console page of experiment ``task_id``; the connection extra ``console_url``
+        (``"https://…/{task_id}?region={region}"``) overrides the built-in rule."""
+        from airflow_provider_cfg.links.console import console_url
+
+        template = _extra(self.get_connection(self.cfg_conn_id).extra_dejson, "console_url")
+        if template:
+            return str(template).format(task_id=task_id, region=region)
+        return console_url(task_id, region, endpoint)
+
     def test_connection(self) -> tuple[bool, str]:
         """Sign and send one read-only call (``DescribeTaskList``, one item)."""
         from airflow_provider_cfg.api.errors import CfgError

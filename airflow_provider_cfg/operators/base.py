@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
-from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink, console_url
+from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -62,7 +62,7 @@ class CfgBaseOperator(BaseOperator):
 
     def publish_experiment(self, context: Context, client: CfgClient, task_id: int) -> str:
         """Push the experiment id and console URL to XCom and log the URL (before any wait)."""
-        url = console_url(task_id, client.config.region, client.config.endpoint)
+        url = self.hook.console_url(task_id, client.config.region, client.config.endpoint)
         ti = context["ti"]
         ti.xcom_push(key=XCOM_EXPERIMENT_ID, value=task_id)
         ti.xcom_push(key=XCOM_CONSOLE_URL, value=url)

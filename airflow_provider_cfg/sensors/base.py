@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, conf
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
-from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink, console_url
+from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink
 from airflow_provider_cfg.operators.base import deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class CfgBaseSensor(BaseSensorOperator):
         task_id = experiment_id_of(self.experiment_id)
         with self.hook.get_client() as client:
             if not self._published:  # once per process: the link works while waiting and after a failure
-                url = console_url(task_id, client.config.region, client.config.endpoint)
+                url = self.hook.console_url(task_id, client.config.region, client.config.endpoint)
                 context["ti"].xcom_push(key=XCOM_EXPERIMENT_ID, value=task_id)
                 context["ti"].xcom_push(key=XCOM_CONSOLE_URL, value=url)
                 self.log.info("CFG experiment %s: %s", task_id, url)

@@ -111,3 +111,11 @@ def test_airflow_discovers_the_provider():
     assert "airflow_provider_cfg.links.console.CfgConsoleLink" in manager.extra_links_class_names
     hook_info = ProvidersManagerTaskRuntime().hooks["tencentcloud_cfg"]
     assert hook_info.hook_class_name == "airflow_provider_cfg.hooks.cfg.CfgHook"
+
+
+def test_console_url_override_from_the_connection(monkeypatch):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"console_url": "http://localhost:8999/_emulator/tasks/{task_id}?r={region}"})
+    assert CfgHook().console_url(42, "ap-beijing", "http://cfg-emulator:8999") == "http://localhost:8999/_emulator/tasks/42?r=ap-beijing"
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET)
+    assert CfgHook().console_url(42, "ap-beijing", "https://cfg.tencentcloudapi.com").startswith("https://console.cloud.tencent.com/cfg/")
