@@ -42,7 +42,7 @@ with DAG(
         template_id="{{ params.template_id }}",
         instances=["{{ params.instances }}"],
         mode="automatic",
-        title="Automatic CPU drill {{ ds }}",
+        title="Automatic CPU drill {{ dag_run.run_after.strftime('%Y-%m-%d') }}",
     )
     start = CfgStartExperimentOperator(task_id="start_experiment", experiment_id=EXPERIMENT)
     injected = CfgStepSensor(

@@ -56,7 +56,7 @@ with DAG(
         instances=["{{ params.instances }}"],
         region="{{ params.region }}",
         mode="manual",
-        title="Game day {{ ds }} ({{ run_id }})",
+        title="Game day {{ dag_run.run_after.strftime('%Y-%m-%d') }} ({{ run_id }})",
         description="Scheduled chaos game-day run by Airflow",
     )
     start = CfgStartExperimentOperator(task_id="start_experiment", experiment_id=EXPERIMENT, region="{{ params.region }}")
@@ -102,7 +102,7 @@ with DAG(
         experiment_id=EXPERIMENT,
         region="{{ params.region }}",
         check_task_ids=[*check_ids, "check_after_recovery"],
-        summary="Game day {{ ds }}.",
+        summary="Game day {{ dag_run.run_after.strftime('%Y-%m-%d') }}.",
     )
     rollback = CfgRollbackExperimentOperator(
         task_id="rollback",

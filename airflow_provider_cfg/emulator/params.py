@@ -119,6 +119,28 @@ def _operate_all(value: Any) -> bool:
         return False
 
 
+def find_unencoded_configuration(value: Any, path: str = "") -> str | None:
+    """Dotted path of a ``…Configuration`` field sent as a JSON object instead of a JSON string.
+
+    CFG types these fields as strings (serialised JSON); our models accept dicts for convenience
+    and serialise them, so the check must look at the raw body.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}{key}"
+            if key.endswith("Configuration") and not isinstance(item, str) and item is not None:
+                return where
+            found = find_unencoded_configuration(item, where + ".")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_unencoded_configuration(item, f"{path}{index}.")
+            if found:
+                return found
+    return None
+
+
 def parse_request(spec: ActionSpec, params: dict[str, Any]) -> BaseModel:
     """Validate ``params`` into ``spec.request``; raise :class:`ApiError` naming the bad field."""
     params = dict(params)
@@ -126,6 +148,10 @@ def parse_request(spec: ActionSpec, params: dict[str, Any]) -> BaseModel:
     if spec.name == "ExecuteTaskInstance" and _operate_all(params.get("IsOperateAll")):
         # With IsOperateAll the instance ids are ignored entirely (the doc example sends placeholders).
         params["TaskInstanceIds"] = []
+    unencoded = find_unencoded_configuration(params)
+    if unencoded:
+        raise ApiError("InvalidParameter", f"The parameter {unencoded} must be of type String (serialised JSON); "
+                                           "got Object.")
     try:
         model = spec.request.model_validate(params)
     except pydantic.ValidationError as exc:

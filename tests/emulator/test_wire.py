@@ -277,3 +277,20 @@ def test_numeric_strings_and_request_id_are_accepted(cfg: Cfg) -> None:
     result = cfg.ok("DescribeTask", RequestId="02185fc4-0e8f-49ed-a8d5-6d0788d0e60c", TaskId=str(task_id))
     assert result["Task"]["TaskId"] == task_id
     assert result["RequestId"] != "02185fc4-0e8f-49ed-a8d5-6d0788d0e60c"
+
+
+def test_configuration_must_be_a_json_string_on_the_wire(cfg_emulator):
+    """CFG types the …Configuration fields as serialised JSON strings; an object is refused."""
+    bad = cfg_emulator.call("CreateTaskFromAction", TaskActionId=462, TaskInstances=["ins-aaaaaaaa"],
+                            TaskActionCustomConfiguration={"interfaces": "eth0"})
+    assert bad["Error"]["Code"] == "InvalidParameter"
+    assert "TaskActionCustomConfiguration" in bad["Error"]["Message"] and "String" in bad["Error"]["Message"]
+    nested = cfg_emulator.call("CreateTaskFromTemplate", TemplateId=626, TaskConfig={"TaskGroupsConfig": [{
+        "TaskGroupInstances": ["ins-aaaaaaaa"],
+        "TaskGroupActionsConfig": [{"TaskGroupActionOrder": 1, "TaskGroupActionGeneralConfiguration": {"ActionTimeout": 60}}]}]})
+    assert nested["Error"]["Code"] == "InvalidParameter"
+    assert "TaskConfig.TaskGroupsConfig.0.TaskGroupActionsConfig.0.TaskGroupActionGeneralConfiguration" in nested["Error"]["Message"]
+    good = cfg_emulator.call("CreateTaskFromAction", TaskActionId=462, TaskInstances=["ins-aaaaaaaa"],
+                             TaskActionCustomConfiguration='{"interfaces": "eth0"}')
+    assert "TaskId" in good
+    assert cfg_emulator.call("DescribeTaskList", Limit=10, Offset=0)["Total"] == 1

@@ -119,3 +119,27 @@ def test_console_url_override_from_the_connection(monkeypatch):
     assert CfgHook().console_url(42, "ap-beijing", "http://cfg-emulator:8999") == "http://localhost:8999/_emulator/tasks/42?r=ap-beijing"
     set_conn(monkeypatch, login="AKIDabc12345", password=SECRET)
     assert CfgHook().console_url(42, "ap-beijing", "https://cfg.tencentcloudapi.com").startswith("https://console.cloud.tencent.com/cfg/")
+
+
+def test_airflow_cli_shows_provider_connection_type_and_link():
+    """`airflow providers list|hooks|links` — what an operator of Airflow would check."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    airflow = str(Path(sys.executable).parent / "airflow")
+
+    def cli(*args: str) -> str:
+        result = subprocess.run([airflow, "providers", *args, "--output", "json"], capture_output=True, text=True,
+                                timeout=120, env=os.environ.copy())
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout[result.stdout.index("[{"):]  # skip any start-up notice before the JSON
+
+    providers = json.loads(cli("list"))
+    (ours,) = [p for p in providers if p["package_name"] == "airflow-provider-cfg"]
+    assert ours["description"].startswith("Chaos game-days")
+    hooks = json.loads(cli("hooks"))
+    assert any(h["connection_type"] == "tencentcloud_cfg" and h["class"] == "airflow_provider_cfg.hooks.cfg.CfgHook" for h in hooks)
+    links = json.loads(cli("links"))
+    assert any("airflow_provider_cfg.links.console.CfgConsoleLink" in json.dumps(link) for link in links)
