@@ -29,14 +29,14 @@ def free_port() -> int:
 
 
 class Standalone:
-    def __init__(self, emulator, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, emulator, extra_env: dict[str, str] | None = None, dags_folder: Path = DAGS_FOLDER) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="cfg-standalone-"))
         port = free_port()
         self.env = {
             **os.environ,
             "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
             "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__PARALLELISM": "2",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
