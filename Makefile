@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test demo lock clean
+.PHONY: setup test demo bench bench-smoke lock clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,14 @@ test: setup
 
 demo: setup
 	bash scripts/demo.sh
+
+# Benchmarks (bench/): contenders side by side, medians and ratios; rewrites BENCHMARKS.md.
+bench: setup
+	$(PY) -m bench
+
+# Every benchmark path with a few rounds (CI smoke): prints the report, asserts no timing.
+bench-smoke: setup
+	$(PY) -m bench --quick
 
 lock:
 	$(UV) pip compile -q --python-version 3.11 --universal requirements/ci.in -o requirements/ci.lock

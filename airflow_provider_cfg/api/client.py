@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -47,6 +47,62 @@ _M = TypeVar("_M", bound=CfgModel)
 _AMBIGUOUS_CODES = frozenset({"InternalError", "ServiceUnavailable"})
 # httpx errors raised before the request left the machine.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Signed headers whose value changes with every request (the others are fixed per action).
+_PER_REQUEST_HEADERS = frozenset({"x-tc-timestamp", "content-length", "authorization"})
+
+_ENVELOPES: dict[type[CfgModel], type[pydantic.BaseModel]] = {}
+
+
+def _envelope(model: type[CfgModel]) -> type[pydantic.BaseModel]:
+    """``{"Response": model}``: lets pydantic parse the answer straight from its JSON bytes."""
+    envelope = _ENVELOPES.get(model)
+    if envelope is None:
+        envelope = pydantic.create_model(
+            f"{model.__name__}Envelope", __config__=pydantic.ConfigDict(extra="ignore"), Response=(model, ...)
+        )
+        _ENVELOPES[model] = envelope
+    return envelope
+
+
+class _Wire:
+    """What the fast path needs, worked out once per httpx client.
+
+    The fast path builds the ``httpx.Request`` itself (no URL and header merging, no cookie jar,
+    no auth-flow generator, no redirect machinery: none of which a CFG call uses) and hands it to
+    the transport that the httpx client would have picked for the endpoint (its keep-alive pool,
+    or the proxy mounted from the environment). The wire stays as ``client.send`` made it: the
+    same headers in the same order, signed by the same :class:`Tc3Auth`, the same timeouts.
+    """
+
+    __slots__ = ("transport", "url", "headers", "lower", "token", "extensions", "static_prefix", "prefixes")
+
+    def __init__(self, http: httpx.Client | httpx.AsyncClient, transport: Any, url: httpx.URL, auth: Tc3Auth) -> None:
+        self.transport = transport
+        self.url = url
+        host = httpx.Request("POST", url).headers["Host"]
+        self.headers: list[tuple[bytes, bytes]] = [(b"Host", host.encode("ascii")), *http.headers.raw]
+        self.lower = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in self.headers}
+        token = auth.credentials.token
+        self.token: list[tuple[bytes, bytes]] = [(b"X-TC-Token", token.encode())] if token else []
+        if token:
+            self.lower["x-tc-token"] = token
+        self.extensions = {"timeout": http.timeout.as_dict()}
+        # The canonical headers block is fixed per action unless a per-request header is signed.
+        self.static_prefix = not (_PER_REQUEST_HEADERS & set(auth.signed_headers))
+        self.prefixes: dict[str, str] = {}
+
+
+def _fast_wire(http: httpx.Client | httpx.AsyncClient, base_url: str, auth: Tc3Auth) -> _Wire | None:
+    """The fast path's :class:`_Wire`, or ``None`` (use ``client.send``) if httpx does not let us
+    find the transport or the client carries something the fast path does not reproduce."""
+    transport_for_url = getattr(http, "_transport_for_url", None)
+    if transport_for_url is None or http.cookies or http.event_hooks["request"] or http.event_hooks["response"]:
+        return None
+    url = httpx.URL(base_url + "/")
+    try:
+        return _Wire(http, transport_for_url(url), url, auth)
+    except Exception:  # pragma: no cover - an httpx we do not know: stay on the public path
+        return None
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -102,8 +158,10 @@ class _BaseClient(CfgActions):
         )
         self._auth = Tc3Auth(credentials, SERVICE, signed_headers)
         self._limiters = limiters or shared_limiters
+        self._limiter_by_action: dict[str, SlidingWindowLimiter | None] = {}
         self._transport = transport
         self._http: Any = None
+        self._wire: _Wire | None = None
         self._base_headers = {
             "Content-Type": "application/json",
             "X-TC-Version": API_VERSION,
@@ -132,10 +190,16 @@ class _BaseClient(CfgActions):
         }
 
     def _limiter(self, spec: ActionSpec | None, action: str) -> SlidingWindowLimiter | None:
-        if not self.config.rate_limit:
-            return None
-        limit = spec.rate_limit if spec else 10  # unknown action: assume the strictest documented limit
-        return self._limiters.get(self.config.credentials.secret_id, self.config.region, action, limit)
+        try:
+            return self._limiter_by_action[action]
+        except KeyError:
+            pass
+        limiter = None
+        if self.config.rate_limit:
+            limit = spec.rate_limit if spec else 10  # unknown action: assume the strictest documented limit
+            limiter = self._limiters.get(self.config.credentials.secret_id, self.config.region, action, limit)
+        self._limiter_by_action[action] = limiter
+        return limiter
 
     @staticmethod
     def _encode(spec: ActionSpec, params: Mapping[str, Any]) -> bytes:
@@ -147,7 +211,31 @@ class _BaseClient(CfgActions):
         return spec.request.__pydantic_serializer__.to_json(model, exclude_none=True)
 
     def _request(self, action: str, body: bytes) -> httpx.Request:
+        """The request for ``client.send`` (signed there by ``Tc3Auth``): the public-API path."""
         return self._http.build_request("POST", "/", content=body, headers={"X-TC-Action": action})
+
+    def _signed_request(self, wire: _Wire, action: str, body: bytes) -> httpx.Request:
+        """The fast path's request, signed, with the headers ``client.send`` would have sent."""
+        timestamp = int(self._auth.clock())
+        length = str(len(body))
+        prefix = wire.prefixes.get(action) if wire.static_prefix else None
+        if prefix is None:
+            values = {**wire.lower, "x-tc-action": action, "content-length": length, "x-tc-timestamp": str(timestamp)}
+            prefix = self._auth.canonical_prefix("POST", "/", "", values)
+            if wire.static_prefix:
+                wire.prefixes[action] = prefix
+        headers = [
+            *wire.headers,
+            (b"X-TC-Action", action.encode()),
+            (b"Content-Length", length.encode()),
+            (b"X-TC-Timestamp", str(timestamp).encode()),
+            *wire.token,
+            (b"Authorization", self._auth.authorization(prefix, body, timestamp).encode()),
+        ]
+        request = httpx.Request("POST", wire.url, headers=headers, stream=httpx.ByteStream(body),
+                                extensions=wire.extensions)
+        request.read()  # ``request.content`` readable, as with ``content=``
+        return request
 
     @staticmethod
     def _transport_error(action: str, mutating: bool, exc: httpx.HTTPError) -> CfgError:
@@ -184,6 +272,22 @@ class _BaseClient(CfgActions):
             raise CfgApiError(code, str(error.get("Message", "")), inner.get("RequestId"), action)
         return inner
 
+    @classmethod
+    def _parse(cls, action: str, mutating: bool, response: httpx.Response, model: type[_M]) -> _M:
+        """The typed answer, parsed once, straight from the JSON bytes when the answer is a plain
+        success; anything else (an ``Error``, not JSON, not an object, a model mismatch) goes
+        through :meth:`_decode` and ``model_validate``, which raise exactly as before."""
+        if response.status_code == 200:
+            try:
+                parsed = _envelope(model).model_validate_json(response.content).Response  # type: ignore[attr-defined]
+            except pydantic.ValidationError:
+                parsed = None
+            if parsed is not None:
+                extra = parsed.__pydantic_extra__
+                if not extra or "Error" not in extra:
+                    return parsed
+        return model.model_validate(cls._decode(action, mutating, response))
+
     @staticmethod
     def _retryable(exc: BaseException, mutating: bool) -> bool:
         if isinstance(exc, CfgApiError):
@@ -214,8 +318,14 @@ class _BaseClient(CfgActions):
         return ACTIONS.get(action)
 
     @staticmethod
-    def _log_done(action: str, inner: Mapping[str, Any], started: float) -> None:
-        log.debug("CFG %s ok in %.0f ms (RequestId %s)", action, (time.monotonic() - started) * 1000, inner.get("RequestId"))
+    def _log_done(action: str, result: Any, started: float) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            request_id = result.get("RequestId") if isinstance(result, Mapping) else getattr(result, "RequestId", None)
+            log.debug("CFG %s ok in %.0f ms (RequestId %s)", action, (time.monotonic() - started) * 1000, request_id)
+
+    def _first_attempt_failed(self, exc: CfgError, mutating: bool) -> bool:
+        """Whether a failed first attempt is worth the retry loop."""
+        return self.config.max_attempts > 1 and self._retryable(exc, mutating)
 
 
 class CfgClient(_BaseClient):
@@ -242,12 +352,14 @@ class CfgClient(_BaseClient):
     def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(**self._http_options())
+            self._wire = _fast_wire(self._http, self.config.endpoint, self._auth)
         return self._http
 
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
             self._http = None
+            self._wire = None
 
     def __enter__(self) -> CfgClient:
         return self
@@ -262,28 +374,58 @@ class CfgClient(_BaseClient):
         """
         spec = self._spec(action)
         body = json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode()
-        return self._send(action, body, spec.mutating if spec else True, spec)
+        mutating = spec.mutating if spec else True
+        return self._send(action, body, mutating, spec, lambda response: self._decode(action, mutating, response))
 
     def _invoke(self, action: str, params: Mapping[str, Any], response_model: type[_M]) -> _M:
         spec = ACTIONS[action]
-        inner = self._send(action, self._encode(spec, params), spec.mutating, spec)
-        return response_model.model_validate(inner)
+        mutating = spec.mutating
+        return self._send(
+            action, self._encode(spec, params), mutating, spec,
+            lambda response: self._parse(action, mutating, response, response_model),
+        )
 
-    def _send(self, action: str, body: bytes, mutating: bool, spec: ActionSpec | None) -> dict[str, Any]:
+    def _attempt(self, action: str, body: bytes, mutating: bool, limiter: SlidingWindowLimiter | None,
+                 parse: Callable[[httpx.Response], Any]) -> Any:
+        """One attempt: wait for the limiter, sign, send, read, parse; failures as typed errors."""
         client = self._client()
+        if limiter is not None:
+            limiter.acquire()
+        started = time.monotonic()
+        wire = self._wire
+        try:
+            if wire is None:
+                response = client.send(self._request(action, body))
+            else:
+                response = wire.transport.handle_request(self._signed_request(wire, action, body))
+                try:
+                    response.read()
+                finally:
+                    response.close()
+        except httpx.HTTPError as exc:
+            raise self._transport_error(action, mutating, exc) from None
+        result = parse(response)
+        self._log_done(action, result, started)
+        return result
+
+    def _send(self, action: str, body: bytes, mutating: bool, spec: ActionSpec | None,
+              parse: Callable[[httpx.Response], Any]) -> Any:
         limiter = self._limiter(spec, action)
+        # The first attempt runs without tenacity (building its Retrying costs more than a call's
+        # own work); a failure worth retrying enters the loop as its attempt 1, so that attempt
+        # counting, waits, the warning log and the final re-raise are tenacity's, as before.
+        try:
+            return self._attempt(action, body, mutating, limiter, parse)
+        except CfgError as exc:
+            if not self._first_attempt_failed(exc, mutating):
+                raise
+            first: CfgError | None = exc
         for attempt in Retrying(**self._retry_options(action, mutating)):
             with attempt:
-                if limiter:
-                    limiter.acquire()
-                started = time.monotonic()
-                try:
-                    response = client.send(self._request(action, body))
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(action, mutating, exc) from None
-                inner = self._decode(action, mutating, response)
-                self._log_done(action, inner, started)
-                return inner
+                if first is not None:
+                    failed, first = first, None
+                    raise failed
+                return self._attempt(action, body, mutating, limiter, parse)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity re-raises
 
 
@@ -301,12 +443,14 @@ class AsyncCfgClient(_BaseClient):
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(**self._http_options())
+            self._wire = _fast_wire(self._http, self.config.endpoint, self._auth)
         return self._http
 
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+            self._wire = None
 
     async def __aenter__(self) -> AsyncCfgClient:
         return self
@@ -318,26 +462,54 @@ class AsyncCfgClient(_BaseClient):
         """Send any action with raw parameters and return the inner ``Response`` dict."""
         spec = self._spec(action)
         body = json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode()
-        return await self._send(action, body, spec.mutating if spec else True, spec)
+        mutating = spec.mutating if spec else True
+        return await self._send(action, body, mutating, spec, lambda response: self._decode(action, mutating, response))
 
     async def _invoke(self, action: str, params: Mapping[str, Any], response_model: type[_M]) -> _M:  # type: ignore[override]
         spec = ACTIONS[action]
-        inner = await self._send(action, self._encode(spec, params), spec.mutating, spec)
-        return response_model.model_validate(inner)
+        mutating = spec.mutating
+        return await self._send(
+            action, self._encode(spec, params), mutating, spec,
+            lambda response: self._parse(action, mutating, response, response_model),
+        )
 
-    async def _send(self, action: str, body: bytes, mutating: bool, spec: ActionSpec | None) -> dict[str, Any]:
+    async def _attempt(self, action: str, body: bytes, mutating: bool, limiter: SlidingWindowLimiter | None,
+                       parse: Callable[[httpx.Response], Any]) -> Any:
+        """One attempt: wait for the limiter, sign, send, read, parse; failures as typed errors."""
         client = self._client()
+        if limiter is not None:
+            await limiter.acquire_async()
+        started = time.monotonic()
+        wire = self._wire
+        try:
+            if wire is None:
+                response = await client.send(self._request(action, body))
+            else:
+                response = await wire.transport.handle_async_request(self._signed_request(wire, action, body))
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+        except httpx.HTTPError as exc:
+            raise self._transport_error(action, mutating, exc) from None
+        result = parse(response)
+        self._log_done(action, result, started)
+        return result
+
+    async def _send(self, action: str, body: bytes, mutating: bool, spec: ActionSpec | None,
+                    parse: Callable[[httpx.Response], Any]) -> Any:
         limiter = self._limiter(spec, action)
+        # First attempt without tenacity; see CfgClient._send.
+        try:
+            return await self._attempt(action, body, mutating, limiter, parse)
+        except CfgError as exc:
+            if not self._first_attempt_failed(exc, mutating):
+                raise
+            first: CfgError | None = exc
         async for attempt in AsyncRetrying(**self._retry_options(action, mutating)):
             with attempt:
-                if limiter:
-                    await limiter.acquire_async()
-                started = time.monotonic()
-                try:
-                    response = await client.send(self._request(action, body))
-                except httpx.HTTPError as exc:
-                    raise self._transport_error(action, mutating, exc) from None
-                inner = self._decode(action, mutating, response)
-                self._log_done(action, inner, started)
-                return inner
+                if first is not None:
+                    failed, first = first, None
+                    raise failed
+                return await self._attempt(action, body, mutating, limiter, parse)
         raise AssertionError("unreachable")  # pragma: no cover

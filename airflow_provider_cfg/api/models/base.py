@@ -54,7 +54,13 @@ def enum_or_int(enum_cls: type[_E]) -> BeforeValidator:
     A status code added by Tencent later must not make a whole ``DescribeTask`` unparseable.
     """
 
+    members = {member.value: member for member in enum_cls}
+
     def convert(value: Any) -> Any:
+        if type(value) is int:  # what JSON gives: a dict look-up instead of int() and Enum.__call__
+            member = members.get(value)
+            if member is not None:
+                return member
         if value is None or isinstance(value, enum_cls):
             return value
         try:

@@ -1,0 +1,91 @@
+"""Smoke test of the benchmarks (``bench/``): every path runs, returns numbers and renders.
+
+No timing is asserted anywhere: the numbers only have to exist, be finite and be positive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from bench import client_cost, components, import_cost, report, run, watching
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module")
+def quick_results() -> dict:
+    return {
+        "quick": True,
+        "client": client_cost.run_client_cost(rounds=2, calls=3, warmup=1),
+        "components": components.run_components(rounds=2, ops=5),
+        "import": import_cost.run_import_cost(runs=1, importtime_runs=1, warmup=0),
+        "watching": watching.run_watching_at_scale(quick=True),
+    }
+
+
+def test_client_cost_measures_every_contender(quick_results):
+    result = quick_results["client"]
+    assert set(result["contenders"]) == {cls.key for cls in client_cost.CONTENDERS}
+    for data in result["contenders"].values():
+        assert len(data["cpu_us"]) == 2
+        assert all(_positive(v) for v in data["cpu_us"] + data["wall_us"])
+        assert _positive(data["cpu_us_per_call"]["median"])
+    assert set(result["ratios"]) == {f"{num}/{den}" for num, den, _, _ in client_cost.RATIOS}
+    assert all(_positive(ratio["median"]) for ratio in result["ratios"].values())
+    assert result["response_bytes"] > 1000  # the full DescribeTask answer, not an error
+
+
+def test_components_measure_every_step(quick_results):
+    result = quick_results["components"]
+    assert len(result["rows"]) == 4 and result["answer_bytes"] > 1000
+    for row in result["rows"]:
+        assert _positive(row["public_us"]["median"]) and _positive(row["fast_us"]["median"])
+        assert _positive(row["ratio"]["median"])
+
+
+def test_import_cost_measures_our_modules(quick_results):
+    result = quick_results["import"]
+    assert _positive(result["baseline_sdk_wall_ms"]["median"])
+    assert _positive(result["added_wall_ms"]["median"])
+    assert result["modules_loaded"]["with_provider"] > result["modules_loaded"]["baseline"]
+    assert result["added_own_modules"] > 0
+    assert result["top_by_self"] and all(row["module"] for row in result["top_by_self"])
+
+
+def test_parse_importtime():
+    text = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       120 |        120 |   _io\n"
+        "import time:      2500 |       9000 | airflow_provider_cfg.operators.create\n"
+        "unrelated line\n"
+    )
+    assert import_cost.parse_importtime(text) == {"_io": (120, 120), "airflow_provider_cfg.operators.create": (2500, 9000)}
+
+
+def test_watching_at_scale_is_a_placeholder(quick_results):
+    assert watching.PLACEHOLDER is True and quick_results["watching"] is None
+
+
+def test_report_renders(quick_results, tmp_path):
+    machine = report.machine_info()
+    history = [report.history_entry("smoke", "a note", machine, quick_results)]
+    text = report.render(quick_results, machine, report.command_line(["--quick"]), history)
+    for heading in ("## Command", "## Machine", "## Summary", "## 1. Client cost", "Where a round trip's client work goes",
+                    "## 2. Import cost",
+                    "## 3. Watching at scale", "## Before / after"):
+        assert heading in text
+    assert "-m bench --quick" in text and "Quick (smoke) run" in text and "Placeholder" in text
+    json.dumps(quick_results)  # what --json writes
+
+
+def test_cli_writes_only_where_told(tmp_path):
+    out = tmp_path / "report.md"
+    assert run.main(["--quick", "--quiet", "--only", "watching", "--output", str(out)]) == 0
+    assert "## 3. Watching at scale" in out.read_text()
+    with pytest.raises(SystemExit):
+        run.main(["--quick", "--quiet", "--only", "watching", "--record", "x", "--output", str(out)])
