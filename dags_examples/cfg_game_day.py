@@ -46,6 +46,7 @@ with DAG(
             "http://127.0.0.1:8999/_emulator/health", type="string", description="URL that answers 200 while the service is healthy"
         ),
         "max_latency_ms": Param(2000, type="integer", description="Slowest acceptable steady-state answer"),
+        "report_path": Param("", type="string", description="Also write the report here (object storage URL, e.g. file:///tmp/game-days)"),
     },
     tags=["chaos", "tencentcloud", "cfg"],
     doc_md=__doc__,
@@ -103,12 +104,14 @@ with DAG(
         region="{{ params.region }}",
         check_task_ids=[*check_ids, "check_after_recovery"],
         summary="Game day {{ dag_run.run_after.strftime('%Y-%m-%d') }}.",
+        report_path="{{ params.report_path }}",
     )
     rollback = CfgRollbackExperimentOperator(
         task_id="rollback",
         experiment_id=EXPERIMENT,
         region="{{ params.region }}",
         poll_interval=1,
+        report_path="{{ params.report_path }}",
     )
     create >> start
     previous >> final_check >> conclude >> rollback

@@ -12,6 +12,9 @@ from airflow.sdk import BaseOperator
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink
 
+XCOM_REPORT = "report"
+XCOM_REPORT_MARKDOWN = "report_markdown"
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
@@ -68,3 +71,36 @@ class CfgBaseOperator(BaseOperator):
         ti.xcom_push(key=XCOM_CONSOLE_URL, value=url)
         self.log.info("CFG experiment %s: %s", task_id, url)
         return url
+
+    def publish_report(
+        self, context: Context, client: CfgClient, task_id: int, *, checks: Any = None, report_path: str | None = None
+    ) -> dict[str, Any] | None:
+        """Build the game-day report, push it (JSON and Markdown) to XCom, log it, and write it to
+        ``report_path`` (any Airflow object storage URL: a local folder, ``s3://…``, ``cos://…``).
+        Best effort: a report that cannot be built never fails the task."""
+        from airflow_provider_cfg.report import collect_report, render_markdown
+
+        try:
+            report = collect_report(client, task_id, checks=checks)
+            markdown = render_markdown(report)
+            ti = context["ti"]
+            ti.xcom_push(key=XCOM_REPORT, value=report)
+            ti.xcom_push(key=XCOM_REPORT_MARKDOWN, value=markdown)
+            self.log.info("Game-day report of experiment %s:\n%s", task_id, markdown)
+            if report_path:
+                self.write_report(report_path, task_id, report, markdown)
+            return report
+        except Exception:  # noqa: BLE001 - the report is a by-product; the experiment's state is what matters
+            self.log.warning("Could not build the report of experiment %s", task_id, exc_info=True)
+            return None
+
+    def write_report(self, report_path: str, task_id: int, report: dict[str, Any], markdown: str) -> None:
+        import json
+
+        from airflow.sdk import ObjectStoragePath
+
+        folder = ObjectStoragePath(report_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"cfg-experiment-{task_id}.md").write_text(markdown)
+        (folder / f"cfg-experiment-{task_id}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        self.log.info("Report written to %s", folder / f"cfg-experiment-{task_id}.md")

@@ -30,9 +30,10 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
     :param poll_interval: seconds between reads while waiting for a recovery.
     :param step_timeout: longest wait for one recovery, in seconds.
     :param read_patience: how long reads are retried through an API outage, in seconds.
+    :param report_path: where to also write the report of a rolled-back experiment (object storage URL).
     """
 
-    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id", "reason")
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id", "reason", "report_path")
 
     def __init__(
         self,
@@ -42,6 +43,7 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
         poll_interval: float = 2.0,
         step_timeout: float = 900.0,
         read_patience: float = 300.0,
+        report_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("retries", 3)
@@ -51,6 +53,7 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
         self.poll_interval = poll_interval
         self.step_timeout = step_timeout
         self.read_patience = read_patience
+        self.report_path = report_path
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.exceptions import CfgStepFailedError
@@ -66,10 +69,11 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
                 client, task_id, self.reason,
                 poll_interval=self.poll_interval, step_timeout=self.step_timeout, read_patience=self.read_patience,
             ).run()
-        if report.already_concluded and report.clean:
-            self.log.info("Experiment %s was already concluded with nothing left injected; nothing to do", task_id)
-        else:
-            self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
+            if report.already_concluded and report.clean:
+                self.log.info("Experiment %s was already concluded with nothing left injected; nothing to do", task_id)
+            else:
+                self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
+                self.publish_report(context, client, task_id, report_path=self.report_path)
         result = {
             "task_id": task_id,
             "clean": report.clean,

@@ -76,9 +76,13 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     :param is_expect: whether the system behaved as expected, CFG's ``IsExpect``.
     :param issue: problems found and improvements (templated).
     :param record: the experiment record (templated).
+    :param report_path: where to also write the game-day report (Markdown and JSON): any Airflow
+        object storage URL, e.g. ``file:///reports`` or ``s3://bucket/game-days`` (templated).
     """
 
-    template_fields: Sequence[str] = (*_CfgRunStatusOperator.template_fields, "summary", "issue", "record", "is_expect")
+    template_fields: Sequence[str] = (
+        *_CfgRunStatusOperator.template_fields, "summary", "issue", "record", "is_expect", "report_path",
+    )
 
     def __init__(
         self,
@@ -87,9 +91,12 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
         is_expect: bool | str | None = None,
         issue: str | None = None,
         record: str | None = None,
+        report_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.report_path = report_path
+        self._checks: dict[str, Any] | None = None
         self.summary = summary
         self.is_expect = is_expect
         self.issue = issue
@@ -113,6 +120,7 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
             summary, is_expect = self.conclusion(client, task, context)
             client.end_task(task_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
             self.log.info("Experiment %s ended: %s — %s", task_id, "as expected" if is_expect else "NOT as expected", summary)
+            self.publish_report(context, client, task_id, checks=self._checks, report_path=self.report_path)
             return {"task_id": task_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
 
 
@@ -160,7 +168,8 @@ class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
         from airflow_provider_cfg.conclusion import compose_conclusion
 
         logs = client.describe_task_policy_trigger_log(int(task.TaskId), page=1, page_size=100).TriggerLogs or []
-        verdict = compose_conclusion(task, self.gather_checks(context), logs, lead=self.summary)
+        self._checks = self.gather_checks(context)
+        verdict = compose_conclusion(task, self._checks, logs, lead=self.summary)
         return verdict.summary, verdict.is_expect
 
 

@@ -60,11 +60,11 @@ def lines_with(emu, task_id: int, text: str) -> int:
         (CfgStartExperimentOperator, set()),
         (CfgPauseExperimentOperator, set()),
         (CfgResumeExperimentOperator, set()),
-        (CfgEndExperimentOperator, {"summary", "issue", "record", "is_expect"}),
-        (CfgConcludeExperimentOperator, {"summary", "issue", "record", "is_expect", "checks"}),
+        (CfgEndExperimentOperator, {"summary", "issue", "record", "is_expect", "report_path"}),
+        (CfgConcludeExperimentOperator, {"summary", "issue", "record", "is_expect", "checks", "report_path"}),
         (CfgTriggerGuardrailOperator, {"name", "content"}),
         (CfgDeleteExperimentOperator, set()),
-        (CfgRollbackExperimentOperator, {"reason"}),
+        (CfgRollbackExperimentOperator, {"reason", "report_path"}),
     ],
 )
 def test_template_fields(cls, extra):

@@ -1,0 +1,56 @@
+"""The game-day report: built from CFG's record, rendered with a Gantt chart, pushed and written."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from airflow_provider_cfg.operators.status import CfgConcludeExperimentOperator
+from airflow_provider_cfg.report import collect_report, render_markdown
+from tests.airflow_helpers import FakeTI, context_for, make_client, use_emulator
+
+
+def _run_game_day(emu) -> int:
+    with make_client(emu) as client:
+        task_id = client.create_task_from_template(
+            626, {"TaskTitle": "report drill", "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa", "ins-bbbbbbbb"]}]}
+        ).TaskId
+        client.execute_task(task_id)
+        for group, action in list(client.describe_task(task_id).Task.iter_actions()):
+            client.execute_task_instance(task_id, group.TaskGroupId, action.TaskGroupActionId)
+            while client.describe_task(task_id).Task.find_action(action.TaskGroupActionId).TaskGroupActionStatus != 2004:
+                time.sleep(0.05)
+        client.trigger_policy(task_id, "p99 latency", "p99 above 2 s for 1 min")
+    return task_id
+
+
+def test_report_from_cfg_record(cfg_emulator):
+    task_id = _run_game_day(cfg_emulator)
+    with make_client(cfg_emulator) as client:
+        report = collect_report(client, task_id, checks={"steady_state": {"passed": True, "detail": "HTTP 200"}})
+    json.dumps(report)  # JSON-safe
+    assert [s["order"] for s in report["steps"]] == ["1.1", "1.2"]
+    assert [s["kind"] for s in report["steps"]] == ["fault", "recovery"]
+    assert all(s["start"] and s["end"] for s in report["steps"])
+    assert {i["object_id"] for i in report["steps"][0]["instances"]} == {"ins-aaaaaaaa", "ins-bbbbbbbb"}
+    assert report["guardrail"][0]["name"] == "p99 latency"
+    assert report["log"] and any("started on" in line for line in report["log"])
+    markdown = render_markdown(report)
+    assert "```mermaid\ngantt" in markdown
+    assert "1.1 Empty Operation :crit, s1_1," in markdown
+    assert "| steady_state | passed | HTTP 200 |" in markdown
+    assert "p99 latency" in markdown
+
+
+def test_conclude_pushes_and_writes_the_report(cfg_emulator, monkeypatch, tmp_path):
+    use_emulator(monkeypatch, cfg_emulator)
+    task_id = _run_game_day(cfg_emulator)
+    ti = FakeTI(pulls={"check": {"passed": True, "detail": "ok"}})
+    CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=task_id, check_task_ids=["check"], report_path=f"file://{tmp_path}/reports"
+    ).execute(context_for(ti))
+    assert ti.pushed["report"]["verdict"]["as_expected"] is False  # the guardrail fired
+    assert "Guardrail" in ti.pushed["report_markdown"]
+    written = (tmp_path / "reports" / f"cfg-experiment-{task_id}.md").read_text()
+    assert written == ti.pushed["report_markdown"]
+    assert json.loads((tmp_path / "reports" / f"cfg-experiment-{task_id}.json").read_text())["experiment"]["id"] == task_id
