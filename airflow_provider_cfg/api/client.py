@@ -109,6 +109,18 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc if not isinstance(part, int)) or "(body)"
 
 
+MAX_BODY_BYTES = 10 * 1024 * 1024  # TC3-signed POST bodies are limited to 10 MB (cfg-api.md §4.3)
+
+
+def checked_size(action: str, body: bytes) -> bytes:
+    """Refuse an oversized body before sending it (the server would answer RequestSizeLimitExceeded)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise CfgValidationError(
+            f"{action}: the request body is {len(body):,} bytes; CFG accepts at most {MAX_BODY_BYTES:,}", field="(body)"
+        )
+    return body
+
+
 def validation_error(action: str, exc: pydantic.ValidationError) -> CfgValidationError:
     """A readable, secret-free message naming each bad field (input values are left out)."""
     problems = [f"{_field_path(err['loc'])}: {err['msg']}" for err in exc.errors(include_input=False)]
@@ -208,7 +220,7 @@ class _BaseClient(CfgActions):
             model = spec.request.model_validate(clean)
         except pydantic.ValidationError as exc:
             raise validation_error(spec.name, exc) from None
-        return spec.request.__pydantic_serializer__.to_json(model, exclude_none=True)
+        return checked_size(spec.name, spec.request.__pydantic_serializer__.to_json(model, exclude_none=True))
 
     def _request(self, action: str, body: bytes) -> httpx.Request:
         """The request for ``client.send`` (signed there by ``Tc3Auth``): the public-API path."""
@@ -373,7 +385,7 @@ class CfgClient(_BaseClient):
         Unknown actions are treated as mutating (no blind retry) and rate limited at 10/s.
         """
         spec = self._spec(action)
-        body = json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode()
+        body = checked_size(action, json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode())
         mutating = spec.mutating if spec else True
         return self._send(action, body, mutating, spec, lambda response: self._decode(action, mutating, response))
 
@@ -461,7 +473,7 @@ class AsyncCfgClient(_BaseClient):
     async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:  # type: ignore[override]
         """Send any action with raw parameters and return the inner ``Response`` dict."""
         spec = self._spec(action)
-        body = json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode()
+        body = checked_size(action, json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode())
         mutating = spec.mutating if spec else True
         return await self._send(action, body, mutating, spec, lambda response: self._decode(action, mutating, response))
 

@@ -352,3 +352,14 @@ def test_secrets_never_leak(emu, caplog):
     assert any("retrying" in text for text in texts)  # the retry path was logged
     for text in texts:
         assert CANARY_KEY not in text and CANARY_TOKEN not in text
+
+
+def test_oversized_body_refused_before_sending(emu):
+    transport = CountingTransport()
+    with make_client(emu, transport=transport) as client:
+        with pytest.raises(CfgValidationError) as err:
+            client.trigger_policy(1, "n", "x" * (10 * 1024 * 1024 + 1))
+        with pytest.raises(CfgValidationError):
+            client.call("TriggerPolicy", {"TaskId": 1, "Name": "n", "Content": "x" * (10 * 1024 * 1024), "TriggerType": 0})
+    assert err.value.field == "(body)" and "at most 10,485,760" in str(err.value)
+    assert transport.sent == []
