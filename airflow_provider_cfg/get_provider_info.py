@@ -32,6 +32,8 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_cfg.operators.guardrail",
                     "airflow_provider_cfg.operators.delete",
                     "airflow_provider_cfg.operators.rollback",
+                    "airflow_provider_cfg.operators.guard",
+                    "airflow_provider_cfg.operators.plan",
                 ],
             }
         ],
@@ -44,7 +46,11 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": "Tencent Cloud CFG",
-                "python-modules": ["airflow_provider_cfg.triggers.experiment", "airflow_provider_cfg.triggers.step"],
+                "python-modules": [
+                    "airflow_provider_cfg.triggers.experiment",
+                    "airflow_provider_cfg.triggers.step",
+                    "airflow_provider_cfg.triggers.guard",
+                ],
             }
         ],
         "extra-links": ["airflow_provider_cfg.links.console.CfgConsoleLink"],
