@@ -2,10 +2,13 @@
 as a DAG a team can copy.
 
 create from a template in manual mode → start → for each fault/recovery pair: inject → wait
-(deferrable) → steady-state check while the fault is live → recover → wait → final check →
-end the experiment with a conclusion computed from what happened. A rollback teardown runs
-whatever happens: if anything fails half-way, every injected fault is recovered and the
-experiment is ended with ``IsExpect=false``.
+(deferrable) → a steady-state guard watches the service while the fault is live (deferrable, in
+the triggerer) → recover → wait → final check → end the experiment with a conclusion computed from
+what happened. If the guard sees the service breach its tolerance, it triggers the experiment's
+guardrail (CFG stops injecting and rolls back), recovers every fault and ends the experiment with
+``IsExpect=false`` — an abort, like an AWS FIS stop condition. A rollback teardown runs whatever
+happens: if anything fails half-way, every injected fault is recovered and the experiment is
+ended honestly.
 
 Run it from the UI ("Trigger DAG w/ config") or on its schedule; the params say what to break and
 how to tell that the system is still healthy. ``FAULT_STEPS`` lists the template's fault/recovery
@@ -20,6 +23,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
+from airflow_provider_cfg.operators.guard import CfgSteadyStateGuardOperator
 from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
 from airflow_provider_cfg.operators.start import CfgStartExperimentOperator
 from airflow_provider_cfg.operators.status import CfgConcludeExperimentOperator
@@ -46,6 +50,7 @@ with DAG(
             "http://127.0.0.1:8999/_emulator/health", type="string", description="URL that answers 200 while the service is healthy"
         ),
         "max_latency_ms": Param(2000, type="integer", description="Slowest acceptable steady-state answer"),
+        "watch_seconds": Param(60, type="integer", minimum=1, description="How long the guard watches each live fault"),
         "report_path": Param("", type="string", description="Also write the report here (object storage URL, e.g. file:///tmp/game-days)"),
     },
     tags=["chaos", "tencentcloud", "cfg"],
@@ -83,7 +88,17 @@ with DAG(
             poll_interval=2,
             execution_timeout=timedelta(minutes=30),
         )
-        check = steady_state.override(task_id=f"check_during_fault_{index}")(phase=f"during fault {index}")
+        check = CfgSteadyStateGuardOperator(
+            task_id=f"guard_during_fault_{index}",
+            experiment_id=EXPERIMENT,
+            region="{{ params.region }}",
+            probe_url="{{ params.steady_state_url }}",
+            max_latency_ms="{{ params.max_latency_ms }}",
+            duration="{{ params.watch_seconds }}",
+            poll_interval=2,
+            failures_to_trip=2,
+            deferrable=True,
+        )
         recover = CfgExecuteStepOperator(
             task_id=f"recover_fault_{index}",
             experiment_id=EXPERIMENT,
@@ -95,7 +110,7 @@ with DAG(
         )
         previous >> inject >> check >> recover
         previous = recover
-        check_ids.append(f"check_during_fault_{index}")
+        check_ids.append(f"guard_during_fault_{index}")
 
     final_check = steady_state.override(task_id="check_after_recovery")(phase="after recovery")
     conclude = CfgConcludeExperimentOperator(

@@ -36,6 +36,6 @@ echo "airflow db migrate (log: $DEMO/airflow-db.log)"
 airflow db migrate > "$DEMO/airflow-db.log" 2>&1 || { tail -20 "$DEMO/airflow-db.log"; exit 1; }
 echo "airflow dags test cfg_game_day (full log: $DEMO/dags-test.log)"
 status=0
-airflow dags test cfg_game_day -c "{\"steady_state_url\": \"http://$CFG_ENDPOINT/_emulator/health\"}" > "$DEMO/dags-test.log" 2>&1 || status=$?
+airflow dags test cfg_game_day -c "{\"steady_state_url\": \"http://$CFG_ENDPOINT/_emulator/health\", \"watch_seconds\": 4}" > "$DEMO/dags-test.log" 2>&1 || status=$?
 python scripts/demo_report.py cfg_game_day "Game day" || status=1
 exit "$status"

@@ -80,6 +80,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     template_fields: Sequence[str] = (
         *CfgBaseOperator.template_fields,
+        "duration",
         "experiment_id", "probe_url", "probe_callable", "max_latency_ms", "json_path", "expected_value",
     )
     ui_color = "#fbd3c1"
@@ -108,8 +109,8 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             raise ValueError("give exactly one of probe_url and probe_callable")
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
-        if duration <= 0:
-            raise ValueError(f"duration must be > 0 seconds, got {duration!r}")
+        if not isinstance(duration, str):  # a template ("{{ params.watch_seconds }}") is checked once rendered
+            _positive_duration(duration)
         if int(failures_to_trip) < 1:
             raise ValueError(f"failures_to_trip must be at least 1, got {failures_to_trip!r}")
         if probe_timeout <= 0:
@@ -125,7 +126,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         self.json_path = json_path
         self.expected_value = expected_value
         self.poll_interval = float(poll_interval)
-        self.duration = float(duration)
+        self.duration = duration
         self.failures_to_trip = int(failures_to_trip)
         self.probe_timeout = float(probe_timeout)
         self.deferrable = deferrable
@@ -136,6 +137,8 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.api.enums import TaskStatus
+
+        self.duration = _positive_duration(self.duration)
 
         task_id = experiment_id_of(self.experiment_id)
         self._check_configuration()
@@ -328,3 +331,13 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             self.log.warning("Rollback of experiment %s: %s", report.task_id, report.summary())
         except Exception:  # noqa: BLE001 - best effort; the teardown rolls back as well
             self.log.warning("Rollback of experiment %s failed", self.experiment_id, exc_info=True)
+
+
+def _positive_duration(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"duration must be a number of seconds, got {value!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"duration must be > 0 seconds, got {value!r}")
+    return seconds

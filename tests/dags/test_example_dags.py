@@ -39,6 +39,8 @@ def _run(dagbag, dag_id: str, emulator, monkeypatch, conf: dict | None = None):
         json.dumps({"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key, "host": emulator.endpoint}),
     )
     run_conf = {"steady_state_url": f"{emulator.url}/_emulator/health", **(conf or {})}
+    if dag_id == "cfg_game_day":
+        run_conf.setdefault("watch_seconds", 3)
     return dagbag.get_dag(dag_id).test(run_conf=run_conf)
 
 
@@ -66,13 +68,17 @@ def test_example_dag_end_to_end(dagbag, cfg_emulator, monkeypatch, dag_id, title
     assert cfg_emulator.http().get("/_emulator/faults").json() == []
 
 
-def test_game_day_breached_check_concludes_not_as_expected(dagbag, cfg_emulator, monkeypatch):
-    """A steady-state check that fails is recorded honestly: IsExpect=false, nothing left injected."""
+def test_game_day_breach_mid_fault_aborts(dagbag, cfg_emulator, monkeypatch):
+    """The steady state breaks while the fault is live: the guard triggers the guardrail, every
+    fault is recovered, and the experiment is concluded with IsExpect=false."""
     run = _run(dagbag, "cfg_game_day", cfg_emulator, monkeypatch, {"steady_state_url": f"{cfg_emulator.url}/no-such-page"})
-    assert run.state == "success"
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["guard_during_fault_1"] == "failed" and states["rollback"] == "success", states
     task = _experiment(cfg_emulator, "Game day")
     assert task["TaskStatus"] == 1004 and task["TaskExpect"] == 2
-    assert "Check check_during_fault_1: FAILED" in task["TaskSummary"]
+    triggers = cfg_emulator.call("DescribeTaskPolicyTriggerLog", TaskId=task["TaskId"], Page=1, PageSize=10)["TriggerLogs"]
+    assert [t["TriggerType"] for t in triggers] == [0], triggers  # the guardrail was triggered once
     assert cfg_emulator.http().get("/_emulator/faults").json() == []
 
 

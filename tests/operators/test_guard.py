@@ -201,14 +201,17 @@ def assert_aborted(emu, task_id: int) -> None:
 
 def test_template_fields_render(service):
     assert set(CfgSteadyStateGuardOperator.template_fields) == {
-        "cfg_conn_id", "region", "experiment_id", "probe_url", "probe_callable", "max_latency_ms", "json_path", "expected_value",
+        "cfg_conn_id", "region", "duration", "experiment_id", "probe_url", "probe_callable", "max_latency_ms", "json_path",
+        "expected_value",
     }
     op = CfgSteadyStateGuardOperator(
         task_id="guard", experiment_id="{{ params.id }}", probe_url="{{ params.url }}", max_latency_ms="{{ params.ms }}",
         json_path="{{ params.path }}", expected_value="{{ params.value }}",
     )
-    op.render_template_fields({"params": {"id": "3256", "url": service, "ms": "800", "path": "status", "value": "ok"}})
+    op.duration = "{{ params.watch }}"
+    op.render_template_fields({"params": {"id": "3256", "url": service, "ms": "800", "path": "status", "value": "ok", "watch": "7"}})
     assert (op.experiment_id, op.probe_url, op.max_latency_ms, op.json_path, op.expected_value) == ("3256", service, "800", "status", "ok")
+    assert op.duration == "7"  # a number once checked by execute
 
 
 @pytest.mark.parametrize(
