@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test demo bench bench-smoke lock clean
+.PHONY: setup test demo bench bench-smoke ui-check lock clean
 
 setup: $(VENV)/.installed
 
@@ -29,6 +29,15 @@ bench: setup
 # Every benchmark path with a few rounds (CI smoke): prints the report, asserts no timing.
 bench-smoke: setup
 	$(PY) -m bench --quick
+
+# The provider in Airflow's web UI (scripts/ui_check.py): a real `airflow standalone`, the emulator,
+# cfg_game_day run by the scheduler and triggerer, checked in Debian's headless Chromium driven by
+# Playwright (never `playwright install`: it downloads browsers); screenshots in docs/img/.
+CHROMIUM := /usr/bin/chromium
+ui-check: setup
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@$(PY) -c "import playwright" 2>/dev/null || $(UV) pip install -q --python $(PY) "$$(grep '^playwright==' requirements/ci.lock)"
+	$(PY) scripts/ui_check.py
 
 lock:
 	$(UV) pip compile -q --python-version 3.11 --universal requirements/ci.in -o requirements/ci.lock
