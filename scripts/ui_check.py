@@ -121,7 +121,7 @@ def trigger(airflow: Standalone, emulator: EmulatorServer) -> str:
     run_id = f"ui_check__{time.strftime('%Y%m%dT%H%M%S')}"
     airflow.airflow("dags", "unpause", DAG_ID)
     airflow.airflow("dags", "trigger", DAG_ID, "--run-id", run_id,
-                    "--conf", json.dumps({"steady_state_url": f"{emulator.url}/_emulator/health"}))
+                    "--conf", json.dumps({"steady_state_url": f"{emulator.url}/_emulator/health", "watch_seconds": 4}))
     return run_id
 
 
