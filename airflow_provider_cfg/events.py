@@ -15,7 +15,7 @@ from airflow_provider_cfg.api.enums import TaskStatus
 from airflow_provider_cfg.steps import StepOutcome, step_outcome
 
 if TYPE_CHECKING:
-    from airflow_provider_cfg.api.models import Task
+    from airflow_provider_cfg.api.models import Task, TaskListItem
 
 SUCCESS = "success"
 FAILED = "failed"
@@ -60,11 +60,14 @@ def step_event(task: Task, task_action_id: int, instance_ids: Collection[int] | 
 
 
 def experiment_event(
-    task: Task, target_statuses: Collection[int], failure_statuses: Collection[int] = ()
+    task: Task | TaskListItem, target_statuses: Collection[int], failure_statuses: Collection[int] = ()
 ) -> dict[str, Any] | None:
     """The event once the experiment reaches one of ``target_statuses`` (``None`` before).
 
     Reaching a ``failure_statuses`` code, or ending (1004) when 1004 is not a target, fails fast.
+    Only the task-level fields are used (``TaskId``, ``TaskStatus``, ``TaskStatusType``,
+    ``TaskExpect``), so a ``DescribeTaskList`` entry (:class:`TaskListItem`) does as well as a
+    ``DescribeTask`` answer, and gives the same event.
     """
     status = task.TaskStatus
     base = {

@@ -19,7 +19,8 @@ _LISTENING = re.compile(r"listening on (http://\S+) \(pid (\d+)\)")
 
 
 class EmulatorProcess:
-    """``python -m airflow_provider_cfg.emulator`` on a free loopback port, rate limits off.
+    """``python -m airflow_provider_cfg.emulator`` on a free loopback port, rate limits off
+    (``rate_limits=True``: the documented per-action limits, as CFG enforces them).
 
     The emulator binds the port itself (``--port 0`` picks a free one and prints it), so there
     is no window in which another process could take the port. Stopped by its own PID.
@@ -27,12 +28,13 @@ class EmulatorProcess:
     :param log_path: where its stderr goes (``os.devnull`` by default).
     """
 
-    def __init__(self, *, action_seconds: float = 0.05, seed: int = 20210820, log_path: Path | None = None) -> None:
+    def __init__(self, *, action_seconds: float = 0.05, seed: int = 20210820, log_path: Path | None = None,
+                 rate_limits: bool = False) -> None:
         self.secret_id = SECRET_ID
         self.secret_key = SECRET_KEY
         self._args = [
             sys.executable, "-m", "airflow_provider_cfg.emulator",
-            "--host", "127.0.0.1", "--port", "0", "--no-rate-limits",
+            "--host", "127.0.0.1", "--port", "0", "--rate-limits" if rate_limits else "--no-rate-limits",
             "--secret-id", SECRET_ID, "--secret-key", SECRET_KEY,
             "--action-seconds", str(action_seconds), "--seed", str(seed), "--log-level", "warning",
         ]

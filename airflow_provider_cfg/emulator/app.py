@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,37 @@ class EmulatorContext:
         self.rate_limits = self.rate_limits_default
         self._limiters: dict[tuple[str, str, str], SlidingWindowLimiter] = {}
         self._limiter_lock = threading.Lock()
+        self.reset_stats()
+
+    def reset_stats(self) -> None:
+        """Zero the request counters of ``GET /_emulator/stats``."""
+        with self._limiter_lock:
+            self._calls: Counter[str] = Counter()
+            self._limited: Counter[str] = Counter()
+            self._recent: dict[str, deque[float]] = {}
+            self._peak: Counter[str] = Counter()
+            self._stats_since = time.monotonic()
+
+    def stats(self) -> dict[str, Any]:
+        """Authenticated API calls per action since the last reset: how many, how many were refused with
+        ``RequestLimitExceeded`` by the rate limiter, and the most calls seen in any 1 s window."""
+        with self._limiter_lock:
+            return {
+                "seconds": time.monotonic() - self._stats_since,
+                "calls": dict(self._calls),
+                "request_limit_exceeded": dict(self._limited),
+                "peak_per_second": dict(self._peak),
+            }
+
+    def _count(self, action: str) -> None:  # under _limiter_lock
+        now = time.monotonic()
+        self._calls[action] += 1
+        recent = self._recent.setdefault(action, deque())
+        recent.append(now)
+        while recent[0] <= now - RATE_WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) > self._peak[action]:
+            self._peak[action] = len(recent)
 
     def configure_chaos(self, config: ChaosConfig) -> None:
         self.chaos.configure(config)
@@ -73,16 +105,20 @@ class EmulatorContext:
         with self._limiter_lock:
             self._limiters.clear()
         self.rate_limits = self.rate_limits_default
+        self.reset_stats()
 
     def check_rate(self, secret_id: str, region: str, spec: ActionSpec) -> None:
-        if not self.rate_limits:
-            return
-        key = (secret_id, region, spec.name)
         with self._limiter_lock:
+            self._count(spec.name)
+            if not self.rate_limits:
+                return
+            key = (secret_id, region, spec.name)
             limiter = self._limiters.get(key)
             if limiter is None:
                 limiter = self._limiters[key] = SlidingWindowLimiter(spec.rate_limit, RATE_WINDOW_SECONDS)
         if not limiter.try_acquire():
+            with self._limiter_lock:
+                self._limited[spec.name] += 1
             raise ApiError("RequestLimitExceeded",
                            f"The request rate of {spec.name} exceeded {spec.rate_limit} per second for this "
                            f"SecretId in region {region}; retry later.")
@@ -271,6 +307,14 @@ async def rate_limits_route(request: Request) -> Response:
     return JSONResponse({"enabled": ctx.rate_limits})
 
 
+async def stats_route(request: Request) -> Response:
+    """``GET``: the request counters (:meth:`EmulatorContext.stats`); ``POST``: zero them (state untouched)."""
+    ctx: EmulatorContext = request.app.state.emulator
+    if request.method == "POST":
+        ctx.reset_stats()
+    return JSONResponse(ctx.stats())
+
+
 def _credential_map(
     credentials: Mapping[str, str | Credentials] | None, secret_id: str | None, secret_key: str | None
 ) -> dict[str, str]:
@@ -322,6 +366,7 @@ def create_app(
         Route("/_emulator/chaos", chaos_route, methods=["GET", "POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/rate-limits", rate_limits_route, methods=["GET", "POST"]),
+        Route("/_emulator/stats", stats_route, methods=["GET", "POST"]),
         Route("/_emulator/tasks/{task_id:int}", task_page, methods=["GET"]),
     ])
     app.state.emulator = ctx

@@ -5,11 +5,22 @@ the verdict computed by :mod:`airflow_provider_cfg.events`, a ``timeout`` event 
 ``deadline`` (Unix time, so it survives a triggerer restart), or an ``error`` event once the API
 has failed for longer than ``error_patience`` seconds. Its ``on_kill`` (Airflow 3.3: the task was
 marked failed/success or cleared while deferred) starts the provider's rollback, best effort.
+
+The reads go through the process's :class:`~airflow_provider_cfg.triggers.poller.SharedPoller`
+for the trigger's connection and region, which batches and shares them between triggers. The
+first read comes at a random point of the first interval and every wait is ±5 % of
+``poll_interval``, so that triggers started together (a triggerer restart) do not poll in
+lockstep. The next read is due ``poll_interval`` after the *request* of the reading the trigger
+got (see the poller), so a change is seen within about one interval. Everything that decides the
+event — the verdict, the deadline, ``error_patience`` — stays the trigger's own: a read that
+does not come back by the deadline is given up (at most :data:`READ_GRACE` s late), and another
+trigger's errors or cancellation never end this one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -20,7 +31,16 @@ from airflow_provider_cfg.events import ERROR, TIMEOUT
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 
 if TYPE_CHECKING:
-    from airflow_provider_cfg.api.models import Task
+    from airflow_provider_cfg.api.models import Task, TaskListItem
+    from airflow_provider_cfg.triggers.poller import PrivatePoller, Reading, SharedPoller
+
+JITTER = 0.05
+"""Each wait is ``poll_interval`` × a random factor in [1 − JITTER, 1 + JITTER]."""
+SHARE_AGE = 0.75
+"""A reading younger than ``SHARE_AGE`` × ``poll_interval`` (taken for another trigger) is reused;
+above one half, watchers of the same experiment settle on one read per interval."""
+READ_GRACE = 1.0
+"""A read is given at least this long (s) even when the deadline is closer or has passed."""
 
 
 def waitable(exc: Exception) -> bool:
@@ -73,27 +93,57 @@ class CfgPollingTrigger(BaseTrigger):
             "rollback_on_kill": self.rollback_on_kill,
         }
 
-    def check(self, task: Task) -> dict[str, Any] | None:  # pragma: no cover - abstract
+    shared_polling = True
+    """Read through the process's shared poller (batched, shared reads); ``False`` polls like
+    before it, one client and one ``DescribeTask`` per trigger and interval, no jitter."""
+
+    def check(self, task: Task | TaskListItem) -> dict[str, Any] | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def hook(self) -> CfgHook:
         return CfgHook(self.cfg_conn_id, region=self.region)
 
+    async def read(self, poller: SharedPoller | PrivatePoller) -> Reading:
+        """One reading for :meth:`check`: the whole experiment (``DescribeTask``) by default."""
+        return await poller.read_task(self.experiment_id, max_age=SHARE_AGE * self.poll_interval)
+
+    async def _read_by_deadline(self, poller: SharedPoller | PrivatePoller) -> Reading:
+        if self.deadline is None:
+            return await self.read(poller)
+        return await asyncio.wait_for(self.read(poller), max(self.deadline - time.time(), READ_GRACE))
+
+    async def _sleep_until(self, when: float) -> None:
+        """Sleep until ``when`` (``loop.time()``), or the deadline if that comes first."""
+        delay = when - asyncio.get_running_loop().time()
+        if self.deadline is not None:
+            delay = min(delay, self.deadline - time.time())
+        await asyncio.sleep(max(0.0, delay))
+
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_cfg.api.errors import CfgError
+        from airflow_provider_cfg.triggers.poller import PrivatePoller, acquire
 
+        shared = self.shared_polling
         try:
-            client = await self.hook().get_async_client()
+            poller = await acquire(self.cfg_conn_id, self.region) if shared else await PrivatePoller.open(self.hook())
         except Exception as exc:  # noqa: BLE001 - reported as one event, never swallowed
             yield TriggerEvent({"status": ERROR, "task_id": self.experiment_id, "message": f"cannot build CFG client: {exc}"})
             return
+        loop = asyncio.get_running_loop()
         failing_since: float | None = None
-        async with client:
+        try:
+            if shared:  # the first read at a random point of the first interval
+                await self._sleep_until(loop.time() + random.uniform(0.0, self.poll_interval))
             while True:
+                next_read = loop.time() + self.poll_interval
                 try:
-                    task = (await client.describe_task(self.experiment_id)).Task
+                    reading = await self._read_by_deadline(poller)
                     failing_since = None
-                    event = self.check(task) if task is not None else None
+                    if shared:  # one interval after the reading's request, give or take the jitter
+                        next_read = reading.at + self.poll_interval * random.uniform(1.0 - JITTER, 1.0 + JITTER)
+                    else:
+                        next_read = loop.time() + self.poll_interval
+                    event = self.check(reading.value) if reading.value is not None else None
                     if event is not None:
                         yield TriggerEvent(event)
                         return
@@ -104,15 +154,16 @@ class CfgPollingTrigger(BaseTrigger):
                         yield TriggerEvent({"status": ERROR, "task_id": self.experiment_id, "message": str(exc)})
                         return
                     self.log.warning("Reading experiment %s failed (%s); still waiting", self.experiment_id, exc)
+                except asyncio.TimeoutError:
+                    pass  # no answer by the deadline: the check below ends the wait
                 if self.deadline is not None and time.time() >= self.deadline:
                     yield TriggerEvent(
                         {"status": TIMEOUT, "task_id": self.experiment_id, "message": f"deadline passed waiting for experiment {self.experiment_id}"}
                     )
                     return
-                delay = self.poll_interval
-                if self.deadline is not None:
-                    delay = max(0.0, min(delay, self.deadline - time.time()))
-                await asyncio.sleep(delay)
+                await self._sleep_until(next_read)
+        finally:
+            await poller.release()
 
     async def on_kill(self) -> None:
         """Best-effort rollback when the deferred task is killed; never raises."""

@@ -1,4 +1,8 @@
-"""Trigger waiting for an experiment to reach a target status."""
+"""Trigger waiting for an experiment to reach a target status.
+
+It needs only the task-level status, so it reads through the shared poller's batched
+``DescribeTaskList`` (up to 100 experiments per call) rather than one ``DescribeTask`` each.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from airflow_provider_cfg.events import experiment_event
 from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 if TYPE_CHECKING:
-    from airflow_provider_cfg.api.models import Task
+    from airflow_provider_cfg.api.models import Task, TaskListItem
+    from airflow_provider_cfg.triggers.poller import PrivatePoller, Reading, SharedPoller
 
 
 class CfgExperimentTrigger(CfgPollingTrigger):
@@ -31,5 +36,15 @@ class CfgExperimentTrigger(CfgPollingTrigger):
             {**self._base_kwargs(), "target_statuses": self.target_statuses, "failure_statuses": self.failure_statuses},
         )
 
-    def check(self, task: Task) -> dict[str, Any] | None:
+    async def read(self, poller: SharedPoller | PrivatePoller) -> Reading:
+        """The task-level status, batched with the other watchers' (waits at most a tenth of an
+        interval, and at most ``BATCH_WINDOW``, for them)."""
+        from airflow_provider_cfg.triggers.base import SHARE_AGE
+        from airflow_provider_cfg.triggers.poller import BATCH_WINDOW
+
+        return await poller.read_status(
+            self.experiment_id, max_age=SHARE_AGE * self.poll_interval, wait=min(BATCH_WINDOW, self.poll_interval / 10)
+        )
+
+    def check(self, task: Task | TaskListItem) -> dict[str, Any] | None:
         return experiment_event(task, self.target_statuses, self.failure_statuses)

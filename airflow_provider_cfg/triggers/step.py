@@ -1,4 +1,8 @@
-"""Trigger waiting for one action step of an experiment to finish."""
+"""Trigger waiting for one action step of an experiment to finish.
+
+It needs the whole experiment (``DescribeTask``), read through the shared poller: watchers of the
+same experiment share one read per interval.
+"""
 
 from __future__ import annotations
 

@@ -67,8 +67,17 @@ def test_parse_importtime():
     assert import_cost.parse_importtime(text) == {"_io": (120, 120), "airflow_provider_cfg.operators.create": (2500, 9000)}
 
 
-def test_watching_at_scale_is_a_placeholder(quick_results):
-    assert watching.PLACEHOLDER is True and quick_results["watching"] is None
+def test_watching_at_scale_measures_every_run(quick_results):
+    result = quick_results["watching"]
+    assert watching.PLACEHOLDER is False and result["quick"] is True
+    assert [(run["mode"], run["watchers"]) for run in result["runs"]] == watching.QUICK["plan"]
+    for run in result["runs"]:
+        assert _positive(run["wall_s"]) and _positive(run["cpu_s"]) and run["changes"] > 0
+        assert run["detected"] > 0 and run["unexpected_count"] == 0  # changes seen, no event for anything else
+        assert _positive(run["delay_s"]["p50"]) and _positive(run["delay_s"]["p95"])
+        polling = "DescribeTaskList" if run["mode"] == "shared" else "DescribeTask"
+        assert run["calls"][polling] > 0 and set(run["calls"]) <= {polling, "ModifyTaskRunStatus"}
+    assert len(result["targets"]) == 4 and result["rows"]
 
 
 def test_report_renders(quick_results, tmp_path):
@@ -79,7 +88,8 @@ def test_report_renders(quick_results, tmp_path):
                     "## 2. Import cost",
                     "## 3. Watching at scale", "## Before / after"):
         assert heading in text
-    assert "-m bench --quick" in text and "Quick (smoke) run" in text and "Placeholder" in text
+    assert "-m bench --quick" in text and "Quick (smoke) run" in text and "Placeholder" not in text
+    assert "| shared | 50 |" in text and "watching, shared × 50 watchers: RequestLimitExceeded" in text
     json.dumps(quick_results)  # what --json writes
 
 
