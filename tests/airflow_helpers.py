@@ -6,6 +6,7 @@ Airflow task-instance context is faked (:class:`FakeTI`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -266,3 +267,31 @@ def build_task(groups: list[tuple[int, int, list[dict[str, Any]]]], *, task_id: 
         "TaskId": task_id, "TaskStatus": status, "TaskMode": mode, "TaskExpect": expect, "TaskStatusType": 0,
         "TaskGroups": [{"TaskGroupId": gid, "TaskGroupOrder": order, "TaskGroupActions": actions} for gid, order, actions in groups],
     })
+
+
+@contextlib.contextmanager
+def json_service(answer: Callable[[], tuple[int, Any]], path: str = "/health"):
+    """A tiny HTTP service on a free loopback port answering every GET with ``answer()`` →
+    ``(status, JSON body)``; yields its URL. Stands in for the system a steady-state probe watches."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            status, document = answer()
+            body = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,40 +4,24 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from airflow_provider_cfg.probes import ProbeResult, http_probe, json_path_value, judge
-from tests.airflow_helpers import create_626
+from tests.airflow_helpers import create_626, json_service
 
 SLOW_SECONDS = 0.3
 
 
-class _Slow(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        time.sleep(SLOW_SECONDS)
-        body = json.dumps({"status": "ok", "items": [{"state": "up"}, {"state": "down"}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def slow_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/health"
-    server.shutdown()
-    server.server_close()
+    def answer():
+        time.sleep(SLOW_SECONDS)
+        return 200, {"status": "ok", "items": [{"state": "up"}, {"state": "down"}]}
+
+    with json_service(answer) as url:
+        yield url
 
 
 def test_healthy_emulator(cfg_emulator):

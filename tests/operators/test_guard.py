@@ -9,7 +9,6 @@ import asyncio
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
@@ -20,6 +19,7 @@ from airflow_provider_cfg.operators.guard import GUARDRAIL_NAME, CfgSteadyStateB
 from airflow_provider_cfg.probes import ProbeResult, callable_probe, callable_probe_async, http_probe, http_probe_async
 from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
 from tests.airflow_helpers import (
+    json_service,
     FakeTI,
     context_for,
     end,
@@ -69,29 +69,15 @@ class HealthService:
 SERVICE = HealthService()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        status, state = SERVICE.answer()
-        body = json.dumps({"status": state}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def service_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    SERVICE.url = f"http://127.0.0.1:{server.server_address[1]}/health"
-    yield SERVICE.url
-    server.shutdown()
-    server.server_close()
+    def answer():
+        status, state = SERVICE.answer()
+        return status, {"status": state}
+
+    with json_service(answer) as url:
+        SERVICE.url = url
+        yield url
 
 
 @pytest.fixture
