@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test demo bench bench-smoke ui-check lock clean
+.PHONY: setup test demo bench bench-smoke ui-check lint package lock clean
 
 setup: $(VENV)/.installed
 
@@ -39,8 +39,18 @@ ui-check: setup
 	@$(PY) -c "import playwright" 2>/dev/null || $(UV) pip install -q --python $(PY) "$$(grep '^playwright==' requirements/ci.lock)"
 	$(PY) scripts/ui_check.py
 
+# Static checks: ruff (with Airflow's AIR rules) over everything, mypy over the package (pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# The release check: build wheel + sdist, twine check, contents, and a wheel-only install into a
+# fresh venv with Airflow (provider registered, emulator answers a signed flow).
+package: setup
+	bash scripts/package_check.sh
+
 lock:
 	$(UV) pip compile -q --python-version 3.11 --universal requirements/ci.in -o requirements/ci.lock
 
 clean:
-	rm -rf $(VENV) .demo
+	rm -rf $(VENV) .demo dist
