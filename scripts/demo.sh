@@ -36,6 +36,15 @@ echo "airflow db migrate (log: $DEMO/airflow-db.log)"
 airflow db migrate > "$DEMO/airflow-db.log" 2>&1 || { tail -20 "$DEMO/airflow-db.log"; exit 1; }
 echo "airflow dags test cfg_game_day (full log: $DEMO/dags-test.log)"
 status=0
-airflow dags test cfg_game_day -c "{\"steady_state_url\": \"http://$CFG_ENDPOINT/_emulator/health\", \"watch_seconds\": 4}" > "$DEMO/dags-test.log" 2>&1 || status=$?
+REPORTS="$PWD/$DEMO/reports"
+airflow dags test cfg_game_day -c "{\"steady_state_url\": \"http://$CFG_ENDPOINT/_emulator/health\", \"watch_seconds\": 4, \"report_path\": \"file://$REPORTS\"}" > "$DEMO/dags-test.log" 2>&1 || status=$?
+report=$(ls "$REPORTS"/cfg-experiment-*.md 2>/dev/null | tail -n 1 || true)
+if [ -n "$report" ]; then
+    bold "The game-day report (${report#"$PWD/"}, and .json beside it)"
+    cat "$report"
+else
+    echo "no game-day report was written to $REPORTS" >&2; status=1
+fi
+bold "Outcome"
 python scripts/demo_report.py cfg_game_day "Game day" || status=1
 exit "$status"
