@@ -33,11 +33,22 @@ bench-smoke: setup
 # The provider in Airflow's web UI (scripts/ui_check.py): a real `airflow standalone`, the emulator,
 # cfg_game_day run by the scheduler and triggerer, checked in Debian's headless Chromium driven by
 # Playwright (never `playwright install`: it downloads browsers); screenshots in docs/img/.
+# The game-day report's Mermaid chart is drawn by mermaid.js from the npm registry (pinned, checked).
 CHROMIUM := /usr/bin/chromium
-ui-check: setup
+MERMAID_VERSION := 12.3.0
+MERMAID_SHA256 := 336df803d87a38b70a01e736e666c8f7601d2ce42f5e47c8fafe5d721074b9a3
+MERMAID_JS := $(VENV)/share/mermaid/mermaid.min.js
+ui-check: setup $(MERMAID_JS)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@$(PY) -c "import playwright" 2>/dev/null || $(UV) pip install -q --python $(PY) "$$(grep '^playwright==' requirements/ci.lock)"
 	$(PY) scripts/ui_check.py
+
+$(MERMAID_JS):
+	@mkdir -p $(@D)
+	cd $(@D) && npm pack -q mermaid@$(MERMAID_VERSION) >/dev/null \
+		&& tar xzf mermaid-$(MERMAID_VERSION).tgz --strip-components=2 package/dist/mermaid.min.js \
+		&& rm mermaid-$(MERMAID_VERSION).tgz
+	echo "$(MERMAID_SHA256)  $@" | sha256sum -c --quiet || { rm -f $@; exit 1; }
 
 # Static checks: ruff (with Airflow's AIR rules) over everything, mypy over the package (pyproject.toml).
 lint: setup
