@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pydantic
@@ -25,8 +25,8 @@ from tenacity.wait import wait_random_exponential
 
 from airflow_provider_cfg import __version__
 from airflow_provider_cfg.api.actions import ACTIONS, API_VERSION, SERVICE, ActionSpec
-from airflow_provider_cfg.api.config import ClientConfig, normalize_endpoint
 from airflow_provider_cfg.api.config import DEFAULT_REGION as DEFAULT_REGION
+from airflow_provider_cfg.api.config import ClientConfig, normalize_endpoint
 from airflow_provider_cfg.api.errors import (
     CfgApiError,
     CfgError,
@@ -38,6 +38,13 @@ from airflow_provider_cfg.api.methods import CfgActions
 from airflow_provider_cfg.api.models.base import CfgModel
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry, SlidingWindowLimiter, shared_limiters
 from airflow_provider_cfg.api.signing import DEFAULT_SIGNED_HEADERS, Credentials, Tc3Auth
+
+if TYPE_CHECKING:
+    # The async client runs the CfgActions methods, which return its ``_invoke``'s coroutine;
+    # typed, it has them as the coroutines they are (see AsyncCfgActions).
+    from airflow_provider_cfg.api.methods import AsyncCfgActions as _AsyncActions
+else:
+    _AsyncActions = CfgActions
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +81,7 @@ class _Wire:
     same headers in the same order, signed by the same :class:`Tc3Auth`, the same timeouts.
     """
 
-    __slots__ = ("transport", "url", "headers", "lower", "token", "extensions", "static_prefix", "prefixes")
+    __slots__ = ("extensions", "headers", "lower", "prefixes", "static_prefix", "token", "transport", "url")
 
     def __init__(self, http: httpx.Client | httpx.AsyncClient, transport: Any, url: httpx.URL, auth: Tc3Auth) -> None:
         self.transport = transport
@@ -128,7 +135,7 @@ def validation_error(action: str, exc: pydantic.ValidationError) -> CfgValidatio
     return CfgValidationError(f"{action}: invalid parameters — " + "; ".join(problems), field=_field_path(first))
 
 
-class _BaseClient(CfgActions):
+class _BaseClient:
     """Shared construction, encoding, decoding and retry rules of both clients."""
 
     def __init__(
@@ -291,6 +298,7 @@ class _BaseClient(CfgActions):
         through :meth:`_decode` and ``model_validate``, which raise exactly as before."""
         if response.status_code == 200:
             try:
+                # pydantic types create_model()'s result as a bare BaseModel, without the fields it was given
                 parsed = _envelope(model).model_validate_json(response.content).Response  # type: ignore[attr-defined]
             except pydantic.ValidationError:
                 parsed = None
@@ -340,7 +348,7 @@ class _BaseClient(CfgActions):
         return self.config.max_attempts > 1 and self._retryable(exc, mutating)
 
 
-class CfgClient(_BaseClient):
+class CfgClient(_BaseClient, CfgActions):
     """Synchronous CFG client (``httpx.Client``) with one typed method per API action.
 
     :param secret_id: SecretId.
@@ -441,7 +449,7 @@ class CfgClient(_BaseClient):
         raise AssertionError("unreachable")  # pragma: no cover - tenacity re-raises
 
 
-class AsyncCfgClient(_BaseClient):
+class AsyncCfgClient(_BaseClient, _AsyncActions):
     """Asynchronous CFG client (``httpx.AsyncClient``); same constructor and methods as
     :class:`CfgClient`, each returning an awaitable.
 
@@ -470,14 +478,14 @@ class AsyncCfgClient(_BaseClient):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:  # type: ignore[override]
+    async def call(self, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Send any action with raw parameters and return the inner ``Response`` dict."""
         spec = self._spec(action)
         body = checked_size(action, json.dumps(dict(params or {}), separators=(",", ":"), ensure_ascii=False).encode())
         mutating = spec.mutating if spec else True
         return await self._send(action, body, mutating, spec, lambda response: self._decode(action, mutating, response))
 
-    async def _invoke(self, action: str, params: Mapping[str, Any], response_model: type[_M]) -> _M:  # type: ignore[override]
+    async def _invoke(self, action: str, params: Mapping[str, Any], response_model: type[_M]) -> _M:
         spec = ACTIONS[action]
         mutating = spec.mutating
         return await self._send(

@@ -85,7 +85,9 @@ class ClientConfig:
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
-            raise CfgValidationError(f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}", "language")
+            raise CfgValidationError(
+                f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}", "language"
+            )
         if not self.region or not isinstance(self.region, str):
             raise CfgValidationError("region must be a non-empty string such as 'ap-guangzhou'", "region")
         if self.max_attempts < 1:

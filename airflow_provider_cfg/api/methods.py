@@ -44,7 +44,10 @@ def _tags(tags: Mapping[str, str] | Sequence[Any] | None) -> list[Any] | None:
 
 
 class CfgActions:
-    """The 17 CFG actions as methods (mixed into :class:`CfgClient` and :class:`AsyncCfgClient`)."""
+    """The 17 CFG actions as methods (mixed into :class:`CfgClient` and :class:`AsyncCfgClient`).
+
+    Annotated as the sync client sees them; :class:`AsyncCfgActions` types the async client's.
+    """
 
     def _invoke(self, action: str, params: Params, response_model: type[_M]) -> _M:  # pragma: no cover
         raise NotImplementedError
@@ -238,7 +241,9 @@ class CfgActions:
         """``DeleteTask``."""
         return self._invoke("DeleteTask", {"TaskId": task_id}, m.DeleteTaskResponse)
 
-    def describe_task_execute_logs(self, task_id: int, *, limit: int = 100, offset: int = 0) -> m.DescribeTaskExecuteLogsResponse:
+    def describe_task_execute_logs(
+        self, task_id: int, *, limit: int = 100, offset: int = 0
+    ) -> m.DescribeTaskExecuteLogsResponse:
         """``DescribeTaskExecuteLogs``: experiment log lines, ``offset`` = first line."""
         return self._invoke(
             "DescribeTaskExecuteLogs",
@@ -342,3 +347,139 @@ class CfgActions:
         return self._invoke(
             "DescribeObjectTypeList", {"SupportType": support_type}, m.DescribeObjectTypeListResponse
         )
+
+
+if TYPE_CHECKING:
+
+    class AsyncCfgActions:
+        """Typing-only: :class:`CfgActions` as :class:`~airflow_provider_cfg.api.client.AsyncCfgClient`
+        exposes it.
+
+        At run time the async client uses the :class:`CfgActions` methods themselves: each returns
+        what the client's ``_invoke`` returns, which for the async client is a coroutine. The
+        annotations above describe the sync client, so this stub gives the async client the same
+        methods, with the same parameters, as coroutines of the same response models. Keep the
+        two in step when adding or changing an action.
+        """
+
+        async def create_task_from_template(
+            self, template_id: int, task_config: m.TaskConfig | Params
+        ) -> m.CreateTaskFromTemplateResponse: ...
+
+        async def create_task_from_action(
+            self,
+            action_id: int,
+            instances: Sequence[str],
+            *,
+            title: str | None = None,
+            description: str | None = None,
+            general_configuration: Params | str | None = None,
+            custom_configuration: Params | str | None = None,
+            pause_duration: int | None = None,
+            tags: Mapping[str, str] | Sequence[Any] | None = None,
+        ) -> m.CreateTaskFromActionResponse: ...
+
+        async def create_task_from_multi_action(
+            self,
+            instances: Sequence[str],
+            actions: Sequence[m.TaskGroupForAction | Params],
+            *,
+            title: str | None = None,
+            description: str | None = None,
+            pause_duration: int | None = None,
+        ) -> m.CreateTaskFromMultiActionResponse: ...
+
+        async def describe_task(self, task_id: int) -> m.DescribeTaskResponse: ...
+
+        async def describe_task_list(
+            self,
+            *,
+            limit: int = 100,
+            offset: int = 0,
+            task_ids: Sequence[int] | None = None,
+            title: str | None = None,
+            task_tags: Sequence[str] | None = None,
+            tags: Mapping[str, str] | Sequence[Any] | None = None,
+            status: int | None = None,
+            statuses: Sequence[int] | None = None,
+            extra: Params | None = None,
+        ) -> m.DescribeTaskListResponse: ...
+
+        async def execute_task(self, task_id: int) -> m.ExecuteTaskResponse: ...
+
+        async def execute_task_instance(
+            self,
+            task_id: int,
+            task_group_id: int,
+            task_action_id: int,
+            action_type: ExecuteActionType | int = ExecuteActionType.EXECUTE,
+            instance_ids: Sequence[int] | None = None,
+        ) -> m.ExecuteTaskInstanceResponse: ...
+
+        async def modify_task_run_status(
+            self,
+            task_id: int,
+            status: TaskStatus | int,
+            *,
+            is_expect: bool | None = None,
+            summary: str | None = None,
+            issue: str | None = None,
+            record: str | None = None,
+            include_record_in_report: int | None = None,
+        ) -> m.ModifyTaskRunStatusResponse: ...
+
+        async def pause_task(self, task_id: int) -> m.ModifyTaskRunStatusResponse: ...
+
+        async def resume_task(self, task_id: int) -> m.ModifyTaskRunStatusResponse: ...
+
+        async def end_task(
+            self, task_id: int, *, summary: str, is_expect: bool, issue: str | None = None, record: str | None = None
+        ) -> m.ModifyTaskRunStatusResponse: ...
+
+        async def delete_task(self, task_id: int) -> m.DeleteTaskResponse: ...
+
+        async def describe_task_execute_logs(
+            self, task_id: int, *, limit: int = 100, offset: int = 0
+        ) -> m.DescribeTaskExecuteLogsResponse: ...
+
+        async def trigger_policy(
+            self, task_id: int, name: str, content: str, trigger_type: TriggerType | int = TriggerType.TRIGGER
+        ) -> m.TriggerPolicyResponse: ...
+
+        async def describe_task_policy_trigger_log(
+            self, task_id: int, *, page: int = 1, page_size: int = 20
+        ) -> m.DescribeTaskPolicyTriggerLogResponse: ...
+
+        async def describe_template(self, template_id: int) -> m.DescribeTemplateResponse: ...
+
+        async def describe_template_list(
+            self,
+            *,
+            limit: int = 100,
+            offset: int = 0,
+            title: str | None = None,
+            template_ids: Sequence[int] | None = None,
+            is_used: int | None = None,
+            template_source: int | None = None,
+            tags: Mapping[str, str] | Sequence[Any] | None = None,
+            extra: Params | None = None,
+        ) -> m.DescribeTemplateListResponse: ...
+
+        async def describe_action_library_list(
+            self,
+            object_type: int,
+            *,
+            limit: int = 100,
+            offset: int = 0,
+            attribute: Sequence[int] | None = None,
+            action_ids: Sequence[int] | None = None,
+            filters: Sequence[m.ActionFilter | Params] | None = None,
+        ) -> m.DescribeActionLibraryListResponse: ...
+
+        async def describe_action_field_config_list(
+            self, action_ids: Sequence[int], object_type_id: int
+        ) -> m.DescribeActionFieldConfigListResponse: ...
+
+        async def describe_object_type_list(
+            self, support_type: int | None = None
+        ) -> m.DescribeObjectTypeListResponse: ...

@@ -55,11 +55,8 @@ class SlidingWindowLimiter:
         with self._lock:
             now = self.clock()
             self._expire(now)
-            if len(self._grants) < self.limit:
-                at = now
-            else:
-                # The slot frees when the grant `limit` places back leaves the window.
-                at = max(now, self._grants[-self.limit] + self.window)
+            # Free now, or when the grant `limit` places back leaves the window.
+            at = now if len(self._grants) < self.limit else max(now, self._grants[-self.limit] + self.window)
             self._grants.append(at)
             return at - now
 

@@ -229,7 +229,10 @@ class Tc3Auth(httpx.Auth):
         canonical = canonical_prefix + hashlib.sha256(body).hexdigest()
         to_sign = f"{ALGORITHM}\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        return f"{ALGORITHM} Credential={self.credentials.secret_id}/{scope}, SignedHeaders={self._signed_list}, Signature={sig}"
+        return (
+            f"{ALGORITHM} Credential={self.credentials.secret_id}/{scope}, "
+            f"SignedHeaders={self._signed_list}, Signature={sig}"
+        )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)

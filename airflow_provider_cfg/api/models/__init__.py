@@ -7,7 +7,7 @@ unknown fields; request models require what the API requires.
 Modules: :mod:`.base` (``CfgModel``, ``JsonStr``), :mod:`.fields` (annotated status fields),
 :mod:`.common` (tags, filters), :mod:`.task`, :mod:`.policy`, :mod:`.template`, :mod:`.library`
 (action library, parameter schema, object types), :mod:`.config` (create-call inputs),
-:mod:`.requests` and :mod:`.responses`.
+:mod:`.requests` and :mod:`.responses`; :mod:`.nested` lists the structure models.
 """
 
 from airflow_provider_cfg.api.models.base import CfgModel, JsonStr, enum_or_int, parse_json_field
@@ -34,6 +34,7 @@ from airflow_provider_cfg.api.models.library import (
     ObjectTypeJsonParse,
     ResourceOffline,
 )
+from airflow_provider_cfg.api.models.nested import NESTED_MODELS
 from airflow_provider_cfg.api.models.policy import (
     POLICY_NOT_TRIGGERED,
     POLICY_RECOVERED,
@@ -100,44 +101,6 @@ from airflow_provider_cfg.api.models.template import (
     TemplateMonitor,
     TemplatePolicy,
 )
-
-NESTED_MODELS: tuple[type[CfgModel], ...] = (
-    ActionFieldConfigDetail,
-    ActionFieldConfigResult,
-    ActionFilter,
-    ActionLibraryListResult,
-    ApmServiceInfo,
-    DescribePolicy,
-    ObjectType,
-    ObjectTypeConfig,
-    ObjectTypeConfigFields,
-    ObjectTypeJsonParse,
-    PolicyTriggerLog,
-    ResourceOffline,
-    TagWithCreate,
-    TagWithDescribe,
-    Task,
-    TaskConfig,
-    TaskGroup,
-    TaskGroupAction,
-    TaskGroupActionConfig,
-    TaskGroupConfig,
-    TaskGroupForAction,
-    TaskGroupInstance,
-    TaskGroupInstancesExecuteRules,
-    TaskListItem,
-    TaskMonitor,
-    TaskOrg,
-    TaskReportInfo,
-    TaskTarget,
-    Template,
-    TemplateGroup,
-    TemplateGroupAction,
-    TemplateListItem,
-    TemplateMonitor,
-    TemplatePolicy,
-)
-"""Every structure model (neither request nor response), named as in the official SDK."""
 
 __all__ = [
     "NESTED_MODELS",

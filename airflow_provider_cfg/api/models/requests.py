@@ -18,7 +18,7 @@ from airflow_provider_cfg.api.models.config import TaskConfig, TaskGroupForActio
 from airflow_provider_cfg.api.models.fields import OptJsonStr
 
 PageLimit100 = Annotated[int, Field(ge=0, le=100)]
-"""A page size the API documents as 0–100."""
+"""A page size the API documents as 0-100."""
 
 # ``CreateTaskFromTemplateRequest.TaskConfig`` is named like its type; annotate through an alias
 # so the annotation does not resolve to the field itself.

@@ -5,6 +5,7 @@ Every field is optional (the API returns explicit nulls freely) and unknown fiel
 
 from __future__ import annotations
 
+from airflow_provider_cfg.api.errors import CfgTransportError
 from airflow_provider_cfg.api.models.base import CfgModel
 from airflow_provider_cfg.api.models.library import (
     ActionFieldConfigResult,
@@ -67,6 +68,13 @@ class DescribeTaskResponse(CfgResponse):
 
     Task: _Task | None = None
     ReportInfo: TaskReportInfo | None = None
+
+    def require_task(self) -> _Task:
+        """``Task``, which a successful ``DescribeTask`` always has: an answer without it is
+        unreadable, and raises :class:`CfgTransportError` like any other unreadable answer."""
+        if self.Task is None:
+            raise CfgTransportError("DescribeTask", "response without Task", sent=True)
+        return self.Task
 
 
 class DescribeTaskExecuteLogsResponse(CfgResponse):
