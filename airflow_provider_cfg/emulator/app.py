@@ -240,6 +240,7 @@ async def api(request: Request) -> Response:
     return _json(body_out)
 
 
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def api_get(request: Request) -> Response:
     return _json(_error_body("UnsupportedOperation", "cfg-emulator accepts only POST requests with a JSON body "
                              "(the SDK default); GET-style requests are not emulated.", str(uuid.uuid4())))
@@ -248,6 +249,7 @@ async def api_get(request: Request) -> Response:
 # -- out-of-band routes -------------------------------------------------------------------------
 
 
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def health(request: Request) -> Response:
     ctx: EmulatorContext = request.app.state.emulator
     state = ctx.state
@@ -267,6 +269,7 @@ async def health(request: Request) -> Response:
     })
 
 
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def faults(request: Request) -> Response:
     return JSONResponse(request.app.state.emulator.state.faults())
 
@@ -289,6 +292,7 @@ async def chaos_route(request: Request) -> Response:
     return JSONResponse(ctx.chaos.config.to_json())
 
 
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def reset(request: Request) -> Response:
     request.app.state.emulator.reset()
     return JSONResponse({"status": "reset"})
@@ -307,6 +311,7 @@ async def rate_limits_route(request: Request) -> Response:
     return JSONResponse({"enabled": ctx.rate_limits})
 
 
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def stats_route(request: Request) -> Response:
     """``GET``: the request counters (:meth:`EmulatorContext.stats`); ``POST``: zero them (state untouched)."""
     ctx: EmulatorContext = request.app.state.emulator

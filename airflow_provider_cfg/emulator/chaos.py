@@ -83,7 +83,9 @@ class ChaosConfig:
             config.failing_instances = list(items)
         if "failing_actions" in raw:
             if raw["failing_actions"] not in FAILING_ACTIONS:
-                raise ValueError(f"failing_actions must be one of {', '.join(FAILING_ACTIONS)}; got {raw['failing_actions']!r}")
+                raise ValueError(
+                    f"failing_actions must be one of {', '.join(FAILING_ACTIONS)}; got {raw['failing_actions']!r}"
+                )
             config.failing_actions = raw["failing_actions"]
         if "seed" in raw:
             seed = raw["seed"]

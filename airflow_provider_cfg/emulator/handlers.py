@@ -111,7 +111,7 @@ def create_task_from_template(state: EmulatorState, region: str, req: m.CreateTa
     deal = deal if deal is not None else raw["PolicyDealType"]
     _non_negative(cfg.TaskPauseDuration, "TaskConfig.TaskPauseDuration")
     groups = []
-    for gi, (gcfg, gdef) in enumerate(zip(cfg.TaskGroupsConfig, template.groups)):
+    for gi, (gcfg, gdef) in enumerate(zip(cfg.TaskGroupsConfig, template.groups, strict=True)):  # lengths checked above
         where = f"TaskConfig.TaskGroupsConfig.{gi}."
         otype = catalogue.object_types[gdef.object_type]
         instances = _instances(gcfg.TaskGroupInstances, otype, where + "TaskGroupInstances")

@@ -12,6 +12,7 @@ matter when the next request arrives. Everything runs under one re-entrant lock.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import random
@@ -84,6 +85,13 @@ def parse_time(value: str, param: str) -> float:
 # -- records --------------------------------------------------------------------------------
 
 
+def _assigned(value: int | None, what: str) -> int:
+    """An id the emulator set when it created the record (the model's field is optional)."""
+    if value is None:
+        raise RuntimeError(f"cfg-emulator bug: a {what} record has no id")
+    return value
+
+
 @dataclass(eq=False)
 class InstanceRec:
     model: m.TaskGroupInstance
@@ -100,7 +108,7 @@ class InstanceRec:
 
     @property
     def id(self) -> int:
-        return self.model.TaskGroupInstanceId  # type: ignore[return-value]
+        return _assigned(self.model.TaskGroupInstanceId, "instance")
 
 
 @dataclass(eq=False)
@@ -118,7 +126,7 @@ class ActionRec:
 
     @property
     def id(self) -> int:
-        return self.model.TaskGroupActionId  # type: ignore[return-value]
+        return _assigned(self.model.TaskGroupActionId, "action")
 
     @property
     def status(self) -> int | None:
@@ -171,7 +179,7 @@ class TaskRec:
 
     @property
     def id(self) -> int:
-        return self.model.TaskId  # type: ignore[return-value]
+        return _assigned(self.model.TaskId, "task")
 
     @property
     def status(self) -> int | None:
@@ -397,15 +405,18 @@ class EmulatorState:
         for order, gspec in enumerate(spec.groups, start=1):
             group = self._create_group(task, gspec, order, ts)
             task.groups.append(group)
-            model.TaskGroups.append(group.model)  # type: ignore[union-attr]
             task.actions.extend(group.actions)
+        monitors: list[m.TaskMonitor] = []
         for monitor_id, mon in enumerate(spec.monitors, start=1):
             instances = [i for g in task.groups if g.object_type.id == mon.get("ObjectTypeId", g.object_type.id)
                          for i in g.model.TaskGroupSelectedInstanceList or []]
-            model.TaskMonitors.append(m.TaskMonitor(  # type: ignore[union-attr]
+            monitors.append(m.TaskMonitor(
                 TaskMonitorId=monitor_id, MetricId=mon.get("MetricId"),
                 TaskMonitorObjectTypeId=task.groups[0].object_type.id, MetricName=mon.get("MetricName"),
                 InstancesIds=instances, MetricChineseName=mon.get("MetricChineseName"), Unit="%"))
+        # The records' own models (assignment is not validated, so nothing is copied).
+        model.TaskGroups = [group.model for group in task.groups]
+        model.TaskMonitors = monitors
         self.tasks[task_id] = task
         if spec.template_id is not None:
             self.template_used[spec.template_id] += 1
@@ -480,8 +491,8 @@ class EmulatorState:
             )
             group.actions.append(ActionRec(action_model, group, definition, dict(aspec.general),
                                            dict(aspec.custom), instances))
-            group_model.TaskGroupActions.append(action_model)  # type: ignore[union-attr]
-        for aspec, action in zip(spec.actions, group.actions):
+        group_model.TaskGroupActions = [action.model for action in group.actions]  # the same models, not copies
+        for aspec, action in zip(spec.actions, group.actions, strict=True):  # one action per spec, built above
             if aspec.pair is not None:
                 action.pair = group.actions[aspec.pair]
         return group
@@ -565,7 +576,7 @@ class EmulatorState:
             im.TaskGroupInstanceStatus = InstanceStatus.FINISHED
             im.TaskGroupInstanceStatusType = InstanceStatusType.SUCCESS if ok else InstanceStatusType.FAILED
             im.TaskGroupInstanceEndTime = self.fmt(t)
-            im.TaskGroupInstanceExecuteTime = int(round(t - (inst.started_at or t)))
+            im.TaskGroupInstanceExecuteTime = round(t - (inst.started_at or t))
             im.TaskGroupInstanceIsRedo = not ok
             im.TaskGroupInstanceUpdateTime = self.fmt(t)
             if ok:
@@ -604,7 +615,7 @@ class EmulatorState:
             im.TaskGroupInstanceStatus = InstanceStatus.FINISHED
             im.TaskGroupInstanceStatusType = InstanceStatusType.TERMINATED
             im.TaskGroupInstanceEndTime = self.fmt(t)
-            im.TaskGroupInstanceExecuteTime = int(round(t - (inst.started_at or t)))
+            im.TaskGroupInstanceExecuteTime = round(t - (inst.started_at or t))
             im.TaskGroupInstanceIsRedo = False
             im.TaskGroupInstanceUpdateTime = self.fmt(t)
             self_healing = action.is_fault and self.catalogue.recovery_of(action.definition) is None
@@ -620,7 +631,7 @@ class EmulatorState:
         model.TaskGroupActionStatusType = ActionStatusType.TERMINATED
         model.IsExecuteRedo = False
         model.TaskGroupActionUpdateTime = self.fmt(t)
-        model.TaskGroupActionExecuteTime = int(round(t - (action.first_start or t)))
+        model.TaskGroupActionExecuteTime = round(t - (action.first_start or t))
 
     def _update_action(self, task: TaskRec, action: ActionRec, t: float) -> None:
         """Derive the action's status from its instances (2002 while some have not run)."""
@@ -646,7 +657,7 @@ class EmulatorState:
         model.TaskGroupActionStatusType = outcome
         model.IsExecuteRedo = outcome == ActionStatusType.FAILED
         if action.first_start is not None:
-            model.TaskGroupActionExecuteTime = int(round(t - action.first_start))
+            model.TaskGroupActionExecuteTime = round(t - action.first_start)
         level = "ERROR" if outcome == ActionStatusType.FAILED else "INFO"
         self._log(task, t, f"{action.label()} finished: {ActionStatusType.describe(outcome)}", level)
         if outcome == ActionStatusType.FAILED:
@@ -661,8 +672,12 @@ class EmulatorState:
         elif task.automatic:
             task.auto_token += 1
             token = task.auto_token
-            self._schedule(t + action.wait("AfterTimeWait"),
-                           lambda due: token == task.auto_token and self._auto_step(task, due))
+
+            def next_step(due: float) -> None:
+                if token == task.auto_token:  # nothing rescheduled the task since
+                    self._auto_step(task, due)
+
+            self._schedule(t + action.wait("AfterTimeWait"), next_step)
         else:
             self._mark_pending(task, t)
 
@@ -696,7 +711,7 @@ class EmulatorState:
                 action.model.TaskGroupActionUpdateTime = self.fmt(t)
             task.auto_token += 1
             token = task.auto_token
-            self._schedule(t + action.wait("PreTimeWait"), lambda due: self._auto_start(task, action, token, due))
+            self._schedule(t + action.wait("PreTimeWait"), functools.partial(self._auto_start, task, action, token))
             return
         self._end(task, t, self._outcome(task), "all actions finished (automatic mode)")
 

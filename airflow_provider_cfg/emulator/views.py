@@ -8,7 +8,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from airflow_provider_cfg.api.enums import ActionStatus, ActionStatusType, InstanceStatus, InstanceStatusType, TaskStatus
+from airflow_provider_cfg.api.enums import (
+    ActionStatus,
+    ActionStatusType,
+    InstanceStatus,
+    InstanceStatusType,
+    TaskStatus,
+)
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
@@ -21,6 +27,7 @@ def _row(cells: list[Any], header: bool = False) -> str:
     return "<tr>" + "".join(f"<{tag}>{escape(str(c))}</{tag}>" for c in cells) + "</tr>"
 
 
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def task_page(request: Request) -> HTMLResponse:
     state = request.app.state.emulator.state
     task_id = int(request.path_params["task_id"])
@@ -34,16 +41,23 @@ async def task_page(request: Request) -> HTMLResponse:
     rows = [_row(["step", "action", "status", "outcome", "instance", "instance status", "log"], header=True)]
     for group, action in task.iter_actions():
         for inst in action.TaskGroupInstances or [None]:
+            inst_status = (
+                f"{InstanceStatus.describe(inst.TaskGroupInstanceStatus)} / "
+                f"{InstanceStatusType.describe(inst.TaskGroupInstanceStatusType)}"
+            ) if inst else ""
             rows.append(_row([
                 f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}",
                 action.ActionTitle,
                 ActionStatus.describe(action.TaskGroupActionStatus),
                 ActionStatusType.describe(action.TaskGroupActionStatusType),
                 inst.TaskGroupInstanceObjectId if inst else "",
-                f"{InstanceStatus.describe(inst.TaskGroupInstanceStatus)} / {InstanceStatusType.describe(inst.TaskGroupInstanceStatusType)}" if inst else "",
+                inst_status,
                 (inst.TaskGroupInstanceExecuteLog or "") if inst else "",
             ]))
-    ledger = "".join(f"<li class=bad>{escape(f['ActionTitle'])} on {escape(f['ObjectId'])} since {escape(str(f['Since']))}</li>" for f in faults)
+    ledger = "".join(
+        f"<li class=bad>{escape(f['ActionTitle'])} on {escape(f['ObjectId'])} since {escape(str(f['Since']))}</li>"
+        for f in faults
+    )
     html = (
         f"<!doctype html><title>CFG experiment {task_id}</title><style>{_STYLE}</style>"
         f"<h1>Experiment {task_id}: {escape(task.TaskTitle or '')}</h1>"
