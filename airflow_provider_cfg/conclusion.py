@@ -39,10 +39,9 @@ def compose_conclusion(
         ok = outcome.finished and outcome.succeeded
         steps_ok &= ok
         timing = _timing(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime)
-        lines.append(
-            f"Step {group.TaskGroupOrder}.{action.TaskGroupActionOrder} {action.ActionTitle}: "
-            f"{ActionStatusType.describe(action.TaskGroupActionStatusType) if outcome.finished else 'unfinished'} ({timing})."
-        )
+        result = ActionStatusType.describe(action.TaskGroupActionStatusType) if outcome.finished else "unfinished"
+        step = f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}"
+        lines.append(f"Step {step} {action.ActionTitle}: {result} ({timing}).")
     checks_ok = all(c["passed"] for c in checks.values())
     for name, check in checks.items():
         detail = f" — {check['detail']}" if check.get("detail") else ""
@@ -54,7 +53,15 @@ def compose_conclusion(
         kind = "triggered" if log.TriggerType == TriggerType.TRIGGER else "recovered"
         lines.append(f"Guardrail {kind} at {log.CreatTime}: {log.Name} — {log.Content}.")
     is_expect = steps_ok and checks_ok and not triggered
-    reasons = [text for ok, text in ((steps_ok, "a step did not succeed"), (checks_ok, "a check failed"), (not triggered, "the guardrail fired")) if not ok]
+    reasons = [
+        text
+        for ok, text in (
+            (steps_ok, "a step did not succeed"),
+            (checks_ok, "a check failed"),
+            (not triggered, "the guardrail fired"),
+        )
+        if not ok
+    ]
     lines.append("Verdict: as expected." if is_expect else f"Verdict: NOT as expected ({'; '.join(reasons)}).")
     summary = " ".join(lines)
     if len(summary) > MAX_SUMMARY:

@@ -46,7 +46,11 @@ def step_event(task: Task, task_action_id: int, instance_ids: Collection[int] | 
     """
     action = task.find_action(task_action_id)
     if action is None:
-        return {"status": ERROR, "task_id": task.TaskId, "message": f"TaskActionId {task_action_id} is not in experiment {task.TaskId}"}
+        return {
+            "status": ERROR,
+            "task_id": task.TaskId,
+            "message": f"TaskActionId {task_action_id} is not in experiment {task.TaskId}",
+        }
     outcome = step_outcome(action)
     if instance_ids:
         outcome = outcome.restricted_to(instance_ids)
@@ -55,7 +59,8 @@ def step_event(task: Task, task_action_id: int, instance_ids: Collection[int] | 
         status = SUCCESS if outcome.succeeded else FAILED
         return {"status": status, "message": f"Step {outcome.summary()}", **base}
     if task.TaskStatus == TaskStatus.ENDED:
-        return {"status": FAILED, "message": f"Experiment {task.TaskId} ended before the step finished: {outcome.summary()}", **base}
+        message = f"Experiment {task.TaskId} ended before the step finished: {outcome.summary()}"
+        return {"status": FAILED, "message": message, **base}
     return None
 
 
@@ -80,7 +85,8 @@ def experiment_event(
     if status in target_statuses:
         return {"status": SUCCESS, "message": f"Experiment {task.TaskId} reached {label}", **base}
     if status in failure_statuses or status == TaskStatus.ENDED:
-        return {"status": FAILED, "message": f"Experiment {task.TaskId} is {label}, not one of {sorted(int(s) for s in target_statuses)}", **base}
+        message = f"Experiment {task.TaskId} is {label}, not one of {sorted(int(s) for s in target_statuses)}"
+        return {"status": FAILED, "message": message, **base}
     return None
 
 

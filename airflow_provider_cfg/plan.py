@@ -104,7 +104,7 @@ def _as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
 
 
 def risk_level(value: Any) -> int | None:
-    """1 low, 2 medium, 3 high from ``ActionRisk`` ("1"–"3", "高风险") or ``RiskDesc`` ("High risk");
+    """1 low, 2 medium, 3 high from ``ActionRisk`` ("1" to "3", "高风险") or ``RiskDesc`` ("High risk");
     ``None`` when unknown."""
     if value is None or isinstance(value, bool):
         return None
@@ -143,11 +143,15 @@ class BlastRadiusPolicy:
     allowed_object_types: list[int] | None = None
     require_recovery: bool = True
 
-    FIELDS: ClassVar[tuple[str, ...]] = ("max_instances_per_group", "max_risk_level", "allowed_object_types", "require_recovery")
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "max_instances_per_group", "max_risk_level", "allowed_object_types", "require_recovery",
+    )
 
     def __post_init__(self) -> None:
         if self.max_instances_per_group is not None:
-            self.max_instances_per_group = _as_int(self.max_instances_per_group, "policy.max_instances_per_group", minimum=1)
+            self.max_instances_per_group = _as_int(
+                self.max_instances_per_group, "policy.max_instances_per_group", minimum=1
+            )
         if self.max_risk_level is not None:
             level = self.max_risk_level
             if isinstance(level, str) and level.strip().lower() in RISK_LEVELS.values():
@@ -161,9 +165,12 @@ class BlastRadiusPolicy:
                 raise PlanError(f"policy.max_risk_level must be one of {allowed}; got {_short(self.max_risk_level)}")
             self.max_risk_level = level
         if self.allowed_object_types is not None:
-            if isinstance(self.allowed_object_types, (str, bytes, Mapping)) or not isinstance(self.allowed_object_types, Iterable):
-                raise PlanError(f"policy.allowed_object_types must be a list of ObjectTypeId integers; got {_short(self.allowed_object_types)}")
-            types = [_as_int(t, f"policy.allowed_object_types[{i}]", minimum=0) for i, t in enumerate(self.allowed_object_types)]
+            given = self.allowed_object_types
+            if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
+                raise PlanError(
+                    f"policy.allowed_object_types must be a list of ObjectTypeId integers; got {_short(given)}"
+                )
+            types = [_as_int(t, f"policy.allowed_object_types[{i}]", minimum=0) for i, t in enumerate(given)]
             if not types:
                 raise PlanError("policy.allowed_object_types must list at least one ObjectTypeId (or be null for any)")
             self.allowed_object_types = types
@@ -280,8 +287,8 @@ ID_FORMATS: tuple[IdFormat, ...] = (
 
 def id_format_for(object_type_id: int | None, object_type: m.ObjectType | None) -> IdFormat | None:
     """The id format of an object type: by its platform name and title, else (no title) by its id."""
-    text = " ".join(str(part) for part in (
-        getattr(object_type, "ObjectPlatformName", None), getattr(object_type, "ObjectTypeTitle", None)) if part).lower()
+    parts = (getattr(object_type, "ObjectPlatformName", None), getattr(object_type, "ObjectTypeTitle", None))
+    text = " ".join(str(part) for part in parts if part).lower()
     if text:
         for fmt in ID_FORMATS:
             if any(re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) for word in fmt.keywords):
@@ -426,14 +433,20 @@ class ExperimentPlan:
                     for name, values in (("general", step.general), ("custom", step.custom)) if values
                 ) or "—"
                 action = f"{step.action_id} {_md(step.title)}" + (" *(added by CFG)*" if step.added_by_cfg else "")
-                lines.append(f"| {step.order} | {action} | {step.kind} | {_risk_text(step.risk)} | {params} | {_md(step.recovery) or '—'} |")
+                lines.append(
+                    f"| {step.order} | {action} | {step.kind} | {_risk_text(step.risk)} | {params} "
+                    f"| {_md(step.recovery) or '—'} |"
+                )
             lines.append("")
         policy = self.policy
         lines.append("## Policy")
         lines.append("")
-        lines.append(f"- max instances per group: {policy.max_instances_per_group if policy.max_instances_per_group is not None else 'no limit'}")
-        lines.append(f"- max risk level: {_risk_text(policy.max_risk_level) if policy.max_risk_level is not None else 'any'}")
-        allowed = ", ".join(str(t) for t in policy.allowed_object_types) if policy.allowed_object_types is not None else "any"
+        max_instances = policy.max_instances_per_group
+        lines.append(f"- max instances per group: {max_instances if max_instances is not None else 'no limit'}")
+        max_risk = policy.max_risk_level
+        lines.append(f"- max risk level: {_risk_text(max_risk) if max_risk is not None else 'any'}")
+        allowed_types = policy.allowed_object_types
+        allowed = ", ".join(str(t) for t in allowed_types) if allowed_types is not None else "any"
         lines.append(f"- allowed object types: {allowed}")
         lines.append(f"- require recovery: {'yes' if policy.require_recovery else 'no'}")
         lines.append("")
@@ -486,7 +499,8 @@ class _Catalogue:
         wanted = sorted({a for a in action_ids if a not in self._library})
         for start in range(0, len(wanted), 100):
             chunk = wanted[start:start + 100]
-            for item in self.client.describe_action_library_list(object_type, limit=100, action_ids=chunk).Results or []:
+            page = self.client.describe_action_library_list(object_type, limit=100, action_ids=chunk)
+            for item in page.Results or []:
                 if item.ActionId is not None:
                     self._library[int(item.ActionId)] = item
         return {a: self._library[a] for a in action_ids if a in self._library}
@@ -618,7 +632,7 @@ def _resolve_parameters(
     """
     result = []
     for kind, result_schema, stored, supplied, supplied_field in zip(
-        ("general", "custom"), schema, base, given, given_fields
+        ("general", "custom"), schema, base, given, given_fields, strict=True
     ):
         details = {d.Field: d for d in (result_schema.ConfigDetail or []) if d.Field} if result_schema else None
         values: dict[str, Any] = {}
@@ -679,7 +693,8 @@ def _affected(rule: dict[str, Any] | None, count: int, *, known_all: bool) -> tu
             return chosen, f"a random {percent}% of the given instances (execute rule: percent)"
         if mode == 3:
             number = int(rule.get("num") or count)
-            return min(count, max(1, number)) if count else 0, f"a random {number} of the given instances (execute rule: count)"
+            chosen = min(count, max(1, number)) if count else 0
+            return chosen, f"a random {number} of the given instances (execute rule: count)"
     except (TypeError, ValueError):
         pass
     return count, f"unknown execute rule {rule!r}; counting every given instance (upper bound)"
@@ -787,7 +802,9 @@ def build_plan(
         entries = [{"action_id": action_id, "general": general, "custom": custom}]
         return _actions_plan(catalogue, rules, entries, instances, title, single=True)
     if isinstance(actions, (str, bytes, Mapping)) or not isinstance(actions, Sequence):
-        raise PlanError(f"actions must be a list of {{'action_id', 'general', 'custom'}} entries; got {_short(actions)}")
+        raise PlanError(
+            f"actions must be a list of {{'action_id', 'general', 'custom'}} entries; got {_short(actions)}"
+        )
     entries = []
     for index, item in enumerate(actions):
         if not isinstance(item, Mapping):
@@ -797,7 +814,9 @@ def build_plan(
                     "custom": item.get("TaskActionCustomConfiguration")}
         unknown = sorted(set(item) - {"action_id", "general", "custom"})
         if "action_id" not in item or unknown:
-            raise PlanError(f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got keys {sorted(item)}")
+            raise PlanError(
+                f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got keys {sorted(item)}"
+            )
         entries.append(dict(item))
     if not entries:
         raise PlanError("actions must list at least one action")
@@ -805,7 +824,10 @@ def build_plan(
 
 
 def plan_for_request(
-    client: CfgClient, action: str, params: Mapping[str, Any], policy: BlastRadiusPolicy | Mapping[str, Any] | None = None
+    client: CfgClient,
+    action: str,
+    params: Mapping[str, Any],
+    policy: BlastRadiusPolicy | Mapping[str, Any] | None = None,
 ) -> ExperimentPlan:
     """The plan of a create call's wire parameters (``CreateTaskFromTemplate``, ``CreateTaskFromAction``
     or ``CreateTaskFromMultiAction``), including CFG's 10 MB request-size limit."""
@@ -815,16 +837,20 @@ def plan_for_request(
     elif action == "CreateTaskFromAction":
         plan = build_plan(client, action_id=params.get("TaskActionId"), instances=params.get("TaskInstances"),
                           general=params.get("TaskActionGeneralConfiguration"),
-                          custom=params.get("TaskActionCustomConfiguration"), title=params.get("TaskTitle"), policy=policy)
+                          custom=params.get("TaskActionCustomConfiguration"), title=params.get("TaskTitle"),
+                          policy=policy)
     elif action == "CreateTaskFromMultiAction":
         plan = build_plan(client, actions=params.get("TaskAction") or [], instances=params.get("TaskInstances"),
                           title=params.get("TaskTitle"), policy=policy)
     else:
-        raise PlanError(f"no plan for {action!r}; allowed: CreateTaskFromTemplate, CreateTaskFromAction, CreateTaskFromMultiAction")
+        raise PlanError(
+            f"no plan for {action!r}; allowed: CreateTaskFromTemplate, CreateTaskFromAction, CreateTaskFromMultiAction"
+        )
     size = len(json.dumps(dict(params), separators=(",", ":"), ensure_ascii=False, default=str).encode())
     if size > MAX_BODY_BYTES:
         plan.violate("payload_too_large", "(request body)",
-                     f"the {action} request body would be {size} bytes; CFG accepts at most {MAX_BODY_BYTES} bytes (10 MB)")
+                     f"the {action} request body would be {size} bytes; "
+                     f"CFG accepts at most {MAX_BODY_BYTES} bytes (10 MB)")
     return plan
 
 
@@ -848,7 +874,9 @@ def _template_plan(
     config = dict(task_config or {})
     groups_config = config.get("TaskGroupsConfig") or []
     if isinstance(groups_config, (str, bytes, Mapping)) or not isinstance(groups_config, Sequence):
-        raise PlanError(f"TaskConfig.TaskGroupsConfig must be a list (one entry per template group); got {_short(groups_config)}")
+        raise PlanError(
+            f"TaskConfig.TaskGroupsConfig must be a list (one entry per template group); got {_short(groups_config)}"
+        )
     groups_config = [dict(g) if isinstance(g, Mapping) else {"TaskGroupInstances": g} for g in groups_config]
     if instances is not None:
         items = list(instances)
@@ -874,15 +902,16 @@ def _template_plan(
                      f"must be one of {', '.join(f'{k} ({v})' for k, v in MODES.items())}; got {_short(mode_code)}")
     if template.TemplateIsUsed is not None and int(template.TemplateIsUsed) != 1:
         plan.violate("template_disabled", "TemplateId",
-                     f"template {tid} ({template.TemplateTitle}) is disabled (TemplateIsUsed {int(template.TemplateIsUsed)}); "
+                     f"template {tid} ({template.TemplateTitle}) is disabled "
+                     f"(TemplateIsUsed {int(template.TemplateIsUsed)}); "
                      "experiments can only be created from templates in use (TemplateIsUsed 1)")
 
     groups = sorted(template.TemplateGroups or [], key=lambda g: (g.Order is None, g.Order or 0))
     if len(groups_config) != len(groups):
         names = ", ".join(str(g.Title) for g in groups)
         plan.violate("group_count", "TaskConfig.TaskGroupsConfig",
-                     f"{len(groups_config)} instance list(s) given but template {tid} has {len(groups)} action group(s) "
-                     f"({names}); give exactly one entry per group, in order")
+                     f"{len(groups_config)} instance list(s) given but template {tid} has {len(groups)} "
+                     f"action group(s) ({names}); give exactly one entry per group, in order")
     object_types = catalogue.object_types()
     plan.object_type_titles = {k: v.ObjectTypeTitle for k, v in object_types.items()}
     for gi, group in enumerate(groups):
@@ -893,8 +922,11 @@ def _template_plan(
         fmt = id_format_for(type_id, obj)
         if fmt is None:
             plan.notes.append(f"group {gi + 1}: no known instance-id format for object type {type_id}; ids not checked")
-        given = _check_instances(plan, f"{where}.TaskGroupInstances", gcfg.get("TaskGroupInstances", []) if gi < len(groups_config) else [],
-                                 fmt, type_id, obj.ObjectTypeTitle if obj else None) if gi < len(groups_config) else []
+        if gi < len(groups_config):
+            given = _check_instances(plan, f"{where}.TaskGroupInstances", gcfg.get("TaskGroupInstances", []),
+                                     fmt, type_id, obj.ObjectTypeTitle if obj else None)
+        else:
+            given = []
         rule = _execute_rule(group)
         affected, selection = _affected(rule, len(given), known_all=False)
         plan_group = PlanGroup(order=gi + 1, title=str(gcfg.get("TaskGroupTitle") or group.Title or f"group {gi + 1}"),
@@ -905,7 +937,7 @@ def _template_plan(
         library = catalogue.library(type_id, ids) if type_id is not None and ids else {}
         schemas = catalogue.schemas(type_id, ids) if type_id is not None and ids else {}
         orders = [a.Order for a in template_actions]
-        overrides: dict[int, tuple[int, Mapping[str, Any]]] = {}
+        overrides: dict[int | None, tuple[int, Mapping[str, Any]]] = {}  # by action order (the template's may be null)
         raw_overrides = gcfg.get("TaskGroupActionsConfig") or []
         for ai, override in enumerate(raw_overrides if isinstance(raw_overrides, Sequence) else []):
             path = f"{where}.TaskGroupActionsConfig[{ai}].TaskGroupActionOrder"
@@ -921,20 +953,29 @@ def _template_plan(
         for action in template_actions:
             aid = int(action.ActionId) if action.ActionId is not None else None
             entry = library.get(aid) if aid is not None else None
-            attribute = action.ActionAttribute if action.ActionAttribute is not None else (entry.AttributeId if entry else None)
+            attribute = action.ActionAttribute
+            if attribute is None:
+                attribute = entry.AttributeId if entry else None
             kind = {FAULT: "fault", RECOVERY: "recovery"}.get(int(attribute) if attribute is not None else 0, "unknown")
             risk = risk_level(action.ActionRisk)
             if risk is None and entry is not None:
                 risk = risk_level(entry.RiskDesc)
             label = f"action {aid} ({action.ActionTitle or (entry.ActionName if entry else '?')})"
-            ai, override = overrides.get(action.Order, (None, {}))
-            prefix = f"{where}.TaskGroupActionsConfig[{ai if ai is not None else f'order={action.Order}'}]"
-            base_general = _json_object(action.GeneralConfiguration, f"template {tid} {label} GeneralConfiguration", plan)
+            configured = overrides.get(action.Order)
+            config_index, override = configured if configured is not None else (None, {})
+            position = config_index if config_index is not None else f"order={action.Order}"
+            prefix = f"{where}.TaskGroupActionsConfig[{position}]"
+            base_general = _json_object(
+                action.GeneralConfiguration, f"template {tid} {label} GeneralConfiguration", plan
+            )
             base_custom = _json_object(action.CustomConfiguration, f"template {tid} {label} CustomConfiguration", plan)
             general, custom = _resolve_parameters(
                 plan, label, schemas.get(aid, (None, None)) if aid is not None else (None, None),
                 (base_general, base_custom),
-                (override.get("TaskGroupActionGeneralConfiguration"), override.get("TaskGroupActionCustomConfiguration")),
+                (
+                    override.get("TaskGroupActionGeneralConfiguration"),
+                    override.get("TaskGroupActionCustomConfiguration"),
+                ),
                 (f"{prefix}.TaskGroupActionGeneralConfiguration", f"{prefix}.TaskGroupActionCustomConfiguration"),
             )
             step = PlanStep(order=int(action.Order or len(plan_group.steps) + 1), action_id=aid,
@@ -962,7 +1003,10 @@ def _pair_template(links: list[tuple[PlanStep, m.TemplateGroupAction, int | None
                 step.heals_by_itself = True
                 step.recovery = "heals by itself (no recovery action in the library)"
             elif relation:
-                step.recovery = f"NOT recovered: the library pairs it with action {relation}, which the template does not run after it"
+                step.recovery = (
+                    f"NOT recovered: the library pairs it with action {relation}, "
+                    "which the template does not run after it"
+                )
             else:
                 step.recovery = "NOT recovered: no paired recovery step"
         elif step.kind == "recovery":
@@ -983,11 +1027,13 @@ def _actions_plan(
     if missing:
         searched = len(catalogue.object_types())
         raise PlanError(
-            f"{'TaskActionId' if single else 'TaskAction'}: action(s) {', '.join(map(str, missing))} do not exist in the "
-            f"action library (searched {searched} object type(s) with DescribeActionLibraryList)")
+            f"{'TaskActionId' if single else 'TaskAction'}: action(s) {', '.join(map(str, missing))} "
+            f"do not exist in the action library (searched {searched} object type(s) with DescribeActionLibraryList)")
     first = found[ids[0]]
     type_id = int(first.ObjectTypeId) if first.ObjectTypeId is not None else None
-    source: dict[str, Any] = {"kind": "action", "action_id": ids[0]} if single else {"kind": "actions", "action_ids": ids}
+    source: dict[str, Any] = (
+        {"kind": "action", "action_id": ids[0]} if single else {"kind": "actions", "action_ids": ids}
+    )
     plan = ExperimentPlan(source=source, title=str(title or first.ActionName or f"action {ids[0]}"),
                           mode=MODES[1], groups=[], policy=policy)
     object_types = catalogue.object_types()
@@ -997,10 +1043,11 @@ def _actions_plan(
         if other is not None and type_id is not None and int(other) != type_id:
             plan.violate("mixed_object_types", f"actions[{index}].action_id",
                          f"action {aid} ({found[aid].ActionName}) targets object type {other} "
-                         f"({catalogue.object_type_title(int(other)) or 'unknown'}) but action {ids[0]} targets {type_id} "
-                         f"({catalogue.object_type_title(type_id) or 'unknown'}); all actions share the same instances and "
-                         "must target one object type")
-    relations = {int(found[a].RelationActionId) for a in ids if found[a].RelationActionId}
+                         f"({catalogue.object_type_title(int(other)) or 'unknown'}) "
+                         f"but action {ids[0]} targets {type_id} "
+                         f"({catalogue.object_type_title(type_id) or 'unknown'}); "
+                         "all actions share the same instances and must target one object type")
+    relations = {relation for a in ids if (relation := found[a].RelationActionId)}
     library = catalogue.library(type_id, [*ids, *relations]) if type_id is not None else dict(found)
     library = {**library, **found}
     schemas = catalogue.schemas(type_id, [a for a in dict.fromkeys([*ids, *relations])
@@ -1019,10 +1066,13 @@ def _actions_plan(
                       execute_rule={"mode": 1}, affected=affected, selection=selection)
     # (entry, general, custom, added_by_cfg)
     steps: list[tuple[m.ActionLibraryListResult, dict[str, Any], dict[str, Any], bool]] = []
-    for index, (aid, entry_input) in enumerate(zip(ids, entries)):
+    for index, (aid, entry_input) in enumerate(zip(ids, entries, strict=True)):  # one id per entry
         entry = library[aid]
         prefix = "" if single else f"actions[{index}]."
-        fields = ("general_configuration", "custom_configuration") if single else (f"{prefix}general", f"{prefix}custom")
+        if single:
+            fields = ("general_configuration", "custom_configuration")
+        else:
+            fields = (f"{prefix}general", f"{prefix}custom")
         general, custom = _resolve_parameters(
             plan, f"action {aid} ({entry.ActionName})", schemas.get(aid, (None, None)), ({}, {}),
             (entry_input.get("general"), entry_input.get("custom")), fields,
@@ -1041,16 +1091,19 @@ def _actions_plan(
         final.append(item)
         entry = item[0]
         if entry.AttributeId == FAULT and entry.RelationActionId and i not in pairs:
-            recovery = library.get(int(entry.RelationActionId))
+            relation = int(entry.RelationActionId)
+            recovery = library.get(relation)  # the library is keyed by ActionId
             if recovery is not None:
                 general, custom = _resolve_parameters(
-                    plan, f"recovery action {recovery.ActionId}", schemas.get(int(recovery.ActionId), (None, None)),
+                    plan, f"recovery action {recovery.ActionId}", schemas.get(relation, (None, None)),
                     ({}, {}), (None, None), ("recovery.general", "recovery.custom"))
                 final.append((recovery, general, custom, True))
     for order, (entry, general, custom, added) in enumerate(final, start=1):
-        kind = {FAULT: "fault", RECOVERY: "recovery"}.get(int(entry.AttributeId) if entry.AttributeId is not None else 0, "unknown")
-        group.steps.append(PlanStep(order=order, action_id=entry.ActionId, title=str(entry.ActionName or entry.ActionId),
-                                    kind=kind, risk=risk_level(entry.RiskDesc), general=general, custom=custom,
+        attribute = int(entry.AttributeId) if entry.AttributeId is not None else 0
+        kind = {FAULT: "fault", RECOVERY: "recovery"}.get(attribute, "unknown")
+        group.steps.append(PlanStep(order=order, action_id=entry.ActionId,
+                                    title=str(entry.ActionName or entry.ActionId), kind=kind,
+                                    risk=risk_level(entry.RiskDesc), general=general, custom=custom,
                                     added_by_cfg=added))
     _pair_actions(group.steps, library)
     plan.groups.append(group)
@@ -1067,7 +1120,10 @@ def _pair_actions(steps: list[PlanStep], library: Mapping[int, m.ActionLibraryLi
         relation = int(entry.RelationActionId) if entry is not None and entry.RelationActionId else 0
         if not relation:
             step.heals_by_itself = entry is not None
-            step.recovery = "heals by itself (no recovery action in the library)" if entry is not None else "NOT recovered"
+            if entry is not None:
+                step.recovery = "heals by itself (no recovery action in the library)"
+            else:
+                step.recovery = "NOT recovered"
             continue
         for later in steps[i + 1:]:
             if later.action_id == relation and later.kind == "recovery" and later.paired_with is None:

@@ -90,8 +90,8 @@ def http_probe(
         return ProbeResult(False, f"{type(exc).__name__}: {exc}", None)
     latency_ms = (time.perf_counter() - started) * 1000
     return _judge_response(
-        response, latency_ms,
-        expected_status=expected_status, max_latency_ms=max_latency_ms, json_path=json_path, expected_value=expected_value,
+        response, latency_ms, expected_status=expected_status, max_latency_ms=max_latency_ms,
+        json_path=json_path, expected_value=expected_value,
     )
 
 
@@ -122,8 +122,8 @@ async def http_probe_async(
         return ProbeResult(False, f"{type(exc).__name__}: {exc}", None)
     latency_ms = (time.perf_counter() - started) * 1000
     return _judge_response(
-        response, latency_ms,
-        expected_status=expected_status, max_latency_ms=max_latency_ms, json_path=json_path, expected_value=expected_value,
+        response, latency_ms, expected_status=expected_status, max_latency_ms=max_latency_ms,
+        json_path=json_path, expected_value=expected_value,
     )
 
 
@@ -192,7 +192,7 @@ def callable_probe(path: str) -> ProbeResult:
         value = function()
         if inspect.isawaitable(value):
             value = asyncio.run(_awaited(value))
-    except Exception as exc:  # noqa: BLE001 - the probed system failed; recorded, not raised
+    except Exception as exc:  # the probed system failed; recorded, not raised
         return ProbeResult(False, f"{path} raised {type(exc).__name__}: {exc}", (time.perf_counter() - started) * 1000)
     return as_probe_result(value, (time.perf_counter() - started) * 1000, name=path)
 
@@ -203,14 +203,11 @@ async def callable_probe_async(path: str, *, timeout: float | None = None) -> Pr
     function = load_probe_callable(path)
     started = time.perf_counter()
     try:
-        if inspect.iscoroutinefunction(function):
-            call = function()
-        else:
-            call = asyncio.to_thread(function)
+        call = function() if inspect.iscoroutinefunction(function) else asyncio.to_thread(function)
         value = await asyncio.wait_for(call, timeout)
         if inspect.isawaitable(value):
             value = await asyncio.wait_for(value, timeout)
-    except Exception as exc:  # noqa: BLE001 - the probed system failed; recorded, not raised
+    except Exception as exc:  # the probed system failed; recorded, not raised
         latency_ms = (time.perf_counter() - started) * 1000
         if isinstance(exc, TimeoutError) and timeout is not None and latency_ms >= timeout * 1000:
             return ProbeResult(False, f"{path} did not answer within {timeout:g} s", latency_ms)

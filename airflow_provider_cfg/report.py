@@ -60,6 +60,7 @@ def build_report(
             for inst in action.TaskGroupInstances or []
         ]
         ends = [i["end"] for i in instances if i["end"]]
+        end = max(ends) if ends else _end_time(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime, None)
         steps.append(
             {
                 "order": f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}",
@@ -69,13 +70,18 @@ def build_report(
                 "risk": action.ActionRisk,
                 "outcome": ActionStatusType.describe(action.TaskGroupActionStatusType),
                 "start": action.TaskGroupActionStartTime,
-                "end": max(ends) if ends else _end_time(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime, None),
+                "end": end,
                 "seconds": action.TaskGroupActionExecuteTime,
                 "instances": instances,
             }
         )
     guardrail = [
-        {"at": log.CreatTime, "type": "trigger" if log.TriggerType == TriggerType.TRIGGER else "recover", "name": log.Name, "content": log.Content}
+        {
+            "at": log.CreatTime,
+            "type": "trigger" if log.TriggerType == TriggerType.TRIGGER else "recover",
+            "name": log.Name,
+            "content": log.Content,
+        }
         for log in trigger_logs
     ]
     return {
@@ -126,7 +132,12 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             name = f"{step['order']} {step['title']}".replace(":", " ")
             lines.append(f"    {name} :{tag}s{step['order'].replace('.', '_')}, {step['start']}, {step['end']}")
         lines += ["```", ""]
-    lines += ["## Steps", "", "| step | action | kind | outcome | start | end | instances |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Steps",
+        "",
+        "| step | action | kind | outcome | start | end | instances |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for step in report["steps"]:
         inst = ", ".join(f"{i['object_id']}: {i['outcome']}" for i in step["instances"])
         lines.append(
@@ -136,11 +147,15 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     lines += ["", "## Steady-state checks", ""]
     if report["checks"]:
         lines += ["| check | result | detail |", "|---|---|---|"]
-        lines += [f"| {_cell(n)} | {'passed' if c.get('passed') else 'FAILED'} | {_cell(c.get('detail'))} |" for n, c in report["checks"].items()]
+        lines += [
+            f"| {_cell(n)} | {'passed' if c.get('passed') else 'FAILED'} | {_cell(c.get('detail'))} |"
+            for n, c in report["checks"].items()
+        ]
     else:
         lines.append("No check reported.")
     lines += ["", "## Guardrail", ""]
-    lines += [f"* {g['at']}: {g['type']} — {g['name']}: {g['content']}" for g in report["guardrail"]] or ["Not triggered."]
+    guardrail = [f"* {g['at']}: {g['type']} — {g['name']}: {g['content']}" for g in report["guardrail"]]
+    lines += guardrail or ["Not triggered."]
     if report.get("plan"):
         lines += ["", "## Plan", "", "```json", _json(report["plan"]), "```"]
     if report["log"]:
@@ -159,7 +174,7 @@ def collect_report(
     plan: Mapping[str, Any] | None = None, max_log_lines: int = 1000,
 ) -> dict[str, Any]:
     """Read everything the report needs from CFG (read-only calls) and build it."""
-    task = client.describe_task(task_id).Task
+    task = client.describe_task(task_id).require_task()
     triggers = client.describe_task_policy_trigger_log(task_id, page=1, page_size=100).TriggerLogs or []
     lines: list[str] = []
     while len(lines) < max_log_lines:

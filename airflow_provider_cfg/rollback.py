@@ -21,6 +21,7 @@ Order of work (``cfg-api.md`` §7.4, §7.6):
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -38,8 +39,21 @@ from airflow_provider_cfg.api.enums import (
 from airflow_provider_cfg.api.errors import CfgApiError, CfgError, CfgOutcomeUnknownError, CfgTransportError
 
 if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from typing_extensions import Unpack
+
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task, TaskGroupAction
+
+    class RollbackOptions(TypedDict, total=False):
+        """The keyword options of :class:`Rollback`, for :func:`rollback_experiment`."""
+
+        poll_interval: float
+        step_timeout: float
+        read_patience: float
+        end: bool
+        sleep: Callable[[float], None]
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +173,7 @@ class Rollback:
         deadline = time.monotonic() + self.read_patience
         while True:
             try:
-                task = self.client.describe_task(self.task_id).Task
-                if task is None:
-                    raise CfgTransportError("DescribeTask", "response without Task", sent=True)
-                return task
+                return self.client.describe_task(self.task_id).require_task()
             except (CfgTransportError, CfgApiError) as exc:
                 permanent = isinstance(exc, CfgApiError) and not exc.is_transient
                 if permanent or time.monotonic() >= deadline:
@@ -231,7 +242,9 @@ class Rollback:
             self.report.recovered = [
                 _describe(recovery)
                 for _, recovery in initial
-                if recovery is not None and recovered(task.find_action(recovery.TaskGroupActionId))
+                if recovery is not None
+                and recovery.TaskGroupActionId is not None
+                and recovered(task.find_action(recovery.TaskGroupActionId))
             ]
         if self.end:
             self.conclude()
@@ -252,6 +265,8 @@ class Rollback:
             return task
         for _ in range(3):
             recovery = task.find_action(recovery_id)
+            if recovery is None:
+                break  # no longer in the experiment: reported below as not recovered
             if recovered(recovery):
                 return task
             if recovery.TaskGroupActionStatus == ActionStatus.RUNNING:
@@ -260,11 +275,19 @@ class Rollback:
             if task.TaskStatus == TaskStatus.PAUSED:
                 self.mutate("resume", lambda: self.client.resume_task(self.task_id))
             group = task.group_of(recovery)
-            kind = ExecuteActionType.RETRY if recovery.TaskGroupActionStatus == ActionStatus.FINISHED else ExecuteActionType.EXECUTE
+            if group is None or group.TaskGroupId is None:
+                self.report.problems.append(f"{_describe(recovery)} has no action group to execute it in")
+                return task
+            if recovery.TaskGroupActionStatus == ActionStatus.FINISHED:
+                kind = ExecuteActionType.RETRY
+            else:
+                kind = ExecuteActionType.EXECUTE
             log.info("Rollback of experiment %s: %s %s", self.task_id, kind.name.lower(), _describe(recovery))
             self.mutate(
                 f"recovery {_describe(recovery)}",
-                lambda: self.client.execute_task_instance(self.task_id, group.TaskGroupId, recovery_id, kind),
+                functools.partial(
+                    self.client.execute_task_instance, self.task_id, group.TaskGroupId, recovery_id, kind
+                ),
             )
             task = self.wait_until_finished(recovery_id)
         recovery = task.find_action(recovery_id)
@@ -294,7 +317,9 @@ class Rollback:
             return
         self.report.guardrail_triggered = self.mutate(
             "TriggerPolicy",
-            lambda: self.client.trigger_policy(self.task_id, GUARDRAIL_NAME, self.report.reason[:500], TriggerType.TRIGGER),
+            lambda: self.client.trigger_policy(
+                self.task_id, GUARDRAIL_NAME, self.report.reason[:500], TriggerType.TRIGGER
+            ),
         )
         if not self.report.guardrail_triggered:  # the call may still have landed
             task = self.read()
@@ -335,10 +360,12 @@ def _describe(action: TaskGroupAction | None) -> str:
     return f"'{action.ActionTitle}' (TaskActionId {action.TaskGroupActionId})"
 
 
-def rollback_experiment(client: CfgClient, task_id: int, reason: str, **options: object) -> RollbackReport:
+def rollback_experiment(
+    client: CfgClient, task_id: int, reason: str, **options: Unpack[RollbackOptions]
+) -> RollbackReport:
     """Run :class:`Rollback` once; never raises for a step it could not undo — the report says so."""
     try:
-        return Rollback(client, task_id, reason, **options).run()  # type: ignore[arg-type]
+        return Rollback(client, task_id, reason, **options).run()
     except CfgError as exc:
         report = RollbackReport(task_id=int(task_id), reason=reason)
         report.problems.append(f"rollback stopped: {exc}")

@@ -86,7 +86,8 @@ class StepSelector:
             unknown = set(value) - {"group", "action", "title", "task_action_id", "task_group_id"}
             if unknown:
                 raise ValueError(
-                    f"unknown step selector keys {sorted(unknown)}; allowed: group, action, title, task_action_id, task_group_id"
+                    f"unknown step selector keys {sorted(unknown)}; "
+                    "allowed: group, action, title, task_action_id, task_group_id"
                 )
             return cls(**value)
         if isinstance(value, str):
@@ -97,7 +98,8 @@ class StepSelector:
         raise ValueError(f"not a step selector: {value!r}")
 
     def describe(self) -> str:
-        parts = [f"{name}={getattr(self, name)!r}" for name in ("group", "action", "title", "task_action_id", "task_group_id") if getattr(self, name) is not None]
+        names = ("group", "action", "title", "task_action_id", "task_group_id")
+        parts = [f"{name}={getattr(self, name)!r}" for name in names if getattr(self, name) is not None]
         return ", ".join(parts) or "nothing"
 
 
@@ -128,7 +130,9 @@ def _ref(task: Task, group: TaskGroup, action: TaskGroupAction) -> StepRef:
         action_order=int(action.TaskGroupActionOrder or 0),
         title=action.ActionTitle or "",
         is_fault=action.ActionAttribute == ActionAttribute.FAULT,
-        instance_ids=tuple(int(i.TaskGroupInstanceId) for i in action.TaskGroupInstances or [] if i.TaskGroupInstanceId is not None),
+        instance_ids=tuple(
+            int(i.TaskGroupInstanceId) for i in action.TaskGroupInstances or [] if i.TaskGroupInstanceId is not None
+        ),
     )
 
 
@@ -157,6 +161,15 @@ def resolve_step(task: Task, selector: StepSelector) -> StepRef:
             f"step selector ({selector.describe()}) {problem} of experiment {task.TaskId}; steps: {available or 'none'}"
         )
     return matches[0]
+
+
+def step_action(task: Task, ref: StepRef) -> TaskGroupAction:
+    """The action of resolved step ``ref`` in ``task`` (a later read of the same experiment), or
+    :class:`StepNotFoundError` if it is no longer there."""
+    action = task.find_action(ref.task_action_id)
+    if action is None:
+        raise StepNotFoundError(f"{ref.label} is no longer in experiment {ref.task_id}")
+    return action
 
 
 @dataclass(frozen=True)
@@ -203,7 +216,8 @@ class StepOutcome:
         wanted = {int(i) for i in instance_ids}
         chosen = tuple(i for i in self.instances if i.instance_id in wanted)
         finished = self.finished or (bool(chosen) and all(i.status == InstanceStatus.FINISHED for i in chosen))
-        return replace(self, instances=chosen, finished=finished, succeeded=finished and not any(i.failed for i in chosen))
+        succeeded = finished and not any(i.failed for i in chosen)
+        return replace(self, instances=chosen, finished=finished, succeeded=succeeded)
 
     def summary(self) -> str:
         done = sum(1 for i in self.instances if i.status == InstanceStatus.FINISHED)

@@ -15,7 +15,9 @@ CONN_TYPE = "tencentcloud_cfg"
 DEFAULT_CONN_ID = "tencentcloud_cfg_default"
 
 # Extras understood by the hook, besides region/token/language shown in the connection form.
-_NUMERIC_EXTRAS = {"timeout": float, "connect_timeout": float, "max_attempts": int, "backoff": float, "backoff_max": float}
+_NUMERIC_EXTRAS = {
+    "timeout": float, "connect_timeout": float, "max_attempts": int, "backoff": float, "backoff_max": float,
+}
 _BOOL_EXTRAS = ("rate_limit", "allow_insecure_http")
 
 
@@ -58,7 +60,8 @@ def client_kwargs(conn: Connection, region: str | None = None) -> dict[str, Any]
     }
     endpoint = conn.host or _extra(extras, "endpoint")
     if endpoint:
-        kwargs["endpoint"] = f"{endpoint}:{conn.port}" if conn.port and "://" not in endpoint and ":" not in endpoint else endpoint
+        bare_host = "://" not in endpoint and ":" not in endpoint  # no scheme, no port of its own
+        kwargs["endpoint"] = f"{endpoint}:{conn.port}" if conn.port and bare_host else endpoint
     for name, kind in _NUMERIC_EXTRAS.items():
         value = _extra(extras, name)
         if value is not None:

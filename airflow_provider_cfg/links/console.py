@@ -18,7 +18,8 @@ from urllib.parse import urlencode, urlsplit
 from airflow.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:
-    from airflow.sdk import BaseOperator, TaskInstanceKey
+    from airflow.sdk import BaseOperator
+    from airflow.sdk.types import TaskInstanceKey
 
 XCOM_EXPERIMENT_ID = "experiment_id"
 XCOM_CONSOLE_URL = "console_url"

@@ -90,7 +90,7 @@ class CfgBaseOperator(BaseOperator):
             if report_path:
                 self.write_report(report_path, task_id, report, markdown)
             return report
-        except Exception:  # noqa: BLE001 - the report is a by-product; the experiment's state is what matters
+        except Exception:  # the report is a by-product; the experiment's state is what matters
             self.log.warning("Could not build the report of experiment %s", task_id, exc_info=True)
             return None
 

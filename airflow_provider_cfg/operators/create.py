@@ -48,7 +48,7 @@ def _with_marker(description: str | None, identity: AirflowIdentity) -> str:
     return f"{text} {identity.marker}".strip()
 
 
-def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+def _tag_list(tags: Mapping[str, object]) -> list[dict[str, str]]:
     return [{"TagKey": str(k), "TagValue": str(v)} for k, v in tags.items()]
 
 
@@ -72,7 +72,9 @@ def group_instances(instances: Sequence[Sequence[str]] | Sequence[str] | None) -
     if all(isinstance(item, str) for item in items):
         return [list(items)]
     if not all(isinstance(item, (list, tuple)) and all(isinstance(i, str) for i in item) for item in items):
-        raise ValueError(f"instances must be a list of object ids or a list of such lists (one per group); got {_shown(instances)}")
+        raise ValueError(
+            f"instances must be a list of object ids or a list of such lists (one per group); got {_shown(instances)}"
+        )
     return [list(item) for item in items]
 
 
@@ -114,9 +116,13 @@ def template_request(
     for key, override in (action_parameters or {}).items():
         group_order, _, action_order = str(key).partition(".")
         if not (group_order.isdigit() and action_order.isdigit()) or not 1 <= int(group_order) <= len(groups_config):
-            raise ValueError(f"action_parameters key {key!r} must be 'group.action' with a group between 1 and {len(groups_config)}")
+            raise ValueError(
+                f"action_parameters key {key!r} must be 'group.action' with a group between 1 and {len(groups_config)}"
+            )
         if not isinstance(override, Mapping):
-            raise ValueError(f"action_parameters[{key!r}] must be a dict with 'general' and/or 'custom'; got {_shown(override)}")
+            raise ValueError(
+                f"action_parameters[{key!r}] must be a dict with 'general' and/or 'custom'; got {_shown(override)}"
+            )
         unknown = set(override) - {"general", "custom"}
         if unknown:
             raise ValueError(f"action_parameters[{key!r}] accepts 'general' and 'custom', not {sorted(unknown)}")
@@ -128,11 +134,14 @@ def template_request(
             entry["TaskGroupActionCustomConfiguration"] = _json(override["custom"])
         groups_config[int(group_order) - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
     template_tags = {t.TagKey: t.TagValue for t in (template.Tags or []) if t.TagKey} if template else {}
+    template_description = template.TemplateDescription if template else None
     config.update(
         {
             "TaskGroupsConfig": groups_config,
             "TaskTitle": title or config.get("TaskTitle"),
-            "TaskDescription": _with_marker(description or config.get("TaskDescription") or (template.TemplateDescription if template else None), identity),
+            "TaskDescription": _with_marker(
+                description or config.get("TaskDescription") or template_description, identity
+            ),
             "TaskMode": mode or config.get("TaskMode"),
             "TaskPauseDuration": pause_duration or config.get("TaskPauseDuration"),
             "PolicyDealType": policy_deal_type or config.get("PolicyDealType"),
@@ -146,7 +155,7 @@ def action_request(
     identity: AirflowIdentity,
     *,
     action_id: int | str,
-    instances: Sequence[str],
+    instances: Sequence[str] | None,
     general_configuration: Mapping[str, Any] | str | None = None,
     custom_configuration: Mapping[str, Any] | str | None = None,
     pause_duration: int | None = None,
@@ -154,7 +163,11 @@ def action_request(
     description: str | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``CreateTaskFromAction`` parameters."""
+    """The ``CreateTaskFromAction`` parameters.
+
+    ``instances`` is checked here (it may come from a template): anything but a list of object ids,
+    ``None`` included, raises ``ValueError``.
+    """
     return {
         key: value
         for key, value in {
@@ -174,22 +187,30 @@ def action_request(
 def actions_request(
     identity: AirflowIdentity,
     *,
-    instances: Sequence[str],
-    actions: Sequence[Mapping[str, Any]],
+    instances: Sequence[str] | None,
+    actions: Sequence[Mapping[str, Any]] | None,
     pause_duration: int | None = None,
     title: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
-    """The ``CreateTaskFromMultiAction`` parameters."""
+    """The ``CreateTaskFromMultiAction`` parameters.
+
+    ``instances`` and ``actions`` are checked here (they may come from templates): anything but a
+    list, ``None`` included, raises ``ValueError``.
+    """
     if actions is None or isinstance(actions, (str, bytes, Mapping)) or not isinstance(actions, Sequence):
         raise ValueError(f"actions must be a list of {{'action_id', 'general', 'custom'}} dicts; got {_shown(actions)}")
     entries = []
     for index, item in enumerate(actions):
         if not isinstance(item, Mapping):
-            raise ValueError(f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {_shown(item)}")
+            raise ValueError(
+                f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {_shown(item)}"
+            )
         unknown = set(item) - {"action_id", "general", "custom"}
         if "action_id" not in item or unknown:
-            raise ValueError(f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {dict(item)!r}")
+            raise ValueError(
+                f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {dict(item)!r}"
+            )
         entry: dict[str, Any] = {"TaskActionId": item["action_id"]}
         if item.get("general") is not None:
             entry["TaskActionGeneralConfiguration"] = _json(item["general"])
@@ -244,7 +265,8 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         self.description = description
         self.tags = tags
         self.reattach = reattach
-        self.dry_run = dry_run
+        # Not ``self.dry_run``: that is BaseOperator.dry_run(), the method rendering the template fields.
+        self.plan_only = dry_run
         # a bad policy fails when the DAG is parsed; kept as a plain dict
         self.policy = BlastRadiusPolicy.from_value(policy).to_dict() if policy is not None else None
 
@@ -264,7 +286,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         from airflow_provider_cfg.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
 
         plan = plan_for_request(client, self.action, params, self.policy)
-        if self.dry_run or not plan.ok:
+        if self.plan_only or not plan.ok:
             markdown = plan.to_markdown()
             ti = context["ti"]
             ti.xcom_push(key=XCOM_PLAN, value=plan.to_dict())
@@ -292,7 +314,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
             except pydantic.ValidationError as exc:
                 raise validation_error(self.action, exc) from None
             self.check_plan(context, client, params)  # policy and plan checks, before any mutating call
-            if self.dry_run:
+            if self.plan_only:
                 self.log.info("Dry run: %s was not sent; nothing was created", self.action)
                 return None
             title = self.lookup_title(params)
@@ -410,9 +432,9 @@ class CfgCreateExperimentFromActionOperator(_CfgCreateExperimentOperator):
 
     def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
         return action_request(
-            identity, action_id=self.action_id, instances=self.instances, general_configuration=self.general_configuration,
-            custom_configuration=self.custom_configuration, pause_duration=self.pause_duration, title=self.title,
-            description=self.description, tags=self.tags,
+            identity, action_id=self.action_id, instances=self.instances,
+            general_configuration=self.general_configuration, custom_configuration=self.custom_configuration,
+            pause_duration=self.pause_duration, title=self.title, description=self.description, tags=self.tags,
         )
 
 
@@ -441,7 +463,9 @@ class CfgCreateExperimentFromActionsOperator(_CfgCreateExperimentOperator):
     ) -> None:
         super().__init__(**kwargs)
         if not self.title:
-            raise ValueError("CfgCreateExperimentFromActionsOperator needs a title (it is how a retry finds the experiment again)")
+            raise ValueError(
+                "CfgCreateExperimentFromActionsOperator needs a title (it is how a retry finds the experiment again)"
+            )
         self.instances = instances
         self.actions = actions
         self.pause_duration = pause_duration

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.probes import ProbeResult
-    from airflow_provider_cfg.triggers.guard import GuardWatch
+    from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
 
 GUARDRAIL_NAME = "Airflow steady-state guard"
 
@@ -165,13 +165,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             load_probe_callable(self.probe_callable)
         else:
             check_probe_url(self.probe_url)
-        if self.max_latency_ms in ("", "None"):
-            self.max_latency_ms = None
-        if self.max_latency_ms is not None:
-            try:
-                self.max_latency_ms = float(self.max_latency_ms)
-            except (TypeError, ValueError):
-                raise ValueError(f"max_latency_ms must be a number of milliseconds, got {self.max_latency_ms!r}") from None
+        self.max_latency_ms = self._max_latency_ms()
         try:
             json.dumps(self.expected_value)
         except (TypeError, ValueError):
@@ -182,7 +176,18 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
                 f"duration ({self.duration:.0f} s): the guard would be stopped before its watch ends"
             )
 
-    def _trigger(self, task_id: int, started_at: float):  # -> CfgSteadyStateGuardTrigger
+    def _max_latency_ms(self) -> float | None:
+        """``max_latency_ms`` as a number of milliseconds (``None``, ``""`` or ``"None"``: no limit);
+        a ``ValueError`` for anything else (it is templated, so it may be any text)."""
+        value = self.max_latency_ms
+        if value is None or value in ("", "None"):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"max_latency_ms must be a number of milliseconds, got {value!r}") from None
+
+    def _trigger(self, task_id: int, started_at: float) -> CfgSteadyStateGuardTrigger:
         from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
 
         return CfgSteadyStateGuardTrigger(
@@ -196,7 +201,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             probe_url=self.probe_url,
             probe_callable=self.probe_callable,
             expected_status=self.expected_status,
-            max_latency_ms=self.max_latency_ms,
+            max_latency_ms=self._max_latency_ms(),
             json_path=self.json_path,
             expected_value=self.expected_value,
             probe_timeout=self.probe_timeout,
@@ -204,16 +209,17 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         )
 
     def _probe(self) -> ProbeResult:
-        from airflow_provider_cfg.probes import callable_probe, http_probe
+        from airflow_provider_cfg.probes import callable_probe, check_probe_url, http_probe
 
         if self.probe_callable:
             return callable_probe(self.probe_callable)
         return http_probe(
-            self.probe_url, expected_status=self.expected_status, max_latency_ms=self.max_latency_ms,
-            json_path=self.json_path, expected_value=self.expected_value, timeout=self.probe_timeout,
+            check_probe_url(self.probe_url), expected_status=self.expected_status,
+            max_latency_ms=self._max_latency_ms(), json_path=self.json_path, expected_value=self.expected_value,
+            timeout=self.probe_timeout,
         )
 
-    def _watch(self, trigger: Any) -> dict[str, Any]:
+    def _watch(self, trigger: CfgSteadyStateGuardTrigger) -> dict[str, Any]:
         """The synchronous watch: the trigger's loop, in the worker, with the same rule and events."""
         from airflow_provider_cfg.api.enums import TaskStatus
         from airflow_provider_cfg.api.errors import CfgError
@@ -290,13 +296,14 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             with self.client() as client:
                 done.append(self._trigger_guardrail(client, task_id, content))
                 if self.rollback_on_breach:
-                    report = rollback_experiment(client, task_id, f"steady-state guard {ti.dag_id}.{ti.task_id} tripped: {message}"[:400])
+                    reason = f"steady-state guard {ti.dag_id}.{ti.task_id} tripped: {message}"[:400]
+                    report = rollback_experiment(client, task_id, reason)
                     self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
                     if report.clean:
                         done.append("rolled back (faults recovered, experiment ended with IsExpect=false)")
                     else:
                         done.append("rollback INCOMPLETE, still injected: " + "; ".join(report.left_injected))
-        except Exception as exc:  # noqa: BLE001 - the breach is reported whatever happened while aborting
+        except Exception as exc:  # the breach is reported whatever happened while aborting
             self.log.exception("Aborting experiment %s after the breach failed", task_id)
             done.append(f"abort failed: {type(exc).__name__}: {exc}")
         return f"{message}. Experiment {task_id}: " + "; ".join(done)
@@ -310,7 +317,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             client.trigger_policy(task_id, GUARDRAIL_NAME, content, TriggerType.TRIGGER)
         except CfgOutcomeUnknownError as exc:
             self.log.warning("TriggerPolicy outcome unknown (%s); reading the guardrail state", exc.cause)
-            policy = client.describe_task(task_id).Task.TaskPolicy
+            policy = client.describe_task(task_id).require_task().TaskPolicy
             if policy is None or not policy.is_triggered:
                 client.trigger_policy(task_id, GUARDRAIL_NAME, content, TriggerType.TRIGGER)
         except CfgApiError as exc:
@@ -327,9 +334,11 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
         try:
             with self.client() as client:
-                report = rollback_experiment(client, experiment_id_of(self.experiment_id), "the steady-state guard was killed")
+                report = rollback_experiment(
+                    client, experiment_id_of(self.experiment_id), "the steady-state guard was killed"
+                )
             self.log.warning("Rollback of experiment %s: %s", report.task_id, report.summary())
-        except Exception:  # noqa: BLE001 - best effort; the teardown rolls back as well
+        except Exception:  # best effort; the teardown rolls back as well
             self.log.warning("Rollback of experiment %s failed", self.experiment_id, exc_info=True)
 
 

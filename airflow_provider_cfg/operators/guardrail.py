@@ -26,7 +26,9 @@ class CfgTriggerGuardrailOperator(CfgBaseOperator):
 
     template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id", "name", "content")
 
-    def __init__(self, *, experiment_id: int | str, name: str, content: str, recover: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *, experiment_id: int | str, name: str, content: str, recover: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.experiment_id = experiment_id
         self.name = name
@@ -45,11 +47,12 @@ class CfgTriggerGuardrailOperator(CfgBaseOperator):
                 result = client.trigger_policy(task_id, self.name, self.content, kind)
             except CfgOutcomeUnknownError as exc:
                 self.log.warning("TriggerPolicy outcome unknown (%s); reading the guardrail state", exc.cause)
-                policy = client.describe_task(task_id).Task.TaskPolicy
+                policy = client.describe_task(task_id).require_task().TaskPolicy
                 landed = policy is not None and policy.is_triggered == (kind is TriggerType.TRIGGER)
                 if not landed:
                     result = client.trigger_policy(task_id, self.name, self.content, kind)
                     return bool(result.Success)
                 return True
-            self.log.info("Guardrail of experiment %s %s: %s", task_id, "recovered" if self.recover else "triggered", result.Success)
+            done = "recovered" if self.recover else "triggered"
+            self.log.info("Guardrail of experiment %s %s: %s", task_id, done, result.Success)
             return bool(result.Success)

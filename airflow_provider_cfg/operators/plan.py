@@ -75,7 +75,10 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
         given = [name for name, value in (("template_id", template_id), ("action_id", action_id), ("actions", actions))
                  if value is not None]
         if len(given) != 1:
-            raise ValueError(f"CfgPlanExperimentOperator needs exactly one of template_id, action_id or actions; got {given or 'none'}")
+            raise ValueError(
+                "CfgPlanExperimentOperator needs exactly one of template_id, action_id or actions; "
+                f"got {given or 'none'}"
+            )
         self.template_id = template_id
         self.action_id = action_id
         self.actions = actions
@@ -104,10 +107,11 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
 
         policy = self.policy
         if isinstance(policy, str):  # a template rendered to JSON text
+            text = policy
             try:
-                policy = json.loads(policy) if policy.strip() else None
+                policy = json.loads(text) if text.strip() else None
             except ValueError:
-                raise PlanError(f"policy must be a dict (or its JSON text); got {policy[:80]!r}") from None
+                raise PlanError(f"policy must be a dict (or its JSON text); got {text[:80]!r}") from None
         return BlastRadiusPolicy.from_value(policy)
 
     def build_params(self, client: Any, identity: Any) -> dict[str, Any]:
@@ -121,8 +125,9 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
             )
         if self.action_id is not None:
             return action_request(
-                identity, action_id=self.action_id, instances=self.instances, general_configuration=self.general_configuration,
-                custom_configuration=self.custom_configuration, title=self.title,
+                identity, action_id=self.action_id, instances=self.instances,
+                general_configuration=self.general_configuration, custom_configuration=self.custom_configuration,
+                title=self.title,
             )
         return actions_request(identity, instances=self.instances, actions=self.actions, title=self.title)
 

@@ -84,5 +84,7 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
             "problems": report.problems,
         }
         if not report.clean:
-            raise CfgStepFailedError(f"experiment {task_id}: faults may still be injected: {', '.join(report.left_injected)}")
+            raise CfgStepFailedError(
+                f"experiment {task_id}: faults may still be injected: {', '.join(report.left_injected)}"
+            )
         return result

@@ -35,7 +35,7 @@ class CfgStartExperimentOperator(CfgBaseOperator):
         with self.client() as client:
             self.publish_experiment(context, client, task_id)
             for attempt in range(2):
-                status = client.describe_task(task_id).Task.TaskStatus
+                status = client.describe_task(task_id).require_task().TaskStatus
                 if status == TaskStatus.ENDED:
                     raise CfgExperimentStatusError(f"experiment {task_id} has already ended; it cannot be started")
                 if status in (TaskStatus.RUNNING, TaskStatus.PAUSED):
@@ -46,7 +46,8 @@ class CfgStartExperimentOperator(CfgBaseOperator):
                     self.log.info("Experiment %s started", task_id)
                     return task_id
                 except (CfgOutcomeUnknownError, CfgApiError) as exc:
-                    if attempt or (isinstance(exc, CfgApiError) and exc.code != "FailedOperation" and not exc.is_transient):
+                    refused = isinstance(exc, CfgApiError) and exc.code != "FailedOperation" and not exc.is_transient
+                    if attempt or refused:
                         raise
                     self.log.warning("ExecuteTask did not answer clearly (%s); re-reading the experiment", exc)
         return task_id

@@ -23,14 +23,15 @@ class _CfgRunStatusOperator(CfgBaseOperator):
         super().__init__(**kwargs)
         self.experiment_id = experiment_id
 
-    def change(self, client: CfgClient, task: Task) -> None:  # pragma: no cover - abstract
+    def change(self, client: CfgClient, task: Task) -> int:  # pragma: no cover - abstract
+        """Change the status if needed; return the experiment's ``TaskId`` (the task's XCom value)."""
         raise NotImplementedError
 
     def execute(self, context: Context) -> Any:
         task_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
             self.publish_experiment(context, client, task_id)
-            task = client.describe_task(task_id).Task
+            task = client.describe_task(task_id).require_task()
             return self.change(client, task)
 
 
@@ -44,9 +45,9 @@ class CfgPauseExperimentOperator(_CfgRunStatusOperator):
         from airflow_provider_cfg.api.enums import TaskStatus
 
         if task.TaskStatus != TaskStatus.PAUSED:
-            client.pause_task(int(task.TaskId))
+            client.pause_task(_task_id(task))
             self.log.info("Experiment %s paused", task.TaskId)
-        return int(task.TaskId)
+        return _task_id(task)
 
 
 class CfgResumeExperimentOperator(_CfgRunStatusOperator):
@@ -59,9 +60,9 @@ class CfgResumeExperimentOperator(_CfgRunStatusOperator):
         from airflow_provider_cfg.api.enums import TaskStatus
 
         if task.TaskStatus != TaskStatus.RUNNING:
-            client.resume_task(int(task.TaskId))
+            client.resume_task(_task_id(task))
             self.log.info("Experiment %s resumed", task.TaskId)
-        return int(task.TaskId)
+        return _task_id(task)
 
 
 class CfgEndExperimentOperator(_CfgRunStatusOperator):
@@ -113,13 +114,22 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
         task_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
             self.publish_experiment(context, client, task_id)
-            task = client.describe_task(task_id).Task
+            task = client.describe_task(task_id).require_task()
             if concluded(task):
-                self.log.info("Experiment %s had already ended (TaskExpect %s); keeping its conclusion", task_id, task.TaskExpect)
-                return {"task_id": task_id, "is_expect": task.TaskExpect == 1, "summary": task.TaskSummary, "already_ended": True}
+                self.log.info(
+                    "Experiment %s had already ended (TaskExpect %s); keeping its conclusion", task_id, task.TaskExpect
+                )
+                return {
+                    "task_id": task_id,
+                    "is_expect": task.TaskExpect == 1,
+                    "summary": task.TaskSummary,
+                    "already_ended": True,
+                }
             summary, is_expect = self.conclusion(client, task, context)
             client.end_task(task_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
-            self.log.info("Experiment %s ended: %s — %s", task_id, "as expected" if is_expect else "NOT as expected", summary)
+            self.log.info(
+                "Experiment %s ended: %s — %s", task_id, "as expected" if is_expect else "NOT as expected", summary
+            )
             self.publish_report(context, client, task_id, checks=self._checks, report_path=self.report_path)
             return {"task_id": task_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
 
@@ -167,10 +177,20 @@ class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
     def conclusion(self, client: CfgClient, task: Task, context: Context) -> tuple[str, bool]:
         from airflow_provider_cfg.conclusion import compose_conclusion
 
-        logs = client.describe_task_policy_trigger_log(int(task.TaskId), page=1, page_size=100).TriggerLogs or []
+        logs = client.describe_task_policy_trigger_log(_task_id(task), page=1, page_size=100).TriggerLogs or []
         self._checks = self.gather_checks(context)
         verdict = compose_conclusion(task, self._checks, logs, lead=self.summary)
         return verdict.summary, verdict.is_expect
+
+
+def _task_id(task: Task) -> int:
+    """The experiment's ``TaskId``, which ``DescribeTask`` always returns: without it the answer is
+    unreadable, and raises :class:`CfgTransportError` like any other unreadable answer."""
+    from airflow_provider_cfg.api.errors import CfgTransportError
+
+    if task.TaskId is None:
+        raise CfgTransportError("DescribeTask", "response without Task.TaskId", sent=True)
+    return task.TaskId
 
 
 def _as_bool(value: Any, field: str) -> bool:

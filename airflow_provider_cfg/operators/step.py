@@ -119,7 +119,9 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             except (CfgOutcomeUnknownError, CfgApiError) as exc:
                 if isinstance(exc, CfgApiError) and exc.is_transient is False and exc.code != "FailedOperation":
                     raise
-                self.log.warning("ExecuteTaskInstance (%s) did not answer clearly (%s); re-reading the step", self.operation, exc)
+                self.log.warning(
+                    "ExecuteTaskInstance (%s) did not answer clearly (%s); re-reading the step", self.operation, exc
+                )
                 task = self._read(client, ref.task_id)
                 if not self._needs_call(task, ref):
                     return task  # it did take effect (or something else moved the step on)
@@ -132,10 +134,9 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
     def _needs_call(self, task: Task, ref: StepRef) -> bool:
         """False when the step's state already reflects the operation (so it is never repeated)."""
-        from airflow_provider_cfg.steps import step_outcome
+        from airflow_provider_cfg.steps import step_action, step_outcome
 
-        action = task.find_action(ref.task_action_id)
-        outcome = step_outcome(action)
+        outcome = step_outcome(step_action(task, ref))
         if self._selected:
             outcome = outcome.restricted_to(self._selected)
         if self.operation in ("execute", "start", "skip"):
@@ -155,26 +156,31 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         return True
 
     def _instance_ids(self, task: Task, ref: StepRef) -> list[int] | None:
-        from airflow_provider_cfg.steps import step_outcome
+        from airflow_provider_cfg.steps import step_action, step_outcome
 
-        action = task.find_action(ref.task_action_id)
         if self.operation == "retry" and self.instances is None:
-            return [int(i.instance_id) for i in step_outcome(action).failed_instances if i.instance_id is not None] or None
+            failed = step_outcome(step_action(task, ref)).failed_instances
+            return [int(i.instance_id) for i in failed if i.instance_id is not None] or None
         return self._selected
 
     def _selected_ids(self, task: Task, ref: StepRef) -> list[int] | None:
         """``instances`` (object ids or TaskGroupInstanceIds) as TaskGroupInstanceIds; None: all."""
+        from airflow_provider_cfg.steps import step_action
+
         if self.instances is None:
             return None
-        action = task.find_action(ref.task_action_id)
-        by_object = {i.TaskGroupInstanceObjectId: i.TaskGroupInstanceId for i in action.TaskGroupInstances or []}
+        by_object = {
+            i.TaskGroupInstanceObjectId: i.TaskGroupInstanceId
+            for i in step_action(task, ref).TaskGroupInstances or []
+            if i.TaskGroupInstanceId is not None
+        }
         known = set(by_object.values())
         ids = []
         for item in self.instances:
             if isinstance(item, int) and item in known:
                 ids.append(item)
             elif str(item) in by_object:
-                ids.append(int(by_object[str(item)]))
+                ids.append(by_object[str(item)])
             else:
                 raise ValueError(
                     f"instance {item!r} is not in {ref.label}; its instances are "
@@ -218,9 +224,16 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             if event is not None:
                 return event
             if deadline is not None and time.time() >= deadline:
-                return {"status": TIMEOUT, "task_id": task_id, "message": f"step {task_action_id} still running at the deadline"}
+                return {
+                    "status": TIMEOUT,
+                    "task_id": task_id,
+                    "message": f"step {task_action_id} still running at the deadline",
+                }
             self.log.info("Waiting for step %s (%.0f s so far)", task_action_id, time.monotonic() - started)
-            pause = self.poll_interval if deadline is None else max(0.0, min(self.poll_interval, deadline - time.time()))
+            if deadline is None:
+                pause = self.poll_interval
+            else:
+                pause = max(0.0, min(self.poll_interval, deadline - time.time()))
             time.sleep(pause)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
@@ -232,7 +245,8 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         status = event["status"]
         if status == SUCCESS:
             self.log.info("%s", event.get("message"))
-            return {key: event.get(key) for key in ("task_id", "task_action_id", "title", "action_status", "action_status_type")}
+            keys = ("task_id", "task_action_id", "title", "action_status", "action_status_type")
+            return {key: event.get(key) for key in keys}
         if status == FAILED:
             raise CfgStepFailedError(event.get("message") or event.get("detail"))
         if status == TIMEOUT:
@@ -248,7 +262,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             with self.client() as client:
                 report = rollback_experiment(client, experiment_id_of(self.experiment_id), reason)
             self.log.warning("Rollback of experiment %s: %s", report.task_id, report.summary())
-        except Exception:  # noqa: BLE001 - best effort; the teardown rolls back as well
+        except Exception:  # best effort; the teardown rolls back as well
             self.log.warning("Rollback of experiment %s failed", self.experiment_id, exc_info=True)
 
     def on_kill(self) -> None:

@@ -73,7 +73,7 @@ class CfgBaseSensor(BaseSensorOperator):
                 context["ti"].xcom_push(key=XCOM_CONSOLE_URL, value=url)
                 self.log.info("CFG experiment %s: %s", task_id, url)
                 self._published = True
-            task = client.describe_task(task_id).Task
+            task = client.describe_task(task_id).require_task()
         event = self.verdict(task)
         return event is not None and self.handle(event)
 
@@ -84,7 +84,11 @@ class CfgBaseSensor(BaseSensorOperator):
             return None
         timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else self.timeout
         deadline = deadline_for(timeout if timeout and timeout < 10**9 else None, self.execution_timeout)
-        self.defer(trigger=self.trigger(experiment_id_of(self.experiment_id), deadline), method_name="execute_complete", timeout=None)
+        self.defer(
+            trigger=self.trigger(experiment_id_of(self.experiment_id), deadline),
+            method_name="execute_complete",
+            timeout=None,
+        )
         return None
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> None:

@@ -22,7 +22,9 @@ class CfgExperimentSensor(CfgBaseSensor):
     :param failure_statuses: codes that fail the sensor at once.
     """
 
-    def __init__(self, *, target_statuses: Sequence[int] = (1004,), failure_statuses: Sequence[int] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *, target_statuses: Sequence[int] = (1004,), failure_statuses: Sequence[int] = (), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         from airflow_provider_cfg.api.enums import TaskStatus
         from airflow_provider_cfg.api.methods import checked_enum

@@ -23,7 +23,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -35,12 +35,15 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.triggers.poller import PrivatePoller, Reading, SharedPoller
 
 JITTER = 0.05
-"""Each wait is ``poll_interval`` × a random factor in [1 − JITTER, 1 + JITTER]."""
+"""Each wait is ``poll_interval`` * a random factor in [1 - JITTER, 1 + JITTER]."""
 SHARE_AGE = 0.75
-"""A reading younger than ``SHARE_AGE`` × ``poll_interval`` (taken for another trigger) is reused;
+"""A reading younger than ``SHARE_AGE * poll_interval`` (taken for another trigger) is reused;
 above one half, watchers of the same experiment settle on one read per interval."""
 READ_GRACE = 1.0
 """A read is given at least this long (s) even when the deadline is closer or has passed."""
+
+ValueT = TypeVar("ValueT", bound="Task | TaskListItem")
+"""What a trigger's :meth:`~CfgPollingTrigger.read` yields and its ``check`` receives."""
 
 
 def waitable(exc: Exception) -> bool:
@@ -50,8 +53,11 @@ def waitable(exc: Exception) -> bool:
     return isinstance(exc, CfgTransportError) or (isinstance(exc, CfgApiError) and exc.is_transient)
 
 
-class CfgPollingTrigger(BaseTrigger):
+class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
     """Base of the CFG triggers; subclasses implement :meth:`check` and list their own kwargs.
+
+    Parametrised by what the subclass's :meth:`read` yields (``DescribeTask``'s :class:`Task` by
+    default; a status read may also give a ``DescribeTaskList`` item), which :meth:`check` gets.
 
     :param task_id: the experiment (``TaskId``).
     :param cfg_conn_id: the ``tencentcloud_cfg`` connection.
@@ -97,7 +103,7 @@ class CfgPollingTrigger(BaseTrigger):
     """Read through the process's shared poller (batched, shared reads); ``False`` polls like
     before it, one client and one ``DescribeTask`` per trigger and interval, no jitter."""
 
-    def check(self, task: Task | TaskListItem) -> dict[str, Any] | None:  # pragma: no cover - abstract
+    def check(self, task: ValueT) -> dict[str, Any] | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def hook(self) -> CfgHook:
@@ -126,8 +132,10 @@ class CfgPollingTrigger(BaseTrigger):
         shared = self.shared_polling
         try:
             poller = await acquire(self.cfg_conn_id, self.region) if shared else await PrivatePoller.open(self.hook())
-        except Exception as exc:  # noqa: BLE001 - reported as one event, never swallowed
-            yield TriggerEvent({"status": ERROR, "task_id": self.experiment_id, "message": f"cannot build CFG client: {exc}"})
+        except Exception as exc:  # reported as one event, never swallowed
+            yield TriggerEvent(
+                {"status": ERROR, "task_id": self.experiment_id, "message": f"cannot build CFG client: {exc}"}
+            )
             return
         loop = asyncio.get_running_loop()
         failing_since: float | None = None
@@ -157,9 +165,11 @@ class CfgPollingTrigger(BaseTrigger):
                 except asyncio.TimeoutError:
                     pass  # no answer by the deadline: the check below ends the wait
                 if self.deadline is not None and time.time() >= self.deadline:
-                    yield TriggerEvent(
-                        {"status": TIMEOUT, "task_id": self.experiment_id, "message": f"deadline passed waiting for experiment {self.experiment_id}"}
-                    )
+                    yield TriggerEvent({
+                        "status": TIMEOUT,
+                        "task_id": self.experiment_id,
+                        "message": f"deadline passed waiting for experiment {self.experiment_id}",
+                    })
                     return
                 await self._sleep_until(next_read)
         finally:
@@ -170,8 +180,10 @@ class CfgPollingTrigger(BaseTrigger):
         if not self.rollback_on_kill:
             return
         try:
-            await rollback_async(self.cfg_conn_id, self.region, self.experiment_id, "the Airflow task was killed while waiting")
-        except Exception:  # noqa: BLE001 - best effort; the teardown rolls back too
+            await rollback_async(
+                self.cfg_conn_id, self.region, self.experiment_id, "the Airflow task was killed while waiting"
+            )
+        except Exception:  # best effort; the teardown rolls back too
             self.log.warning("Rollback of experiment %s from on_kill failed", self.experiment_id, exc_info=True)
 
 

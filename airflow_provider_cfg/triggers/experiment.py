@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.triggers.poller import PrivatePoller, Reading, SharedPoller
 
 
-class CfgExperimentTrigger(CfgPollingTrigger):
+class CfgExperimentTrigger(CfgPollingTrigger["Task | TaskListItem"]):
     """Wait until the experiment's ``TaskStatus`` is one of ``target_statuses``.
 
     :param target_statuses: task status codes that end the wait with success (e.g. ``[1004]``).

@@ -83,15 +83,16 @@ class GuardWatch:
             return None
         return self._event(
             BREACHED,
-            f"Steady state breached during experiment {self.experiment_id}: {len(self.streak)} consecutive failed probe(s) "
-            f"of {self.target}; last: {result.detail}",
+            f"Steady state breached during experiment {self.experiment_id}: "
+            f"{len(self.streak)} consecutive failed probe(s) of {self.target}; last: {result.detail}",
             failures=list(self.streak),
         )
 
     def passed(self) -> dict[str, Any]:
         return self._event(
             PASSED,
-            f"Steady state held for {self.elapsed():.1f} s during experiment {self.experiment_id}: {self._tally()} of {self.target}",
+            f"Steady state held for {self.elapsed():.1f} s during experiment {self.experiment_id}: "
+            f"{self._tally()} of {self.target}",
         )
 
     def ended(self, task: Task | None) -> dict[str, Any]:
@@ -102,7 +103,9 @@ class GuardWatch:
                 f"steady state held until then: {self._tally()} of {self.target}"
             )
         else:
-            message = f"Experiment {self.experiment_id} had ended before the guard probed {self.target}; nothing was watched"
+            message = (
+                f"Experiment {self.experiment_id} had ended before the guard probed {self.target}; nothing was watched"
+            )
         return self._event(
             ENDED, message,
             task_status_type=int(status) if status is not None else None,
@@ -116,7 +119,10 @@ class GuardWatch:
         return max(0.0, time.time() - self.started_at)
 
     def _tally(self) -> str:
-        failed = f", {self.failed_probes} failed (never {self.failures_to_trip} in a row)" if self.failed_probes else ", all passed"
+        if self.failed_probes:
+            failed = f", {self.failed_probes} failed (never {self.failures_to_trip} in a row)"
+        else:
+            failed = ", all passed"
         return f"{self.probes} probe(s){failed}"
 
     def _event(self, status: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -145,7 +151,7 @@ def _probe_payload(result: ProbeResult, number: int) -> dict[str, Any]:
     }
 
 
-class CfgSteadyStateGuardTrigger(CfgPollingTrigger):
+class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
     """Watch the steady state during a fault, in the triggerer, until ``deadline`` (end of the watch).
 
     Every ``poll_interval`` seconds: one ``DescribeTask`` (an ended experiment stops the watch) and
@@ -166,6 +172,8 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger):
     :param failures_to_trip: consecutive failed probes that make a breach.
     Other parameters as :class:`~airflow_provider_cfg.triggers.base.CfgPollingTrigger`.
     """
+
+    deadline: float  # required here (the end of the watch), where the base allows None
 
     def __init__(
         self,
@@ -244,7 +252,7 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger):
             else:
                 check_probe_url(self.probe_url)
             client = await self.hook().get_async_client()
-        except Exception as exc:  # noqa: BLE001 - reported as one event, never swallowed
+        except Exception as exc:  # reported as one event, never swallowed
             yield TriggerEvent(watch.error(f"{type(exc).__name__}: {exc}"))
             return
         failing_since: float | None = None

@@ -23,7 +23,7 @@ the next reading a trigger gets was started after the previous one's ``at`` plus
 Every call goes through the client's process-wide per-action rate limiter
 (:mod:`airflow_provider_cfg.api.ratelimit`), so the limits hold however many triggers poll;
 beyond them, reads wait and latency grows instead of calls failing. Before that, the poller paces
-its own calls of each action: one at a time, at least ``1 / (PACE × limit)`` s apart, measured
+its own calls of each action: one at a time, at least ``1 / (PACE * limit)`` s apart, measured
 when each call really starts. The limiter alone books slots a window apart, but a busy event
 loop wakes its sleepers late and in bunches, and the server counts arrivals: 21 paced calls span
 1.25 s (``DescribeTask``, :data:`PACE` 0.8), so they would have to bunch by 250 ms to exceed the
@@ -67,7 +67,7 @@ BATCH_WINDOW = 0.5
 REFRESH_AFTER = 300.0
 """Age (s) of the client after which a trigger joining the poller has the connection read again."""
 PACE = 0.8
-"""The poller starts at most ``PACE`` × the action's documented limit calls per second, evenly spaced."""
+"""The poller starts at most ``PACE`` * the action's documented limit calls per second, evenly spaced."""
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -129,7 +129,9 @@ class SharedPoller:
         self._flush: asyncio.TimerHandle | None = None
         self._flush_at = math.inf
         self._jobs: set[asyncio.Task[Any]] = set()
-        self._pacers = {action: _Pacer(loop, PACE * ACTIONS[action].rate_limit) for action in ("DescribeTask", "DescribeTaskList")}
+        self._pacers = {
+            action: _Pacer(loop, PACE * ACTIONS[action].rate_limit) for action in ("DescribeTask", "DescribeTaskList")
+        }
         self._longest_max_age = 0.0
         self._swept_at = loop.time()
 
@@ -181,7 +183,7 @@ class SharedPoller:
         for cache in (self._statuses, self._tasks):
             cached = cache.get(experiment_id)
             if cached is not None and cached.value is not None and now - cached.at <= max_age:
-                return cached  # type: ignore[return-value]
+                return cached
         future = self._status_reads.get(experiment_id) or self._queued.get(experiment_id)
         if future is None:
             future = self._queued[experiment_id] = self.loop.create_future()
@@ -272,8 +274,10 @@ class SharedPoller:
         """Read the connection again and swap the client; the old one closes when idle."""
         try:
             fresh = await CfgHook(self.cfg_conn_id, region=self.region).get_async_client()
-        except Exception:  # noqa: BLE001 - keep the current client; try again after REFRESH_AFTER
-            log.warning("Re-reading CFG connection %r failed; keeping the current client", self.cfg_conn_id, exc_info=True)
+        except Exception:  # keep the current client; try again after REFRESH_AFTER
+            log.warning(
+                "Re-reading CFG connection %r failed; keeping the current client", self.cfg_conn_id, exc_info=True
+            )
         else:
             old, self.client = self.client, fresh
             if old is not None and old not in self._busy:
@@ -406,4 +410,14 @@ def live_pollers() -> list[SharedPoller]:
     return list(_pollers.values())
 
 
-__all__ = ["BATCH_SIZE", "BATCH_WINDOW", "PACE", "REFRESH_AFTER", "PrivatePoller", "Reading", "SharedPoller", "acquire", "live_pollers"]
+__all__ = [
+    "BATCH_SIZE",
+    "BATCH_WINDOW",
+    "PACE",
+    "REFRESH_AFTER",
+    "PrivatePoller",
+    "Reading",
+    "SharedPoller",
+    "acquire",
+    "live_pollers",
+]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task
 
 
-class CfgStepTrigger(CfgPollingTrigger):
+class CfgStepTrigger(CfgPollingTrigger["Task"]):
     """Wait until the step (``TaskGroupActionId``) reaches 2004, then report success or failure.
 
     :param task_action_id: the step's ``TaskGroupActionId``.
