@@ -27,7 +27,7 @@ calls each, the order shuffled every round, a ``gc.collect()`` before each turn)
 every contender a µs/call sample and every pair a ratio. The report gives the median over rounds
 of each contender's µs/call and of each round's ratio (pairs from the same round saw the same
 machine load).
-"""
+"""  # ruff: ignore[ambiguous-unicode-character-docstring] - micro and times signs: rendered into BENCHMARKS.md
 
 from __future__ import annotations
 
@@ -421,6 +421,7 @@ def run_client_cost(
                     cpu_spent, wall_spent = time.thread_time() - cpu_start, time.perf_counter() - wall_start
                     cpu[contender.key].append(cpu_spent / calls * 1e6)
                     wall[contender.key].append(wall_spent / calls * 1e6)
+                # ruff: ignore[ambiguous-unicode-character-string] - the micro sign, as in the report
                 log(f"client cost: round {number + 1}/{rounds}: "
                     + ", ".join(f"{c.key} {cpu[c.key][-1]:.0f}" for c in contenders) + " µs CPU/call")
             response_bytes = next(c.response_bytes for c in contenders if isinstance(c, FloorSync))
@@ -450,7 +451,7 @@ def run_client_cost(
         "ratios": {},
     }
     for num, den, target, what in RATIOS:
-        per_round = [a / b for a, b in zip(cpu[num], cpu[den])]
+        per_round = [a / b for a, b in zip(cpu[num], cpu[den], strict=True)]
         stats = summary(per_round)
         result["ratios"][f"{num}/{den}"] = {
             "what": what,

@@ -132,7 +132,7 @@ def run_components(
             order = ((public, public_us), (fast, fast_us))
             for fn, samples in (order if number % 2 == 0 else order[::-1]):
                 samples.append(_turn(fn, ops))
-        ratios = [f / p for f, p in zip(fast_us, public_us)]
+        ratios = [f / p for f, p in zip(fast_us, public_us, strict=True)]
         rows.append({
             "step": name,
             "public_us": summary(public_us),
@@ -140,5 +140,6 @@ def run_components(
             "ratio": summary(ratios),
             "same_code": public == fast,
         })
+        # ruff: ignore[ambiguous-unicode-character-string] - the micro sign, as in the report
         log(f"components: {name}: {summary(public_us)['median']:.1f} → {summary(fast_us)['median']:.1f} µs")
     return {"rounds": rounds, "ops": ops, "answer_bytes": len(answer), "rows": rows}

@@ -53,7 +53,8 @@ class EmulatorProcess:
         return self.url.removeprefix("http://")
 
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
-        stderr = open(self._log_path or os.devnull, "w")  # noqa: SIM115 - closed with the process
+        # ruff: ignore[open-file-with-context-handler] - closed with the process
+        stderr = open(self._log_path or os.devnull, "w")
         try:
             self._proc = subprocess.Popen(self._args, stdout=subprocess.PIPE, stderr=stderr, text=True,
                                           cwd=Path(__file__).resolve().parent.parent)

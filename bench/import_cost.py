@@ -86,7 +86,7 @@ def _run(with_provider: bool, env: dict[str, str], importtime: bool = False) -> 
 
 
 def parse_importtime(stderr: str) -> dict[str, tuple[int, int]]:
-    """``{module: (self µs, cumulative µs)}`` from ``-X importtime`` output."""
+    """``{module: (self us, cumulative us)}`` (microseconds) from ``-X importtime`` output."""
     modules: dict[str, tuple[int, int]] = {}
     for line in stderr.splitlines():
         if not line.startswith("import time:"):

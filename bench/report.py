@@ -79,6 +79,10 @@ def machine_info() -> dict[str, Any]:
 
 # -- rendering -------------------------------------------------------------------------------
 
+# The sections below write the report's own typography (the times and micro signs and en-dash ranges of
+# BENCHMARKS.md), so RUF001 is off for them.
+# ruff: disable[ambiguous-unicode-character-string]
+
 
 def _f(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
@@ -177,7 +181,8 @@ def _import_section(result: dict[str, Any]) -> list[str]:
         "",
         "| module | self ms | cumulative ms |",
         "|---|---:|---:|",
-        *[f"| `{row['module']}` | {row['self_ms']:.2f} | {row['cumulative_ms']:.2f} |" for row in result["top_by_self"]],
+        *[f"| `{row['module']}` | {row['self_ms']:.2f} | {row['cumulative_ms']:.2f} |"
+          for row in result["top_by_self"]],
         "",
     ]
     outside = result["top_outside_by_cumulative"]
@@ -288,6 +293,9 @@ def _history_section(history: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+# ruff: enable[ambiguous-unicode-character-string]
+
+
 def history_entry(label: str, notes: str, machine: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {"label": label, "date": machine["date"], "commit": machine["commit"], "notes": notes}
     client = results.get("client")
@@ -350,13 +358,14 @@ def render(
             summary_rows.append(f"| client cost: {ratio['what']} | {ratio['median']:.2f} | ≤ {ratio['target']:.1f} "
                                 f"| {_met(ratio['met'])} |")
     if imported:
-        summary_rows.append(f"| import cost: added to `import airflow.sdk` | {imported['added_wall_ms']['median']:.1f} ms "
+        summary_rows.append(f"| import cost: added to `import airflow.sdk` "
+                            f"| {imported['added_wall_ms']['median']:.1f} ms "
                             f"| ≤ {imported['target_ms']:.0f} ms | {_met(imported['met'])} |")
     watched = results.get("watching")
     if watched and watched.get("targets"):
         for target in watched["targets"]:
-            summary_rows.append(f"| watching, {watched['target_run']} watchers: {target['what']} | {target['measured']} "
-                                f"| {target['target']} | {_met(target['met'])} |")
+            summary_rows.append(f"| watching, {watched['target_run']} watchers: {target['what']} "
+                                f"| {target['measured']} | {target['target']} | {_met(target['met'])} |")
     if summary_rows:
         lines += ["## Summary", "", "| benchmark | measured (median) | target | met |", "|---|---:|---:|:---:|",
                   *summary_rows, ""]

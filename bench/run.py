@@ -32,8 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", action="append", choices=BENCHMARKS,
                         help="run only this benchmark (repeatable); default: all")
     parser.add_argument("--rounds", type=int, help=f"client cost and components rounds (default {FULL['rounds']})")
-    parser.add_argument("--calls", type=int, help=f"client cost calls per contender and round (default {FULL['calls']})")
-    parser.add_argument("--import-runs", type=int, help=f"fresh interpreters of each kind (default {FULL['import_runs']})")
+    parser.add_argument("--calls", type=int,
+                        help=f"client cost calls per contender and round (default {FULL['calls']})")
+    parser.add_argument("--import-runs", type=int,
+                        help=f"fresh interpreters of each kind (default {FULL['import_runs']})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the round order shuffle")
     parser.add_argument("--output", help="report path, '-' for stdout "
                                          "(default BENCHMARKS.md; stdout with --quick)")

@@ -37,6 +37,7 @@ before (and as most providers' triggers do). Both go through the process-wide cl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import multiprocessing
@@ -77,7 +78,7 @@ TARGET_CORES = 1.0
 
 
 def _percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (``q`` in 0–100)."""
+    """Linear interpolation between closest ranks (``q`` in 0-100)."""
     if not values:
         return math.nan
     ordered = sorted(values)
@@ -159,7 +160,7 @@ def _change(endpoint: str, secret_id: str, secret_key: str, plan: list[tuple[int
             try:
                 client.modify_task_run_status(task_id, status)
                 done.append((task_id, time.time(), None))
-            except Exception as exc:  # noqa: BLE001 - reported, not raised
+            except Exception as exc:  # reported, not raised
                 done.append((task_id, time.time(), f"{type(exc).__name__}: {exc}"))
     results.send(done)
     results.close()
@@ -210,10 +211,8 @@ async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: fl
         # Wait for the changed ones to fire: a reader can lag by about one interval, more when the
         # reads queue behind the rate limit (private: one DescribeTask per watcher per interval).
         per_interval = max(interval, len(ids) / LIMITS["DescribeTask"] * 1.05)
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(fired.wait(), 2 * per_interval + 5)
-        except asyncio.TimeoutError:
-            pass
         wall = time.monotonic() - wall
         after = resource.getrusage(resource.RUSAGE_SELF)
         stats = http.get("/_emulator/stats").json()
@@ -252,6 +251,7 @@ async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: fl
         "peak_per_s": stats["peak_per_second"],
         "request_limit_exceeded": stats["request_limit_exceeded"],
     }
+    # ruff: ignore[ambiguous-unicode-character-string] - the multiplication sign, as in the report
     log(f"  watching: {mode} × {len(ids)}: " + ", ".join(
         f"{a} {result['calls_per_s'].get(a, 0):.2f}/s (peak {result['peak_per_s'].get(a, 0)})" for a in POLLING_ACTIONS)
         + f", RequestLimitExceeded {sum(result['request_limit_exceeded'].values())}, delay p50 "
@@ -303,17 +303,20 @@ def run_watching_at_scale(
     began = time.monotonic()
     with EmulatorProcess(rate_limits=True, action_seconds=2.0) as emu:
         _airflow_environment(emu)
-        log(f"watching: creating and starting {count} experiments (paced under 10/s, ~{count / SETUP_PER_SECOND:.0f} s)")
+        log(f"watching: creating and starting {count} experiments "
+            f"(paced under 10/s, ~{count / SETUP_PER_SECOND:.0f} s)")
         ids = asyncio.run(_set_up(emu, count, log))
         status = dict.fromkeys(ids, RUNNING)
         setup_s = time.monotonic() - began
         runs = []
         for mode, watchers in plan:
             log(f"watching: {mode} poller, {watchers} watchers, {interval:g} s interval")
-            runs.append(asyncio.run(_watch(mode, ids[:watchers], status, interval, preset["max_changes"], emu, rng, log)))
+            runs.append(asyncio.run(
+                _watch(mode, ids[:watchers], status, interval, preset["max_changes"], emu, rng, log)))
     target_mode, target_n = TARGET_RUN if not quick else ("shared", max(n for m, n in plan if m == "shared"))
     target_run = next(r for r in runs if r["mode"] == target_mode and r["watchers"] == target_n)
     targets = _targets(target_run)
+    # ruff: ignore[ambiguous-unicode-character-string] - the multiplication sign of the report
     rows = [{"name": f"{r['mode']} × {r['watchers']:,}",
              "value": f"{sum(r['calls_per_s'].get(a, 0) for a in POLLING_ACTIONS):.2f} polling calls/s, "
                       f"RequestLimitExceeded {sum(r['request_limit_exceeded'].values())}, "
@@ -328,6 +331,7 @@ def run_watching_at_scale(
         "setup_s": setup_s,
         "total_s": time.monotonic() - began,
         "seed": seed,
+        # ruff: ignore[ambiguous-unicode-character-string] - the multiplication sign of the report
         "target_run": f"{target_mode} × {target_n:,}",
         "targets": targets,
         "quick": quick,
