@@ -50,7 +50,7 @@ with DAG(
         execution_timeout=timedelta(minutes=30),
     )
 
-    @task
+    @task(multiple_outputs=True)
     def check_service(params: dict) -> dict:
         from airflow_provider_cfg.probes import http_probe
 
@@ -62,7 +62,10 @@ with DAG(
         execution_timeout=timedelta(minutes=30),
     )
     conclude = CfgConcludeExperimentOperator(
-        task_id="conclude_experiment", experiment_id=EXPERIMENT, check_task_ids=["check_service"], summary="Packet loss drill."
+        task_id="conclude_experiment",
+        experiment_id=EXPERIMENT,
+        check_task_ids=["check_service"],
+        summary="Packet loss drill.",
     )
     rollback = CfgRollbackExperimentOperator(task_id="rollback", experiment_id=EXPERIMENT, poll_interval=1)
     create >> start >> inject >> check >> recover >> conclude >> rollback

@@ -58,14 +58,17 @@ with DAG(
         execution_timeout=timedelta(hours=1),
     )
 
-    @task
+    @task(multiple_outputs=True)
     def check_service(params: dict) -> dict:
         from airflow_provider_cfg.probes import http_probe
 
         return http_probe(params["steady_state_url"]).as_check()
 
     conclude = CfgConcludeExperimentOperator(
-        task_id="conclude_experiment", experiment_id=EXPERIMENT, check_task_ids=["check_service"], summary="Automatic CPU drill."
+        task_id="conclude_experiment",
+        experiment_id=EXPERIMENT,
+        check_task_ids=["check_service"],
+        summary="Automatic CPU drill.",
     )
     rollback = CfgRollbackExperimentOperator(task_id="rollback", experiment_id=EXPERIMENT, poll_interval=1)
     create >> start >> injected >> finished >> check_service() >> conclude >> rollback

@@ -47,7 +47,9 @@ with DAG(
         "instances": Param(["ins-bfydnvta", "ins-ehxmry76"], type="array", description="Target CVM instance ids"),
         "region": Param("ap-guangzhou", type="string", description="CFG region"),
         "steady_state_url": Param(
-            "http://127.0.0.1:8999/_emulator/health", type="string", description="URL that answers 200 while the service is healthy"
+            "http://127.0.0.1:8999/_emulator/health",
+            type="string",
+            description="URL that answers 200 while the service is healthy",
         ),
         "max_latency_ms": Param(2000, type="integer", description="Slowest acceptable steady-state answer"),
         "watch_seconds": Param(60, type="integer", minimum=1, description="How long the guard watches each live fault"),
@@ -65,9 +67,11 @@ with DAG(
         title="Game day {{ dag_run.run_after.strftime('%Y-%m-%d') }} ({{ run_id }})",
         description="Scheduled chaos game-day run by Airflow",
     )
-    start = CfgStartExperimentOperator(task_id="start_experiment", experiment_id=EXPERIMENT, region="{{ params.region }}")
+    start = CfgStartExperimentOperator(
+        task_id="start_experiment", experiment_id=EXPERIMENT, region="{{ params.region }}"
+    )
 
-    @task
+    @task(multiple_outputs=True)
     def steady_state(params: dict, phase: str) -> dict:
         """Probe the service; the result (never an exception) goes into the conclusion."""
         from airflow_provider_cfg.probes import http_probe

@@ -96,7 +96,10 @@ with DAG(
             where = client.config.region
         get_current_context()["ti"].xcom_push(key="found", value=found)
         for item in found:
-            log.warning("Live experiment %s (status %s, DAG %s): %s", item["task_id"], item["status"], item["dag"], item["title"])
+            log.warning(
+                "Live experiment %s (status %s, DAG %s): %s",
+                item["task_id"], item["status"], item["dag"], item["title"],
+            )
         log.warning("%s live experiment(s) created by airflow-provider-cfg in %s", len(found), where)
         if params["dry_run"]:
             log.warning("DRY RUN: nothing will be rolled back")
@@ -116,7 +119,7 @@ with DAG(
         map_index_template="experiment {{ task.experiment_id }}",
     ).expand(experiment_id=experiment_ids)
 
-    @task(trigger_rule=TriggerRule.ALL_DONE)
+    @task(multiple_outputs=True, trigger_rule=TriggerRule.ALL_DONE)
     def summary(params: dict[str, Any]) -> dict[str, Any]:
         """Re-read every experiment; fail if a fault is still injected or an experiment still runs."""
         from airflow_provider_cfg.api.enums import TaskStatus
@@ -137,7 +140,7 @@ with DAG(
                 try:
                     task = client.describe_task(task_id).Task
                     healing = Rollback(client, task_id, params["reason"]).find_self_healing(task)
-                except Exception as exc:  # noqa: BLE001 - one unreadable experiment must not hide the others
+                except Exception as exc:  # one unreadable experiment must not hide the others
                     problems.append(f"experiment {task_id}: cannot be read ({exc}); check it by hand")
                     continue
                 left = [f"{a.ActionTitle} ({a.TaskGroupActionId})" for a, _ in unrecovered_faults(task, healing)]
@@ -147,9 +150,12 @@ with DAG(
                     problems.append(f"experiment {task_id}: still {TaskStatus.describe(task.TaskStatus)}")
                 if not left and task.TaskStatus == TaskStatus.ENDED:
                     halted.append(task_id)
-            newcomers = [item for item in list_live_experiments(client) if item["task_id"] not in {f["task_id"] for f in found}]
+            swept = {item["task_id"] for item in found}
+            newcomers = [item for item in list_live_experiments(client) if item["task_id"] not in swept]
         for item in newcomers:
-            log.warning("Experiment %s (%s) appeared after the sweep; press the button again", item["task_id"], item["title"])
+            log.warning(
+                "Experiment %s (%s) appeared after the sweep; press the button again", item["task_id"], item["title"]
+            )
         log.warning("Halted %s of %s experiment(s): %s", len(halted), len(found), halted)
         for problem in problems:
             log.error("%s", problem)

@@ -31,9 +31,11 @@ def main() -> int:
         task = client.describe_task(task_id).Task
         show(f"experiment {task_id}", _label(task.TaskStatus))
         for group, action in task.iter_actions():
-            show(f"  step {group.TaskGroupOrder}.{action.TaskGroupActionOrder} {action.ActionTitle}", _label(action.TaskGroupActionStatus))
+            show(f"  step {group.TaskGroupOrder}.{action.TaskGroupActionOrder} {action.ActionTitle}",
+                 _label(action.TaskGroupActionStatus))
             for inst in action.TaskGroupInstances or []:
-                show(f"    instance {inst.TaskGroupInstanceObjectId} ({inst.TaskGroupInstanceId})", _label(inst.TaskGroupInstanceStatus))
+                show(f"    instance {inst.TaskGroupInstanceObjectId} ({inst.TaskGroupInstanceId})",
+                     _label(inst.TaskGroupInstanceStatus))
         return task
 
     with client:
@@ -54,7 +56,8 @@ def main() -> int:
         task = snapshot(task_id)
         print("4. ExecuteTaskInstance for each step (inject, then recover)")
         for group, action in list(task.iter_actions()):
-            print(f"   executing step {action.TaskGroupActionOrder}: {action.ActionTitle} (TaskActionId {action.TaskGroupActionId})")
+            print(f"   executing step {action.TaskGroupActionOrder}: {action.ActionTitle} "
+                  f"(TaskActionId {action.TaskGroupActionId})")
             client.execute_task_instance(task_id, group.TaskGroupId, action.TaskGroupActionId)
             deadline = time.monotonic() + 60
             while True:

@@ -22,6 +22,7 @@ path printed, with the failure screenshots in it) on failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -35,11 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# Imported only once the checkout's root is on sys.path (run as a script, ``tests`` is not importable before).
+# ruff: disable[module-import-not-at-top-of-file]
 import httpx
 
 import tests.airflow_setup  # imported by the harness: it makes an empty home for pytest, unused here
 from airflow_provider_cfg.emulator.server import EmulatorServer
 from tests.standalone.harness import Standalone
+
+# ruff: enable[module-import-not-at-top-of-file]
 
 shutil.rmtree(tests.airflow_setup.AIRFLOW_HOME, ignore_errors=True)
 
@@ -140,10 +145,8 @@ def _settle(page, timeout_ms: float = 10_000) -> None:
     """Let the page finish its requests before a screenshot (best effort: the UI polls while runs go)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_load_state("networkidle", timeout=timeout_ms)
-    except PlaywrightTimeout:
-        pass
 
 
 def _field(dialog, label: str):
@@ -306,10 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             message = str(exc).split("Call log:")[0].strip()
             failures.append(f"{name}: {message}")
             say(f"FAILED {name}: {message}")
-            try:
+            with contextlib.suppress(PlaywrightError):
                 page.screenshot(path=str(airflow.home / f"failed-{name.replace(' ', '-')}.png"))
-            except PlaywrightError:
-                pass
         else:
             passed.append(name)
             say(f"ok: {name}")
