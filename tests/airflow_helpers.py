@@ -244,28 +244,35 @@ def started_626(emu, instances: list[str] | None = None) -> tuple[int, int, int]
 # -- hand-built DescribeTask results, for the pure modules -------------------------------------------------
 
 
-def build_instance(instance_id: int, object_id: str, status: int = 3001, status_type: int = 0, log: str | None = None) -> dict[str, Any]:
-    return {"TaskGroupInstanceId": instance_id, "TaskGroupInstanceObjectId": object_id, "TaskGroupInstanceStatus": status,
-            "TaskGroupInstanceStatusType": status_type, "TaskGroupInstanceExecuteLog": log}
+def build_instance(instance_id: int, object_id: str, status: int = 3001, status_type: int = 0,
+                   log: str | None = None) -> dict[str, Any]:
+    return {"TaskGroupInstanceId": instance_id, "TaskGroupInstanceObjectId": object_id,
+            "TaskGroupInstanceStatus": status, "TaskGroupInstanceStatusType": status_type,
+            "TaskGroupInstanceExecuteLog": log}
 
 
-def build_action(action_id: int, order: int, title: str, *, fault: bool = True, status: int = 2001, status_type: int = 0,
-                 instances: list[dict[str, Any]] | None = None, start_time: str | None = None, seconds: int | None = None,
-                 random_id: int | None = None, recover_id: int | None = None, execute_id: int | None = None) -> dict[str, Any]:
-    return {"TaskGroupActionId": action_id, "TaskGroupActionOrder": order, "ActionTitle": title, "ActionAttribute": 1 if fault else 2,
-            "TaskGroupActionStatus": status, "TaskGroupActionStatusType": status_type, "TaskGroupInstances": instances or [],
+def build_action(action_id: int, order: int, title: str, *, fault: bool = True, status: int = 2001,
+                 status_type: int = 0, instances: list[dict[str, Any]] | None = None, start_time: str | None = None,
+                 seconds: int | None = None, random_id: int | None = None, recover_id: int | None = None,
+                 execute_id: int | None = None) -> dict[str, Any]:
+    return {"TaskGroupActionId": action_id, "TaskGroupActionOrder": order, "ActionTitle": title,
+            "ActionAttribute": 1 if fault else 2,
+            "TaskGroupActionStatus": status, "TaskGroupActionStatusType": status_type,
+            "TaskGroupInstances": instances or [],
             "TaskGroupActionStartTime": start_time, "TaskGroupActionExecuteTime": seconds,
-            "TaskGroupActionRandomId": random_id, "TaskGroupActionRecoverId": recover_id, "TaskGroupActionExecuteId": execute_id}
+            "TaskGroupActionRandomId": random_id, "TaskGroupActionRecoverId": recover_id,
+            "TaskGroupActionExecuteId": execute_id}
 
 
-def build_task(groups: list[tuple[int, int, list[dict[str, Any]]]], *, task_id: int = 3256, status: int = 1002, mode: int = 1,
-               expect: int | None = None):
+def build_task(groups: list[tuple[int, int, list[dict[str, Any]]]], *, task_id: int = 3256, status: int = 1002,
+               mode: int = 1, expect: int | None = None):
     """A :class:`Task` from ``[(TaskGroupId, TaskGroupOrder, [action dicts]), ...]``."""
     from airflow_provider_cfg.api.models import Task
 
     return Task.model_validate({
         "TaskId": task_id, "TaskStatus": status, "TaskMode": mode, "TaskExpect": expect, "TaskStatusType": 0,
-        "TaskGroups": [{"TaskGroupId": gid, "TaskGroupOrder": order, "TaskGroupActions": actions} for gid, order, actions in groups],
+        "TaskGroups": [{"TaskGroupId": gid, "TaskGroupOrder": order, "TaskGroupActions": actions}
+                       for gid, order, actions in groups],
     })
 
 
@@ -276,7 +283,7 @@ def json_service(answer: Callable[[], tuple[int, Any]], path: str = "/health"):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:  # name fixed by the http.server API
             status, document = answer()
             body = json.dumps(document).encode()
             self.send_response(status)

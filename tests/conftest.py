@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import tests.airflow_setup  # noqa: F401  (must run before anything imports airflow)
+# Must run before anything imports airflow: configures AIRFLOW_HOME etc. Kept first, out of isort's order.
+import tests.airflow_setup  # ruff: ignore[unused-import] - imported for its side effect
+
+# isort: split
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING

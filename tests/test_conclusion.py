@@ -22,7 +22,9 @@ def log(kind: int, name: str = "p99", content: str = "above SLO", at: str = "202
 
 
 def test_everything_fine():
-    verdict = compose_conclusion(finished_task(), {"latency": {"passed": True, "detail": "12 ms"}, "errors": {"passed": True}}, lead=" Game day. ")
+    verdict = compose_conclusion(finished_task(),
+                                 {"latency": {"passed": True, "detail": "12 ms"}, "errors": {"passed": True}},
+                                 lead=" Game day. ")
     assert verdict.is_expect is True
     assert verdict.summary == (
         "Game day. Step 1.1 Shutdown: 1 success (started 2026-01-07 10:00:00, took 12 s). "
@@ -39,7 +41,8 @@ def test_skipped_step_is_fine_but_no_checks_is_said():
 
 
 def test_failed_check():
-    verdict = compose_conclusion(finished_task(), {"latency": {"passed": False, "detail": "2300 ms"}, "errors": {"passed": True}})
+    verdict = compose_conclusion(finished_task(),
+                                 {"latency": {"passed": False, "detail": "2300 ms"}, "errors": {"passed": True}})
     assert verdict.is_expect is False
     assert "Check latency: FAILED — 2300 ms." in verdict.summary
     assert verdict.summary.endswith("Verdict: NOT as expected (a check failed).")
@@ -54,7 +57,8 @@ def test_failed_or_unfinished_step():
 
 
 def test_guardrail_fired():
-    verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}}, [log(0), log(1, content="recovered", at="2026-01-07 10:01:00")])
+    verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}},
+                                 [log(0), log(1, content="recovered", at="2026-01-07 10:01:00")])
     assert verdict.is_expect is False
     assert "Guardrail triggered at 2026-01-07 10:00:05: p99 — above SLO." in verdict.summary
     assert "Guardrail recovered at 2026-01-07 10:01:00: p99 — recovered." in verdict.summary
@@ -68,7 +72,8 @@ def test_a_recover_alone_is_not_a_firing():
 
 def test_every_reason_is_given():
     verdict = compose_conclusion(finished_task(fault_type=3), {"x": {"passed": False}}, [log(0)])
-    assert verdict.summary.endswith("Verdict: NOT as expected (a step did not succeed; a check failed; the guardrail fired).")
+    assert verdict.summary.endswith(
+        "Verdict: NOT as expected (a step did not succeed; a check failed; the guardrail fired).")
 
 
 def test_summary_fits_cfg():

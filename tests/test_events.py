@@ -21,10 +21,13 @@ def test_step_event_none_while_unfinished():
 
 
 def test_step_event_success():
-    event = step_event(task_with(status=2004, status_type=1, instances=[build_instance(1, "ins-aaaaaaaa", 3003, 1, "done")]), 11)
+    event = step_event(
+        task_with(status=2004, status_type=1, instances=[build_instance(1, "ins-aaaaaaaa", 3003, 1, "done")]), 11)
     assert event["status"] == "success"
-    assert {k: event[k] for k in ("task_id", "task_action_id", "title", "action_status", "action_status_type", "failed_instances")} == {
-        "task_id": 3256, "task_action_id": 11, "title": "Shutdown", "action_status": 2004, "action_status_type": 1, "failed_instances": [],
+    keys = ("task_id", "task_action_id", "title", "action_status", "action_status_type", "failed_instances")
+    assert {k: event[k] for k in keys} == {
+        "task_id": 3256, "task_action_id": 11, "title": "Shutdown", "action_status": 2004, "action_status_type": 1,
+        "failed_instances": [],
     }
     assert event["message"].startswith("Step 'Shutdown' (TaskActionId 11): 2004 finished, 1 success")
     assert json.loads(json.dumps(event)) == event
@@ -94,8 +97,10 @@ def test_validate_event_refuses(event):
 
 
 def test_step_event_for_some_instances():
-    task = task_with(status=2002, instances=[build_instance(1, "ins-aaaaaaaa", 3001), build_instance(2, "ins-bbbbbbbb", 3003, 2, "boom")])
+    task = task_with(status=2002, instances=[build_instance(1, "ins-aaaaaaaa", 3001),
+                                             build_instance(2, "ins-bbbbbbbb", 3003, 2, "boom")])
     assert step_event(task, 11) is None
     assert step_event(task, 11, [1]) is None
     event = step_event(task, 11, [2])
-    assert event["status"] == "failed" and event["failed_instances"] == [{"instance_id": 2, "object_id": "ins-bbbbbbbb", "log": "boom"}]
+    assert event["status"] == "failed" and event["failed_instances"] == [
+        {"instance_id": 2, "object_id": "ins-bbbbbbbb", "log": "boom"}]

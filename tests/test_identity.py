@@ -44,7 +44,8 @@ def test_tags_and_description():
     assert BASE.tags() == {IDENTITY_TAG: BASE.key, MANAGED_TAG: MANAGED_VALUE, "airflow-dag": "game_day"}
     assert len(AirflowIdentity("d" * 300, "t", "r").tags()["airflow-dag"]) == 200
     assert BASE.describe() == "game_day.create run scheduled__2026-01-07T10:00:00+00:00"
-    assert dataclasses.replace(BASE, map_index=3).describe() == "game_day.create[3] run scheduled__2026-01-07T10:00:00+00:00"
+    assert (dataclasses.replace(BASE, map_index=3).describe()
+            == "game_day.create[3] run scheduled__2026-01-07T10:00:00+00:00")
     with pytest.raises(dataclasses.FrozenInstanceError):
         BASE.run_id = "x"  # type: ignore[misc]
 

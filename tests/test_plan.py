@@ -72,7 +72,8 @@ def test_template_626_plan_is_json_safe_and_read_only(cfg_emulator):
     assert group["object_type"] == {"id": 1, "title": "Cloud Virtual Machine (CVM)"}
     assert group["instances"] == INSTANCES and group["affected_instances"] == 2
     fault, recovery = group["steps"]
-    assert (fault["order"], fault["action_id"], fault["title"], fault["kind"], fault["risk"]) == (1, 12, "Empty Operation", "fault", 1)
+    assert (fault["order"], fault["action_id"], fault["title"], fault["kind"], fault["risk"]) == (
+        1, 12, "Empty Operation", "fault", 1)
     assert (recovery["action_id"], recovery["kind"], recovery["paired_with"]) == (13, "recovery", 1)
     assert fault["paired_with"] == 2 and "recovered by step 2" in fault["recovery"]
     assert fault["parameters"]["general"]["ActionTimeout"] == 1800
@@ -158,13 +159,15 @@ def test_wrong_group_count(client):
     plan = build_plan(client, template_id=628, instances=[INSTANCE])
     violation = only(plan, "group_count")
     assert violation.field == "TaskConfig.TaskGroupsConfig"
-    assert "1 instance list(s) given but template 628 has 2 action group(s) (Web servers, Database)" in violation.message
+    assert ("1 instance list(s) given but template 628 has 2 action group(s) (Web servers, Database)"
+            in violation.message)
 
 
 def test_disabled_template_630(client):
     plan = build_plan(client, template_id=630, instances=[POD])
     violation = only(plan, "template_disabled")
-    assert violation.field == "TemplateId" and "TemplateIsUsed 2" in violation.message and "(TemplateIsUsed 1)" in violation.message
+    assert (violation.field == "TemplateId" and "TemplateIsUsed 2" in violation.message
+            and "(TemplateIsUsed 1)" in violation.message)
     with pytest.raises(PlanViolationError, match="template 630"):
         plan.raise_for_violations()
 
@@ -172,13 +175,20 @@ def test_disabled_template_630(client):
 @pytest.mark.parametrize(
     ("kwargs", "field", "text"),
     [
-        ({"template_id": 626, "instances": ["ins-123"]}, "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "expected format: ins-xxxxxxxx"),
-        ({"template_id": 626, "instances": ["lb-aaaaaaaa"]}, "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "not a valid CVM id"),
-        ({"template_id": 626, "instances": ["INS-AAAAAAAA"]}, "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "object type 1"),
-        ({"template_id": 628, "instances": [[INSTANCE], ["ins-aaaaaaaa"]]}, "TaskConfig.TaskGroupsConfig[1].TaskGroupInstances[0]", "cdb-xxxxxxxx"),
-        ({"template_id": 630, "instances": ['{"ClusterId": "cls-aaaaaaaa"}']}, "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "'PodName'"),
-        ({"template_id": 630, "instances": ["pod-1"]}, "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "JSON object string"),
-        ({"action_id": 462, "instances": ["ins-aaaaaaaa", "ins-bad"], "custom": {"interfaces": "eth0"}}, "TaskInstances[1]", "ins-xxxxxxxx"),
+        ({"template_id": 626, "instances": ["ins-123"]},
+         "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "expected format: ins-xxxxxxxx"),
+        ({"template_id": 626, "instances": ["lb-aaaaaaaa"]},
+         "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "not a valid CVM id"),
+        ({"template_id": 626, "instances": ["INS-AAAAAAAA"]},
+         "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "object type 1"),
+        ({"template_id": 628, "instances": [[INSTANCE], ["ins-aaaaaaaa"]]},
+         "TaskConfig.TaskGroupsConfig[1].TaskGroupInstances[0]", "cdb-xxxxxxxx"),
+        ({"template_id": 630, "instances": ['{"ClusterId": "cls-aaaaaaaa"}']},
+         "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "'PodName'"),
+        ({"template_id": 630, "instances": ["pod-1"]},
+         "TaskConfig.TaskGroupsConfig[0].TaskGroupInstances[0]", "JSON object string"),
+        ({"action_id": 462, "instances": ["ins-aaaaaaaa", "ins-bad"], "custom": {"interfaces": "eth0"}},
+         "TaskInstances[1]", "ins-xxxxxxxx"),
     ],
 )
 def test_malformed_instance_ids(client, kwargs, field, text):
@@ -205,19 +215,26 @@ def test_missing_required_fields_466(client):
     missing = [v for v in plan.violations if v.code == "missing_parameter"]
     assert [v.field for v in missing] == ["custom_configuration.domain", "custom_configuration.ip"]
     assert "requires custom parameter 'domain' (Domain Name), which has no default value" in missing[0].message
-    plan = build_plan(client, actions=[{"action_id": 12}, {"action_id": 466, "custom": {"domain": "a.example"}}], instances=[INSTANCE])
+    plan = build_plan(client, actions=[{"action_id": 12}, {"action_id": 466, "custom": {"domain": "a.example"}}],
+                      instances=[INSTANCE])
     assert [v.field for v in plan.violations] == ["actions[1].custom.ip"]
 
 
 @pytest.mark.parametrize(
     ("kwargs", "code", "field", "text"),
     [
-        ({"action_id": 462, "custom": {"interfaces": "eth0", "percent": 150}}, "parameter_value", "custom_configuration.percent", "between 1 and 100; got 150"),
-        ({"action_id": 21, "custom": {"cpu_percent": "lots"}}, "parameter_value", "custom_configuration.cpu_percent", "must be a number; got 'lots'"),
-        ({"action_id": 1, "custom": {"StopType": "GENTLE"}}, "parameter_value", "custom_configuration.StopType", "one of SOFT, HARD, SOFT_FIRST; got 'GENTLE'"),
-        ({"action_id": 462, "custom": {"interfaces": "eth0", "jitter": 5}}, "unknown_parameter", "custom_configuration.jitter", "allowed: duration, interfaces, percent, destination_ip"),
-        ({"action_id": 462, "custom": {"interfaces": ["eth0"]}}, "parameter_value", "custom_configuration.interfaces", "must be a string"),
-        ({"action_id": 12, "general": {"ActionTimeout": -1}}, "parameter_value", "general_configuration.ActionTimeout", "between 0 and 86400"),
+        ({"action_id": 462, "custom": {"interfaces": "eth0", "percent": 150}},
+         "parameter_value", "custom_configuration.percent", "between 1 and 100; got 150"),
+        ({"action_id": 21, "custom": {"cpu_percent": "lots"}},
+         "parameter_value", "custom_configuration.cpu_percent", "must be a number; got 'lots'"),
+        ({"action_id": 1, "custom": {"StopType": "GENTLE"}},
+         "parameter_value", "custom_configuration.StopType", "one of SOFT, HARD, SOFT_FIRST; got 'GENTLE'"),
+        ({"action_id": 462, "custom": {"interfaces": "eth0", "jitter": 5}},
+         "unknown_parameter", "custom_configuration.jitter", "allowed: duration, interfaces, percent, destination_ip"),
+        ({"action_id": 462, "custom": {"interfaces": ["eth0"]}},
+         "parameter_value", "custom_configuration.interfaces", "must be a string"),
+        ({"action_id": 12, "general": {"ActionTimeout": -1}},
+         "parameter_value", "general_configuration.ActionTimeout", "between 0 and 86400"),
         ({"action_id": 12, "general": "not json"}, "parameter_json", "general_configuration", "JSON object"),
     ],
 )
@@ -230,7 +247,8 @@ def test_parameter_names_types_and_ranges(client, kwargs, code, field, text):
 def test_template_override_checks(client):
     plan = build_plan(client, template_id=628, task_config={"TaskGroupsConfig": [
         {"TaskGroupInstances": [INSTANCE], "TaskGroupActionsConfig": [
-            {"TaskGroupActionOrder": 9}, {"TaskGroupActionOrder": 1, "TaskGroupActionCustomConfiguration": '{"percent": 0}'}]},
+            {"TaskGroupActionOrder": 9},
+            {"TaskGroupActionOrder": 1, "TaskGroupActionCustomConfiguration": '{"percent": 0}'}]},
         {"TaskGroupInstances": ["cdb-aaaaaaaa"], "TaskGroupActionsConfig": [
             {"TaskGroupActionOrder": 1, "TaskGroupActionCustomConfiguration": '{"ForceSwitch": "maybe"}'}]},
     ]})
@@ -238,18 +256,21 @@ def test_template_override_checks(client):
     order, percent, force = plan.violations
     assert order.field == "TaskConfig.TaskGroupsConfig[0].TaskGroupActionsConfig[0].TaskGroupActionOrder"
     assert "9 matches no action of template group 1; its action orders: 1, 2" in order.message
-    assert percent.field == "TaskConfig.TaskGroupsConfig[0].TaskGroupActionsConfig[1].TaskGroupActionCustomConfiguration.percent"
+    assert percent.field == (
+        "TaskConfig.TaskGroupsConfig[0].TaskGroupActionsConfig[1].TaskGroupActionCustomConfiguration.percent")
     assert "must be one of false, true" in force.message
 
 
 def test_mixed_object_types(client):
-    plan = build_plan(client, actions=[{"action_id": 462, "custom": {"interfaces": "eth0"}}, {"action_id": 201}], instances=[INSTANCE])
+    plan = build_plan(client, actions=[{"action_id": 462, "custom": {"interfaces": "eth0"}}, {"action_id": 201}],
+                      instances=[INSTANCE])
     violation = only(plan, "mixed_object_types")
     assert violation.field == "actions[1].action_id" and "object type 2 (TencentDB for MySQL)" in violation.message
 
 
 def test_mode_from_task_config_is_checked(client):
-    plan = build_plan(client, template_id=626, task_config={"TaskMode": 3, "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
+    plan = build_plan(client, template_id=626,
+                      task_config={"TaskMode": 3, "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
     assert "must be one of 1 (manual), 2 (automatic); got 3" in only(plan, "mode").message
 
 
@@ -265,12 +286,16 @@ def test_oversized_request_is_a_violation(client):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"template_id": 99999, "instances": [INSTANCE]}, r"TemplateId: template 99999 cannot be planned: \[ResourceNotFound\]"),
-        ({"action_id": 99999, "instances": [INSTANCE]}, r"TaskActionId: action\(s\) 99999 do not exist in the action library"),
-        ({"actions": [{"action_id": 12}, {"action_id": 98765}], "instances": [INSTANCE]}, r"TaskAction: action\(s\) 98765"),
+        ({"template_id": 99999, "instances": [INSTANCE]},
+         r"TemplateId: template 99999 cannot be planned: \[ResourceNotFound\]"),
+        ({"action_id": 99999, "instances": [INSTANCE]},
+         r"TaskActionId: action\(s\) 99999 do not exist in the action library"),
+        ({"actions": [{"action_id": 12}, {"action_id": 98765}], "instances": [INSTANCE]},
+         r"TaskAction: action\(s\) 98765"),
         ({"template_id": "abc", "instances": [INSTANCE]}, r"template_id must be an integer; got 'abc'"),
         ({"action_id": "12x", "instances": [INSTANCE]}, r"action_id must be an integer; got '12x'"),
-        ({"template_id": 626, "action_id": 12}, r"exactly one of template_id, action_id or actions; got \['template_id', 'action_id'\]"),
+        ({"template_id": 626, "action_id": 12},
+         r"exactly one of template_id, action_id or actions; got \['template_id', 'action_id'\]"),
         ({"instances": [INSTANCE]}, r"exactly one of template_id, action_id or actions; got none"),
         ({"actions": [{"action": 12}], "instances": [INSTANCE]}, r"actions\[0\] needs 'action_id'"),
         ({"actions": [], "instances": [INSTANCE]}, r"at least one action"),
@@ -299,7 +324,8 @@ def test_object_type_not_allowed(client):
                       policy=BlastRadiusPolicy(allowed_object_types=[1]))
     violation = only(plan, "object_type_not_allowed")
     assert violation.field == "groups[2].object_type"
-    assert "targets object type 2 (TencentDB for MySQL); policy allowed_object_types: 1 (Cloud Virtual Machine (CVM))" in violation.message
+    assert ("targets object type 2 (TencentDB for MySQL); "
+            "policy allowed_object_types: 1 (Cloud Virtual Machine (CVM))") in violation.message
 
 
 def test_every_violation_is_listed(client):
@@ -363,14 +389,17 @@ def test_a_known_execute_rule_selects_instances(client):
     five = [f"ins-aaaaaaa{i}" for i in range(5)]
     plan = build_plan(patched, template_id=627, instances=five, policy={"max_instances_per_group": 3})
     assert plan.ok and plan.groups[0].affected == 3 and "random 50%" in plan.groups[0].selection
-    assert "too_many_instances" in codes(build_plan(patched, template_id=627, instances=five, policy={"max_instances_per_group": 2}))
+    assert "too_many_instances" in codes(
+        build_plan(patched, template_id=627, instances=five, policy={"max_instances_per_group": 2}))
 
     def count_rule(data: dict) -> None:
         data["TemplateGroups"][0]["TaskGroupInstancesExecuteRule"] = [
             {"TaskGroupInstancesExecuteMode": 3, "TaskGroupInstancesExecuteNum": 1}]
 
-    plan = build_plan(PatchedClient(client, count_rule), template_id=627, instances=five, policy={"max_instances_per_group": 1})
-    assert plan.ok and plan.groups[0].affected == 1 and plan.groups[0].execute_rule == {"mode": 3, "percent": None, "num": 1}
+    plan = build_plan(PatchedClient(client, count_rule), template_id=627, instances=five,
+                      policy={"max_instances_per_group": 1})
+    assert (plan.ok and plan.groups[0].affected == 1
+            and plan.groups[0].execute_rule == {"mode": 3, "percent": None, "num": 1})
 
 
 def test_unknown_risk_fails_closed(client):
@@ -389,7 +418,8 @@ def test_unknown_risk_fails_closed(client):
     patched = PatchedClient(client, no_risk, no_risk_desc)
     plan = build_plan(patched, template_id=626, instances=[INSTANCE], policy={"max_risk_level": 3})
     assert codes(plan) == ["risk_unknown", "risk_unknown"]
-    assert "has an unknown risk level; policy max_risk_level is 3 (high) and cannot be verified" in plan.violations[0].message
+    assert ("has an unknown risk level; policy max_risk_level is 3 (high) and cannot be verified"
+            in plan.violations[0].message)
     assert build_plan(patched, template_id=626, instances=[INSTANCE]).ok  # no risk limit: nothing to verify
 
 
@@ -404,7 +434,8 @@ def test_unknown_risk_fails_closed(client):
         ({"allowed_object_types": []}, r"must list at least one ObjectTypeId"),
         ({"allowed_object_types": [1, "cvm"]}, r"allowed_object_types\[1\] must be an integer; got 'cvm'"),
         ({"require_recovery": "sometimes"}, r"require_recovery must be true or false; got 'sometimes'"),
-        ({"max_instances": 3}, r"unknown policy key\(s\) \['max_instances'\]; allowed: max_instances_per_group, max_risk_level"),
+        ({"max_instances": 3},
+         r"unknown policy key\(s\) \['max_instances'\]; allowed: max_instances_per_group, max_risk_level"),
         ("strict", r"policy must be a dict"),
     ],
 )
@@ -435,7 +466,8 @@ def test_policy_values_are_normalised():
         (5, "NAT", "NAT Gateway", "nat-abcd1234", "gateway-abcd"),
         (77, None, "TDSQL-C for MySQL", "cynosdbmysql-abcd1234", "cdb-abcd1234"),
         (78, None, "Cloud-native gateway", "gateway-abcd1234", "nat-abcd1234"),
-        (21, "TKE-Node", "TKE standard cluster node", '{"ClusterId":"cls-abcd1234","InstanceId":"ins-abcd1234","LanIP":"10.0.0.1"}',
+        (21, "TKE-Node", "TKE standard cluster node",
+         '{"ClusterId":"cls-abcd1234","InstanceId":"ins-abcd1234","LanIP":"10.0.0.1"}',
          '{"ClusterId":"cls-abcd1234","InstanceId":"ins-abcd1234"}'),
         (22, "TKE-Pod", "TKE Pod", POD, "web-1"),
     ],

@@ -32,7 +32,8 @@ def test_healthy_emulator(cfg_emulator):
 
 
 def test_nested_json_path(cfg_emulator):
-    assert http_probe(f"{cfg_emulator.url}/_emulator/health", json_path="chaos.error_rate", expected_value=0.0).passed is True
+    assert http_probe(f"{cfg_emulator.url}/_emulator/health", json_path="chaos.error_rate",
+                      expected_value=0.0).passed is True
     wrong = http_probe(f"{cfg_emulator.url}/_emulator/health", json_path="status", expected_value="degraded")
     assert wrong.passed is False and wrong.detail == "status = 'ok', expected 'degraded'"
     missing = http_probe(f"{cfg_emulator.url}/_emulator/health", json_path="db.status", expected_value="ok")
@@ -102,7 +103,8 @@ def test_judge_passes():
     assert judged(body={"a": [{"b": True}]}, json_path="a.0.b", expected_value=True).passed is True
     assert judged(latency=5000.0, max_latency_ms=None).passed is True
     # latency is optional (an observation without timing): judged, not a crash
-    assert judged(latency=None, body={"s": "ok"}, json_path="s", expected_value="ok") == ProbeResult(True, "HTTP 200", None)
+    assert (judged(latency=None, body={"s": "ok"}, json_path="s", expected_value="ok")
+            == ProbeResult(True, "HTTP 200", None))
 
 
 @pytest.mark.parametrize(

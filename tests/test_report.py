@@ -13,12 +13,14 @@ from tests.airflow_helpers import FakeTI, context_for, make_client, use_emulator
 def _run_game_day(emu) -> int:
     with make_client(emu) as client:
         task_id = client.create_task_from_template(
-            626, {"TaskTitle": "report drill", "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa", "ins-bbbbbbbb"]}]}
+            626, {"TaskTitle": "report drill",
+                  "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa", "ins-bbbbbbbb"]}]},
         ).TaskId
         client.execute_task(task_id)
         for group, action in list(client.describe_task(task_id).Task.iter_actions()):
-            client.execute_task_instance(task_id, group.TaskGroupId, action.TaskGroupActionId)
-            while client.describe_task(task_id).Task.find_action(action.TaskGroupActionId).TaskGroupActionStatus != 2004:
+            action_id = action.TaskGroupActionId
+            client.execute_task_instance(task_id, group.TaskGroupId, action_id)
+            while client.describe_task(task_id).Task.find_action(action_id).TaskGroupActionStatus != 2004:
                 time.sleep(0.05)
         client.trigger_policy(task_id, "p99 latency", "p99 above 2 s for 1 min")
     return task_id
@@ -53,4 +55,5 @@ def test_conclude_pushes_and_writes_the_report(cfg_emulator, monkeypatch, tmp_pa
     assert "Guardrail" in ti.pushed["report_markdown"]
     written = (tmp_path / "reports" / f"cfg-experiment-{task_id}.md").read_text()
     assert written == ti.pushed["report_markdown"]
-    assert json.loads((tmp_path / "reports" / f"cfg-experiment-{task_id}.json").read_text())["experiment"]["id"] == task_id
+    written_json = json.loads((tmp_path / "reports" / f"cfg-experiment-{task_id}.json").read_text())
+    assert written_json["experiment"]["id"] == task_id

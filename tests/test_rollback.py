@@ -68,19 +68,22 @@ def two_faults_injected(emu) -> tuple[int, list[int]]:
 
 
 def test_recovers_in_reverse_order_and_ends_honestly(cfg_emulator, client):
-    task_id, (fault_1, recovery_1, fault_2, recovery_2) = two_faults_injected(cfg_emulator)
+    task_id, (_fault_1, recovery_1, _fault_2, recovery_2) = two_faults_injected(cfg_emulator)
     report = rollback(client, task_id)
     assert faults(cfg_emulator) == []
-    assert first_line(cfg_emulator, task_id, f"action {recovery_2} '") < first_line(cfg_emulator, task_id, f"action {recovery_1} '")
+    assert (first_line(cfg_emulator, task_id, f"action {recovery_2} '")
+            < first_line(cfg_emulator, task_id, f"action {recovery_1} '"))
     assert report.recovered == [label(cfg_emulator, task_id, recovery_1), label(cfg_emulator, task_id, recovery_2)]
-    assert (report.clean, report.ended, report.already_concluded, report.guardrail_triggered) == (True, True, False, False)
+    assert (report.clean, report.ended, report.already_concluded, report.guardrail_triggered) == (
+        True, True, False, False)
     assert report.left_injected == [] and report.problems == []
     task = task_of(cfg_emulator, task_id)
     assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2)
     assert task["TaskSummary"] == report.summary()
     assert report.summary() == (
         f"Rolled back by Airflow: {REASON}. Recovered: {label(cfg_emulator, task_id, recovery_1)}; "
-        f"{label(cfg_emulator, task_id, recovery_2)}. Verdict: not as expected — the experiment was interrupted and rolled back."
+        f"{label(cfg_emulator, task_id, recovery_2)}. "
+        "Verdict: not as expected — the experiment was interrupted and rolled back."
     )
 
 
@@ -103,7 +106,8 @@ def test_partly_injected_fault_is_recovered_on_every_instance(cfg_emulator, clie
     assert {f["ObjectId"] for f in faults(cfg_emulator)} == set(INSTANCES)  # a failed run may have injected
     report = rollback(client, task_id)
     assert report.clean and faults(cfg_emulator) == []
-    assert {i["TaskGroupInstanceStatusType"] for i in action_state(cfg_emulator, task_id, recovery)["TaskGroupInstances"]} == {1}
+    assert {i["TaskGroupInstanceStatusType"]
+            for i in action_state(cfg_emulator, task_id, recovery)["TaskGroupInstances"]} == {1}
 
 
 def test_waits_for_a_fault_still_being_injected(cfg_emulator, client):
@@ -118,7 +122,8 @@ def test_waits_for_a_fault_still_being_injected(cfg_emulator, client):
 
 def test_nothing_injected_still_ends_honestly(cfg_emulator, client):
     task_id, fault, recovery = started_626(cfg_emulator)
-    ok(cfg_emulator, "ExecuteTaskInstance", TaskId=task_id, TaskGroupId=task_of(cfg_emulator, task_id)["TaskGroups"][0]["TaskGroupId"],
+    ok(cfg_emulator, "ExecuteTaskInstance", TaskId=task_id,
+       TaskGroupId=task_of(cfg_emulator, task_id)["TaskGroups"][0]["TaskGroupId"],
        TaskActionId=fault, ActionType=3, IsOperateAll=True)  # skipped: nothing injected
     report = rollback(client, task_id)
     assert report.already_recovered is True and report.recovered == [] and report.clean
@@ -165,7 +170,8 @@ def test_failing_recovery_falls_back_to_the_guardrail(cfg_emulator, client):
     chaos(cfg_emulator, failing_instances=[INSTANCE], failing_actions="recovery")
     report = rollback(client, task_id)
     assert report.guardrail_triggered is True
-    assert [(log["Name"], log["TriggerType"], log["Content"]) for log in trigger_logs(cfg_emulator, task_id)] == [(GUARDRAIL_NAME, 0, REASON)]
+    assert [(log["Name"], log["TriggerType"], log["Content"]) for log in trigger_logs(cfg_emulator, task_id)] == [
+        (GUARDRAIL_NAME, 0, REASON)]
     assert report.clean is False and report.left_injected == [label(cfg_emulator, task_id, fault)]
     assert f"{label(cfg_emulator, task_id, recovery)} did not succeed" in report.problems
     assert starts(cfg_emulator, task_id, recovery) == 3  # executed, then retried twice; never endlessly
@@ -236,27 +242,32 @@ def test_end_false_recovers_without_ending(cfg_emulator, client):
 def automatic_629(emu, after_wait: float = 0, policy: int = 2) -> tuple[int, int, int]:
     general = json.dumps({"AfterTimeWait": after_wait})
     task_id = ok(emu, "CreateTaskFromTemplate", TemplateId=629, TaskConfig={
-        "TaskTitle": "auto", "PolicyDealType": policy, "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE], "TaskGroupActionsConfig": [
+        "TaskTitle": "auto", "PolicyDealType": policy,
+        "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE], "TaskGroupActionsConfig": [
             {"TaskGroupActionOrder": 1, "TaskGroupActionGeneralConfiguration": general}]}],
     })["TaskId"]
     fault, recovery = (a["TaskGroupActionId"] for a in actions_of(emu, task_id))
     return task_id, fault, recovery
 
 
-@pytest.mark.parametrize(("policy", "recovered_by"), [(2, None), (1, "guardrail rollback: action")], ids=["pause", "sequential-rollback"])
+@pytest.mark.parametrize(("policy", "recovered_by"), [(2, None), (1, "guardrail rollback: action")],
+                         ids=["pause", "sequential-rollback"])
 def test_automatic_experiment_guardrail_first_then_recover(cfg_emulator, client, policy, recovered_by):
     """Automatic mode: the guardrail stops CFG from injecting more before anything is recovered;
     with a sequential-rollback guardrail CFG runs the recovery itself, and it is not run twice."""
     task_id, fault, recovery = automatic_629(cfg_emulator, after_wait=5, policy=policy)
     start(cfg_emulator, task_id)
-    wait_for(lambda: action_state(cfg_emulator, task_id, fault)["TaskGroupActionStatus"] == 2004, what="the CPU load to be injected")
+    wait_for(lambda: action_state(cfg_emulator, task_id, fault)["TaskGroupActionStatus"] == 2004,
+             what="the CPU load to be injected")
     assert len(faults(cfg_emulator)) == 1
     report = rollback(client, task_id)
     assert report.guardrail_triggered is True and report.clean
     assert [log["Name"] for log in trigger_logs(cfg_emulator, task_id)] == [GUARDRAIL_NAME]
-    assert first_line(cfg_emulator, task_id, "Guardrail triggered") < first_line(cfg_emulator, task_id, f"action {recovery} '")
+    assert (first_line(cfg_emulator, task_id, "Guardrail triggered")
+            < first_line(cfg_emulator, task_id, f"action {recovery} '"))
     if recovered_by:
-        assert recovered_by in log_lines(cfg_emulator, task_id)[first_line(cfg_emulator, task_id, f"action {recovery} '")]
+        assert recovered_by in log_lines(cfg_emulator, task_id)[
+            first_line(cfg_emulator, task_id, f"action {recovery} '")]
     assert report.problems == []
     assert faults(cfg_emulator) == []
     assert starts(cfg_emulator, task_id, recovery) == 1
@@ -284,7 +295,8 @@ def test_automatic_experiment_that_ended_itself_gets_an_honest_conclusion(cfg_em
 def web_and_database_628(emu) -> tuple[int, list[int]]:
     """Template 628: 1.1 packet loss → 1.2 its recovery; 2.1 MySQL switch (no recovery: it heals by itself)."""
     task_id = ok(emu, "CreateTaskFromTemplate", TemplateId=628, TaskConfig={
-        "TaskTitle": "web and db", "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}, {"TaskGroupInstances": ["cdb-aaaaaaaa"]}],
+        "TaskTitle": "web and db",
+        "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}, {"TaskGroupInstances": ["cdb-aaaaaaaa"]}],
     })["TaskId"]
     start(emu, task_id)
     return task_id, [a["TaskGroupActionId"] for a in actions_of(emu, task_id)]
@@ -305,7 +317,8 @@ def test_self_healing_fault_needs_no_recovery_nor_guardrail(cfg_emulator, client
     task_id, (loss, loss_recovery, switch) = web_and_database_628(cfg_emulator)
     run_action(cfg_emulator, task_id, loss)
     cfg_emulator.state.action_seconds = 0.6  # the switch is still running when the rollback starts
-    ok(cfg_emulator, "ExecuteTaskInstance", TaskId=task_id, TaskGroupId=task_of(cfg_emulator, task_id)["TaskGroups"][1]["TaskGroupId"],
+    ok(cfg_emulator, "ExecuteTaskInstance", TaskId=task_id,
+       TaskGroupId=task_of(cfg_emulator, task_id)["TaskGroups"][1]["TaskGroupId"],
        TaskActionId=switch, ActionType=2, IsOperateAll=True)
     assert action_state(cfg_emulator, task_id, switch)["TaskGroupActionStatus"] == 2003
     report = rollback(client, task_id)
@@ -322,10 +335,10 @@ def unpaired_task():
 
     return Task.model_validate({"TaskId": 1, "TaskStatus": 1002, "TaskGroups": [{
         "TaskGroupId": 10, "TaskGroupOrder": 1, "ObjectTypeId": 1, "TaskGroupActions": [
-            {"TaskGroupActionId": 101, "TaskGroupActionOrder": 1, "ActionId": 3, "ActionTitle": "Reboot", "ActionAttribute": 1,
-             "TaskGroupActionStatus": 2004, "TaskGroupActionStatusType": 1},
-            {"TaskGroupActionId": 102, "TaskGroupActionOrder": 2, "ActionId": 12, "ActionTitle": "Empty Operation", "ActionAttribute": 1,
-             "TaskGroupActionStatus": 2004, "TaskGroupActionStatusType": 1},
+            {"TaskGroupActionId": 101, "TaskGroupActionOrder": 1, "ActionId": 3, "ActionTitle": "Reboot",
+             "ActionAttribute": 1, "TaskGroupActionStatus": 2004, "TaskGroupActionStatusType": 1},
+            {"TaskGroupActionId": 102, "TaskGroupActionOrder": 2, "ActionId": 12, "ActionTitle": "Empty Operation",
+             "ActionAttribute": 1, "TaskGroupActionStatus": 2004, "TaskGroupActionStatusType": 1},
         ]}]})
 
 
@@ -335,7 +348,8 @@ def test_only_library_one_shot_faults_heal_by_themselves(cfg_emulator, client):
     task = unpaired_task()
     healing = Rollback(client, 1, REASON).find_self_healing(task)
     assert healing == {101}
-    assert [fault.TaskGroupActionId for fault, _ in unrecovered_faults(task, healing)] == [102]  # its recovery is missing: still injected
+    # 102's recovery is missing: it is still injected
+    assert [fault.TaskGroupActionId for fault, _ in unrecovered_faults(task, healing)] == [102]
     assert [fault.TaskGroupActionId for fault, _ in unrecovered_faults(task)] == [101, 102]
 
 

@@ -76,16 +76,19 @@ def test_describe():
 def two_group_task():
     web = [
         build_action(12, 2, "Network packet loss recovery", fault=False),
-        build_action(11, 1, "Network packet loss", instances=[build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]),
+        build_action(11, 1, "Network packet loss",
+                     instances=[build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]),
         build_action(13, 3, "Shared title"),
     ]
-    db = [build_action(21, 1, "Primary/standby switch", instances=[build_instance(601, "cdb-aaaaaaaa")]), build_action(22, 2, "Shared title")]
+    db = [build_action(21, 1, "Primary/standby switch", instances=[build_instance(601, "cdb-aaaaaaaa")]),
+          build_action(22, 2, "Shared title")]
     return build_task([(900, 2, db), (800, 1, web)])  # listed out of order on purpose
 
 
 def test_all_steps_in_execution_order():
     steps = all_steps(two_group_task())
-    assert [(s.group_order, s.action_order, s.task_action_id) for s in steps] == [(1, 1, 11), (1, 2, 12), (1, 3, 13), (2, 1, 21), (2, 2, 22)]
+    assert [(s.group_order, s.action_order, s.task_action_id) for s in steps] == [
+        (1, 1, 11), (1, 2, 12), (1, 3, 13), (2, 1, 21), (2, 2, 22)]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +108,8 @@ def test_resolve(selector, action_id):
 
 def test_resolved_ref_carries_the_ids():
     ref = resolve_step(two_group_task(), StepSelector.parse("1.1"))
-    assert (ref.task_id, ref.task_group_id, ref.task_action_id, ref.group_order, ref.action_order) == (3256, 800, 11, 1, 1)
+    assert (ref.task_id, ref.task_group_id, ref.task_action_id, ref.group_order, ref.action_order) == (
+        3256, 800, 11, 1, 1)
     assert ref.is_fault and ref.instance_ids == (501, 502)
     assert ref.label == "step 1.1 'Network packet loss' (TaskActionId 11)"
     assert resolve_step(two_group_task(), StepSelector.parse("1.2")).is_fault is False
@@ -126,7 +130,8 @@ def test_not_found_lists_the_steps(selector, problem):
     message = str(info.value)
     assert problem in message and "of experiment 3256" in message
     assert message.endswith(
-        "steps: 1.1 'Network packet loss' (id 11); 1.2 'Network packet loss recovery' (id 12); 1.3 'Shared title' (id 13); "
+        "steps: 1.1 'Network packet loss' (id 11); 1.2 'Network packet loss recovery' (id 12); "
+        "1.3 'Shared title' (id 13); "
         "2.1 'Primary/standby switch' (id 21); 2.2 'Shared title' (id 22)"
     )
     assert isinstance(info.value, LookupError)
@@ -158,7 +163,8 @@ def outcome_of(**kwargs):
 )
 def test_outcome_flags(status, status_type, started, finished, succeeded, failed):
     outcome = outcome_of(status=status, status_type=status_type)
-    assert (outcome.started, outcome.finished, outcome.succeeded, outcome.failed) == (started, finished, succeeded, failed)
+    assert (outcome.started, outcome.finished, outcome.succeeded, outcome.failed) == (
+        started, finished, succeeded, failed)
 
 
 def test_outcome_failed_instances_and_summary():
@@ -176,7 +182,8 @@ def test_outcome_failed_instances_and_summary():
 
 
 def test_outcome_counts_unfinished_instances():
-    outcome = outcome_of(status=2003, instances=[build_instance(1, "ins-aaaaaaaa", 3002), build_instance(2, "ins-bbbbbbbb", 3003, 1)])
+    outcome = outcome_of(status=2003, instances=[build_instance(1, "ins-aaaaaaaa", 3002),
+                                                 build_instance(2, "ins-bbbbbbbb", 3003, 1)])
     assert outcome.summary().endswith("instances 1/2 done")
     assert outcome.failed_instances == ()
 

@@ -19,7 +19,7 @@ from airflow_provider_cfg.api import (
     CfgValidationError,
     ErrorKind,
 )
-from airflow_provider_cfg.api.enums import ActionStatus, ExecuteActionType, TaskStatus, TriggerType
+from airflow_provider_cfg.api.enums import ActionStatus, TaskStatus, TriggerType
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
 from airflow_provider_cfg.emulator.server import EmulatorServer
 
@@ -89,9 +89,11 @@ def test_every_action_round_trip(emu):
         assert client.describe_template(626).Template.TemplateGroups
 
         task_id = create_626(client)
-        action_task = client.create_task_from_action(462, ["ins-bbbbbbbb"], custom_configuration={"interfaces": "eth0"}).TaskId
+        action_task = client.create_task_from_action(
+            462, ["ins-bbbbbbbb"], custom_configuration={"interfaces": "eth0"}).TaskId
         multi_task = client.create_task_from_multi_action(
-            ["ins-cccccccc"], [{"TaskActionId": 462, "TaskActionCustomConfiguration": {"interfaces": "eth0"}}], title="multi"
+            ["ins-cccccccc"], [{"TaskActionId": 462, "TaskActionCustomConfiguration": {"interfaces": "eth0"}}],
+            title="multi",
         ).TaskId
         assert len({task_id, action_task, multi_task}) == 3
         listing = client.describe_task_list(task_ids=[task_id, action_task])
@@ -124,7 +126,8 @@ def test_every_action_round_trip(emu):
 
 def test_async_client_has_the_same_surface(emu):
     async def run() -> tuple[int, int]:
-        async with AsyncCfgClient(emu.secret_id, emu.secret_key, endpoint=emu.endpoint, limiters=RateLimiterRegistry()) as client:
+        async with AsyncCfgClient(emu.secret_id, emu.secret_key, endpoint=emu.endpoint,
+                                  limiters=RateLimiterRegistry()) as client:
             task_id = (await client.create_task_from_template(
                 626, {"TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa"]}]}
             )).TaskId
@@ -137,9 +140,8 @@ def test_async_client_has_the_same_surface(emu):
 
 
 def test_api_error_is_typed_with_request_id(emu):
-    with make_client(emu) as client:
-        with pytest.raises(CfgApiError) as err:
-            client.describe_task(999999)
+    with make_client(emu) as client, pytest.raises(CfgApiError) as err:
+        client.describe_task(999999)
     assert err.value.code == "ResourceNotFound"
     assert err.value.action == "DescribeTask"
     assert err.value.request_id and err.value.request_id in str(err.value)
@@ -148,9 +150,11 @@ def test_api_error_is_typed_with_request_id(emu):
 
 def test_wrong_key_is_an_auth_error_not_retried(emu):
     transport = CountingTransport()
-    with CfgClient(emu.secret_id, "wrong-key", endpoint=emu.endpoint, transport=transport, backoff=0.01) as client:
-        with pytest.raises(CfgApiError) as err:
-            client.describe_task(1)
+    with (
+        CfgClient(emu.secret_id, "wrong-key", endpoint=emu.endpoint, transport=transport, backoff=0.01) as client,
+        pytest.raises(CfgApiError) as err,
+    ):
+        client.describe_task(1)
     assert err.value.code == "AuthFailure.SignatureFailure"
     assert err.value.kind is ErrorKind.AUTH
     assert transport.sent == ["DescribeTask"]
@@ -169,9 +173,8 @@ def test_reads_retry_transient_errors_until_they_pass(emu):
 def test_reads_give_up_after_max_attempts(emu):
     transport = CountingTransport()
     chaos(emu, error_rate=1.0, error_codes=["InternalError"])
-    with make_client(emu, transport=transport, max_attempts=3) as client:
-        with pytest.raises(CfgApiError) as err:
-            client.describe_template(626)
+    with make_client(emu, transport=transport, max_attempts=3) as client, pytest.raises(CfgApiError) as err:
+        client.describe_template(626)
     assert err.value.code == "InternalError" and err.value.is_transient
     assert transport.sent == ["DescribeTemplate"] * 3
 
@@ -225,9 +228,11 @@ def test_read_timeout_read_vs_mutating(emu):
 
 
 def test_connection_refused_is_retried_even_for_mutating_calls():
-    with CfgClient("AKIDx1234567", "k", endpoint="127.0.0.1:9", max_attempts=3, backoff=0.01) as client:
-        with pytest.raises(CfgTransportError) as err:
-            client.execute_task(1)
+    with (
+        CfgClient("AKIDx1234567", "k", endpoint="127.0.0.1:9", max_attempts=3, backoff=0.01) as client,
+        pytest.raises(CfgTransportError) as err,
+    ):
+        client.execute_task(1)
     assert err.value.sent is False  # never reached a server, so retrying was safe
 
 
@@ -238,9 +243,11 @@ def test_response_error_detected_whatever_the_content_type():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
-    with CfgClient("AKIDx1234567", "k", endpoint="127.0.0.1:1", transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(CfgApiError) as err:
-            client.describe_task(1)
+    with (
+        CfgClient("AKIDx1234567", "k", endpoint="127.0.0.1:1", transport=httpx.MockTransport(handler)) as client,
+        pytest.raises(CfgApiError) as err,
+    ):
+        client.describe_task(1)
     assert (err.value.code, err.value.request_id) == ("ResourceNotFound", "r-1")
 
 
@@ -255,11 +262,12 @@ def test_client_side_rate_limit_keeps_the_emulator_happy(emu):
             try:
                 for _ in range(10):
                     client.describe_task(task_id)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:  # collected and checked below
                 errors.append(exc)
 
         async def async_burst() -> None:
-            async with AsyncCfgClient(emu.secret_id, emu.secret_key, endpoint=emu.endpoint, limiters=registry, max_attempts=1) as aclient:
+            async with AsyncCfgClient(emu.secret_id, emu.secret_key, endpoint=emu.endpoint, limiters=registry,
+                                      max_attempts=1) as aclient:
                 for _ in range(10):
                     await aclient.describe_task(task_id)
 
@@ -290,15 +298,15 @@ def test_without_client_limiter_the_emulator_refuses(emu):
         (lambda c: c.end_task(1, summary="", is_expect=True), "Summary", "required"),
         (lambda c: c.modify_task_run_status(1, 1004, summary="x"), "IsExpect", "required"),
         (lambda c: c.trigger_policy(1, "n", "c", trigger_type=2), "TriggerType", "1 (recover)"),
-        (lambda c: c.create_task_from_template(626, {"TaskTitle": "no groups"}), "TaskConfig.TaskGroupsConfig", "required"),
+        (lambda c: c.create_task_from_template(626, {"TaskTitle": "no groups"}),
+         "TaskConfig.TaskGroupsConfig", "required"),
         (lambda c: c.describe_action_library_list(1, limit=500), "Limit", "less than or equal to 100"),
     ],
 )
 def test_bad_input_refused_before_sending(emu, call, field, hint):
     transport = CountingTransport()
-    with make_client(emu, transport=transport) as client:
-        with pytest.raises(CfgValidationError) as err:
-            call(client)
+    with make_client(emu, transport=transport) as client, pytest.raises(CfgValidationError) as err:
+        call(client)
     assert err.value.field == field
     assert hint in str(err.value)
     assert transport.sent == []
@@ -335,7 +343,8 @@ def test_secrets_never_leak(emu, caplog):
     texts: list[str] = []
     token_emu = EmulatorServer(secret_id=SECRET_ID, secret_key=CANARY_KEY, token=CANARY_TOKEN, action_seconds=0.05)
     with token_emu:
-        client = CfgClient(SECRET_ID, CANARY_KEY, endpoint=token_emu.endpoint, token=CANARY_TOKEN, backoff=0.01, max_attempts=2)
+        client = CfgClient(SECRET_ID, CANARY_KEY, endpoint=token_emu.endpoint, token=CANARY_TOKEN, backoff=0.01,
+                           max_attempts=2)
         texts.append(repr(client))
         with client:
             create_626(client)
@@ -360,6 +369,7 @@ def test_oversized_body_refused_before_sending(emu):
         with pytest.raises(CfgValidationError) as err:
             client.trigger_policy(1, "n", "x" * (10 * 1024 * 1024 + 1))
         with pytest.raises(CfgValidationError):
-            client.call("TriggerPolicy", {"TaskId": 1, "Name": "n", "Content": "x" * (10 * 1024 * 1024), "TriggerType": 0})
+            client.call("TriggerPolicy",
+                        {"TaskId": 1, "Name": "n", "Content": "x" * (10 * 1024 * 1024), "TriggerType": 0})
     assert err.value.field == "(body)" and "at most 10,485,760" in str(err.value)
     assert transport.sent == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry, SlidingWindowLimiter
 
 
@@ -31,11 +33,11 @@ def test_reserve_books_future_slots_without_exceeding_the_limit():
     delays = [limiter.reserve() for _ in range(23)]
     grant_times = [clock.now + d for d in delays]
     assert delays[:5] == [0, 0, 0, 0, 0]
-    assert delays[5] == 1.0
+    assert delays[5] == pytest.approx(1.0)
     # Any window [t, t+1) holds at most 5 grants.
     for start in grant_times:
         assert sum(1 for t in grant_times if start <= t < start + 1.0) <= 5
-    assert max(delays) == 4.0  # 23 grants at 5/s need four extra windows
+    assert max(delays) == pytest.approx(4.0)  # 23 grants at 5/s need four extra windows
 
 
 def test_registry_shares_one_limiter_per_credential_region_action():

@@ -53,7 +53,8 @@ def test_vector_b_authorization():
         Credentials("AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******", "Gu5t9xGARNpq86cd98joQYCN3*******"),
         service="cvm", clock=lambda: 1551113065,
     )
-    request = _signed("https://cvm.tencentcloudapi.com/", VECTOR_B_BODY.encode(), "application/json; charset=utf-8", auth)
+    request = _signed("https://cvm.tencentcloudapi.com/", VECTOR_B_BODY.encode(), "application/json; charset=utf-8",
+                      auth)
     assert request.headers["Authorization"] == (
         "TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******/2019-02-25/cvm/tc3_request, "
         "SignedHeaders=content-type;host, Signature=2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
@@ -63,7 +64,8 @@ def test_vector_b_authorization():
 
 def test_vector_d_sdk_exact_for_cfg():
     auth = Tc3Auth(Credentials("AKID" + "*" * 32, "*" * 32), clock=lambda: 1551113065)
-    request = _signed("https://cfg.tencentcloudapi.com/", json.dumps({"TaskId": 1234}).encode(), "application/json", auth)
+    request = _signed("https://cfg.tencentcloudapi.com/", json.dumps({"TaskId": 1234}).encode(), "application/json",
+                      auth)
     canonical = canonical_request(
         "POST", "/", "", {"content-type": "application/json", "host": "cfg.tencentcloudapi.com"},
         ("content-type", "host"), sha256_hex(request.content),
@@ -100,7 +102,8 @@ def test_extra_signed_headers_are_signed_sorted():
     parsed = parse_authorization(request.headers["Authorization"])
     assert parsed.signed_headers == ("content-type", "host", "x-tc-action")
     # Changing the signed action header changes the signature.
-    other = httpx.Request("POST", request.url, content=b"{}", headers={"Content-Type": "application/json", "X-TC-Action": "DeleteTask"})
+    other = httpx.Request("POST", request.url, content=b"{}",
+                          headers={"Content-Type": "application/json", "X-TC-Action": "DeleteTask"})
     auth.sign(other)
     assert parse_authorization(other.headers["Authorization"]).signature != parsed.signature
 
@@ -147,7 +150,8 @@ def test_matches_official_sdk_on_random_requests(seed):
     rng = random.Random(seed)
     secret_id = "AKID" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
     secret_key = "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(rng.randint(16, 40)))
-    host = rng.choice(["cfg.tencentcloudapi.com", "cfg.ap-shanghai.tencentcloudapi.com", "127.0.0.1:18999", "cfg.intl.tencentcloudapi.com"])
+    host = rng.choice(["cfg.tencentcloudapi.com", "cfg.ap-shanghai.tencentcloudapi.com", "127.0.0.1:18999",
+                       "cfg.intl.tencentcloudapi.com"])
     action = rng.choice(["DescribeTask", "CreateTaskFromTemplate", "ExecuteTaskInstance", "ModifyTaskRunStatus"])
     params = {
         "TaskId": rng.randint(1, 10**9),
@@ -155,7 +159,8 @@ def test_matches_official_sdk_on_random_requests(seed):
         "Nested": {"List": [rng.randint(-5, 5) for _ in range(rng.randint(0, 4))], "Flag": rng.random() < 0.5},
     }
     timestamp = rng.randint(1_500_000_000, 1_900_000_000)
-    expected, body = _sdk_authorization(secret_id, secret_key, rng.choice(["ap-guangzhou", "ap-beijing"]), host, action, params, timestamp)
+    expected, body = _sdk_authorization(secret_id, secret_key, rng.choice(["ap-guangzhou", "ap-beijing"]), host, action,
+                                        params, timestamp)
 
     auth = Tc3Auth(Credentials(secret_id, secret_key), clock=lambda: timestamp)
     request = _signed(f"https://{host}/", body.encode(), "application/json", auth)
@@ -164,4 +169,5 @@ def test_matches_official_sdk_on_random_requests(seed):
 
 def test_parse_authorization_rejects_garbage():
     assert parse_authorization("Bearer abc") is None
-    assert parse_authorization("TC3-HMAC-SHA256 Credential=AKID/2020-01-01/cfg/tc3_request, SignedHeaders=host, Signature=zz") is None
+    assert parse_authorization(
+        "TC3-HMAC-SHA256 Credential=AKID/2020-01-01/cfg/tc3_request, SignedHeaders=host, Signature=zz") is None

@@ -64,19 +64,21 @@ def test_parse_importtime():
         "import time:      2500 |       9000 | airflow_provider_cfg.operators.create\n"
         "unrelated line\n"
     )
-    assert import_cost.parse_importtime(text) == {"_io": (120, 120), "airflow_provider_cfg.operators.create": (2500, 9000)}
+    assert import_cost.parse_importtime(text) == {
+        "_io": (120, 120), "airflow_provider_cfg.operators.create": (2500, 9000)}
 
 
 def test_watching_at_scale_measures_every_run(quick_results):
     result = quick_results["watching"]
     assert watching.PLACEHOLDER is False and result["quick"] is True
-    assert [(run["mode"], run["watchers"]) for run in result["runs"]] == watching.QUICK["plan"]
-    for run in result["runs"]:
-        assert _positive(run["wall_s"]) and _positive(run["cpu_s"]) and run["changes"] > 0
-        assert run["detected"] > 0 and run["unexpected_count"] == 0  # changes seen, no event for anything else
-        assert _positive(run["delay_s"]["p50"]) and _positive(run["delay_s"]["p95"])
-        polling = "DescribeTaskList" if run["mode"] == "shared" else "DescribeTask"
-        assert run["calls"][polling] > 0 and set(run["calls"]) <= {polling, "ModifyTaskRunStatus"}
+    assert [(measured["mode"], measured["watchers"]) for measured in result["runs"]] == watching.QUICK["plan"]
+    for measured in result["runs"]:
+        assert _positive(measured["wall_s"]) and _positive(measured["cpu_s"]) and measured["changes"] > 0
+        # changes seen, no event for anything else
+        assert measured["detected"] > 0 and measured["unexpected_count"] == 0
+        assert _positive(measured["delay_s"]["p50"]) and _positive(measured["delay_s"]["p95"])
+        polling = "DescribeTaskList" if measured["mode"] == "shared" else "DescribeTask"
+        assert measured["calls"][polling] > 0 and set(measured["calls"]) <= {polling, "ModifyTaskRunStatus"}
     assert len(result["targets"]) == 4 and result["rows"]
 
 
@@ -84,11 +86,12 @@ def test_report_renders(quick_results, tmp_path):
     machine = report.machine_info()
     history = [report.history_entry("smoke", "a note", machine, quick_results)]
     text = report.render(quick_results, machine, report.command_line(["--quick"]), history)
-    for heading in ("## Command", "## Machine", "## Summary", "## 1. Client cost", "Where a round trip's client work goes",
-                    "## 2. Import cost",
+    for heading in ("## Command", "## Machine", "## Summary", "## 1. Client cost",
+                    "Where a round trip's client work goes", "## 2. Import cost",
                     "## 3. Watching at scale", "## Before / after"):
         assert heading in text
     assert "-m bench --quick" in text and "Quick (smoke) run" in text and "Placeholder" not in text
+    # ruff: ignore[ambiguous-unicode-character-string] - the report's own multiplication sign (bench/watching.py)
     assert "| shared | 50 |" in text and "watching, shared × 50 watchers: RequestLimitExceeded" in text
     json.dumps(quick_results)  # what --json writes
 

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import re
+from functools import partial
 
 import httpx
 import pytest
@@ -60,7 +61,7 @@ def _outcome(run):
         result = run()
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
-    except Exception as exc:  # noqa: BLE001 - compared, not handled
+    except Exception as exc:  # compared, not handled
         return ("raised", type(exc).__name__, str(exc))
     dumped = result.model_dump() if hasattr(result, "model_dump") else result
     return ("returned", type(result).__name__, repr(dumped))
@@ -83,8 +84,8 @@ def test_same_bytes_on_the_wire(cls, kwargs):
             return httpx.Response(200, json={"Response": {"RequestId": "r", "TaskId": 3}})
 
         client = _client(cls, handler, fast=fast, **kwargs)
-        for run in (lambda: client.describe_task(3), lambda: client.execute_task(3),
-                    lambda: client.call("DescribeTask", {"TaskId": 3})):
+        for run in (partial(client.describe_task, 3), partial(client.execute_task, 3),
+                    partial(client.call, "DescribeTask", {"TaskId": 3})):
             assert _outcome(run)[0] == "returned"
     assert len(seen[True]) == 3
     assert seen[True] == seen[False]
@@ -102,8 +103,8 @@ def test_same_outcome(cls, status, answer):
     for fast in (True, False):
         client = _client(cls, handler, fast=fast, max_attempts=1)
         outcomes[fast] = [_outcome(run) for run in (
-            lambda: client.describe_task(7), lambda: client.execute_task(7),
-            lambda: client.call("DescribeTask", {"TaskId": 7}))]
+            partial(client.describe_task, 7), partial(client.execute_task, 7),
+            partial(client.call, "DescribeTask", {"TaskId": 7}))]
     assert outcomes[True] == outcomes[False]
 
 
@@ -114,7 +115,7 @@ def test_same_retries(cls, scenario, caplog):
     for fast in (True, False):
         sent = []
 
-        def handler(request):
+        def handler(request, sent=sent):
             sent.append(request.headers["X-TC-Action"])
             if scenario == "http500":
                 return httpx.Response(500)
@@ -129,7 +130,7 @@ def test_same_retries(cls, scenario, caplog):
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="airflow_provider_cfg.api.client"):
             outcomes = []
-            for run in (lambda: client.describe_task(1), lambda: client.execute_task(1)):
+            for run in (partial(client.describe_task, 1), partial(client.execute_task, 1)):
                 sent.clear()
                 outcomes.append((_outcome(run), list(sent)))
         logs = [re.sub(r"[\d.]+ s$", "N s", record.getMessage()) for record in caplog.records]

@@ -37,15 +37,18 @@ def quick_polls(dag, monkeypatch):
 def emu(cfg_emulator, monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT",
-        json.dumps({"conn_type": "tencentcloud_cfg", "login": cfg_emulator.secret_id, "password": cfg_emulator.secret_key,
-                    "host": cfg_emulator.endpoint}),
+        json.dumps({"conn_type": "tencentcloud_cfg", "login": cfg_emulator.secret_id,
+                    "password": cfg_emulator.secret_key, "host": cfg_emulator.endpoint}),
     )
     return cfg_emulator
 
 
 def create(emu, title: str, instance: str, managed: bool = True) -> int:
     """A 626 experiment (fault 1.1, recovery 1.2) tagged the way the provider's create operators tag."""
-    tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags() if managed else {"team": "sre"}
+    if managed:
+        tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags()
+    else:
+        tags = {"team": "sre"}
     return ok(
         emu, "CreateTaskFromTemplate", TemplateId=626,
         TaskConfig={"TaskTitle": title, "TaskGroupsConfig": [{"TaskGroupInstances": [instance]}],

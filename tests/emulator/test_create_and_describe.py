@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from tests.emulator.emu_helpers import INSTANCES, Cfg
 
 TKE_POD = json.dumps({"ClusterId": "cls-abcd1234", "PodName": "web-0", "NodeName": "10.0.0.1",

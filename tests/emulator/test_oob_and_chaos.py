@@ -10,9 +10,9 @@ import time
 
 import httpx
 import pytest
-from tests.emulator.emu_helpers import INSTANCES, Cfg
 
 from airflow_provider_cfg.api.signing import Credentials
+from tests.emulator.emu_helpers import INSTANCES, Cfg
 
 
 def test_health_and_reset(cfg: Cfg) -> None:
@@ -39,7 +39,7 @@ def test_chaos_config_validation(cfg: Cfg) -> None:
         assert response.status_code == 400 and response.json()["error"]
     assert httpx.post(url, content=b"{bad").status_code == 400
     config = cfg.chaos(error_rate=0.5, error_codes=["InternalError"], seed=3)
-    assert config["error_rate"] == 0.5 and httpx.get(url).json() == config
+    assert config["error_rate"] == pytest.approx(0.5) and httpx.get(url).json() == config
     assert cfg.chaos()["error_rate"] == 0  # {} switches everything off
 
 
@@ -125,7 +125,7 @@ def test_cli_subprocess() -> None:
         line = proc.stdout.readline().strip()
         assert line == f"cfg-emulator listening on http://127.0.0.1:{port} (pid {proc.pid})"
         health = httpx.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=10).json()
-        assert health["action_seconds"] == 0.05 and health["rate_limits"] is False
+        assert health["action_seconds"] == pytest.approx(0.05) and health["rate_limits"] is False
 
         class Server:
             url = f"http://127.0.0.1:{port}"

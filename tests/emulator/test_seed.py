@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from airflow_provider_cfg.emulator.server import EmulatorServer
 from tests.emulator.emu_helpers import Cfg, wait_for
 from tests.seed import seed_exchange, seed_exchanges, seed_standalone_responses
-
-from airflow_provider_cfg.emulator.server import EmulatorServer
 
 # Fields whose seed values are moments or random numbers: only their presence/type is compared.
 VOLATILE = {
@@ -48,7 +47,8 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     if isinstance(expected, list):
         if len(expected) != len(actual or []):
             return [f"{path}: {len(expected)} items expected, got {len(actual or [])}"]
-        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in differences(e, a, f"{path}[{i}]")]
+        return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True))
+                for d in differences(e, a, f"{path}[{i}]")]
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]
 
 

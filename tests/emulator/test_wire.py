@@ -8,7 +8,6 @@ import uuid
 
 import httpx
 import pytest
-from tests.emulator.emu_helpers import Cfg
 
 from airflow_provider_cfg.api.signing import (
     Credentials,
@@ -23,6 +22,7 @@ from airflow_provider_cfg.api.signing import (
     utc_date,
 )
 from airflow_provider_cfg.emulator.server import EmulatorServer
+from tests.emulator.emu_helpers import Cfg
 
 
 class ManualAuth(httpx.Auth):
@@ -287,9 +287,11 @@ def test_configuration_must_be_a_json_string_on_the_wire(cfg_emulator):
     assert "TaskActionCustomConfiguration" in bad["Error"]["Message"] and "String" in bad["Error"]["Message"]
     nested = cfg_emulator.call("CreateTaskFromTemplate", TemplateId=626, TaskConfig={"TaskGroupsConfig": [{
         "TaskGroupInstances": ["ins-aaaaaaaa"],
-        "TaskGroupActionsConfig": [{"TaskGroupActionOrder": 1, "TaskGroupActionGeneralConfiguration": {"ActionTimeout": 60}}]}]})
+        "TaskGroupActionsConfig": [
+            {"TaskGroupActionOrder": 1, "TaskGroupActionGeneralConfiguration": {"ActionTimeout": 60}}]}]})
     assert nested["Error"]["Code"] == "InvalidParameter"
-    assert "TaskConfig.TaskGroupsConfig.0.TaskGroupActionsConfig.0.TaskGroupActionGeneralConfiguration" in nested["Error"]["Message"]
+    assert ("TaskConfig.TaskGroupsConfig.0.TaskGroupActionsConfig.0.TaskGroupActionGeneralConfiguration"
+            in nested["Error"]["Message"])
     good = cfg_emulator.call("CreateTaskFromAction", TaskActionId=462, TaskInstances=["ins-aaaaaaaa"],
                              TaskActionCustomConfiguration='{"interfaces": "eth0"}')
     assert "TaskId" in good

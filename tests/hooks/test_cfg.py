@@ -49,7 +49,8 @@ def test_async_client_from_connection(monkeypatch, cfg_emulator):
 
 
 def test_prefixed_extras_from_old_forms_are_read(monkeypatch):
-    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, extra={"extra__tencentcloud_cfg__region": "ap-chengdu", "extra__tencentcloud_cfg__token": "tok"})
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"extra__tencentcloud_cfg__region": "ap-chengdu", "extra__tencentcloud_cfg__token": "tok"})
     kwargs = client_kwargs(CfgHook().get_connection("tencentcloud_cfg_default"))
     assert kwargs["region"] == "ap-chengdu" and kwargs["token"] == "tok"
 
@@ -59,7 +60,8 @@ def test_prefixed_extras_from_old_forms_are_read(monkeypatch):
     [
         ({"password": SECRET}, r"login \(SecretId\) is empty"),
         ({"login": "AKIDabc12345"}, r"password \(SecretKey\) is empty"),
-        ({"login": "AKIDabc12345", "password": SECRET, "extra": {"timeout": "soon"}}, "extra 'timeout' must be a float"),
+        ({"login": "AKIDabc12345", "password": SECRET, "extra": {"timeout": "soon"}},
+         "extra 'timeout' must be a float"),
     ],
 )
 def test_bad_connection_names_the_field(monkeypatch, fields, message):
@@ -88,13 +90,15 @@ def test_plain_http_to_remote_host_is_refused(monkeypatch):
 def test_provider_info_is_registered():
     from importlib.metadata import entry_points
 
-    (entry,) = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider_cfg")]
+    (entry,) = [ep for ep in entry_points(group="apache_airflow_provider")
+                if ep.value.startswith("airflow_provider_cfg")]
     info = entry.load()()
     assert info["package-name"] == "airflow-provider-cfg"
     (conn_type,) = info["connection-types"]
     assert conn_type["connection-type"] == CfgHook.conn_type == "tencentcloud_cfg"
     assert conn_type["hook-class-name"] == "airflow_provider_cfg.hooks.cfg.CfgHook"
-    assert conn_type["ui-field-behaviour"]["relabeling"] == {"login": "SecretId", "password": "SecretKey", "host": "Endpoint (optional)"}
+    assert conn_type["ui-field-behaviour"]["relabeling"] == {
+        "login": "SecretId", "password": "SecretKey", "host": "Endpoint (optional)"}
     assert conn_type["conn-fields"]["token"]["schema"]["format"] == "password"
     assert set(conn_type["conn-fields"]) == {"region", "token", "language"}
     for path in info["extra-links"]:
@@ -140,6 +144,7 @@ def test_airflow_cli_shows_provider_connection_type_and_link():
     (ours,) = [p for p in providers if p["package_name"] == "airflow-provider-cfg"]
     assert ours["description"].startswith("Chaos game-days")
     hooks = json.loads(cli("hooks"))
-    assert any(h["connection_type"] == "tencentcloud_cfg" and h["class"] == "airflow_provider_cfg.hooks.cfg.CfgHook" for h in hooks)
+    assert any(h["connection_type"] == "tencentcloud_cfg" and h["class"] == "airflow_provider_cfg.hooks.cfg.CfgHook"
+               for h in hooks)
     links = json.loads(cli("links"))
     assert any("airflow_provider_cfg.links.console.CfgConsoleLink" in json.dumps(link) for link in links)

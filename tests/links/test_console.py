@@ -28,7 +28,8 @@ def test_loopback_link_opens_the_emulator_page(cfg_emulator):
 
 @pytest.mark.parametrize(
     ("endpoint", "page"),
-    [("http://localhost:8999", "http://localhost:8999"), ("http://[::1]:8999/", "http://[::1]:8999"), ("127.0.0.2:8999", "http://127.0.0.2:8999")],
+    [("http://localhost:8999", "http://localhost:8999"), ("http://[::1]:8999/", "http://[::1]:8999"),
+     ("127.0.0.2:8999", "http://127.0.0.2:8999")],
 )
 def test_other_loopback_forms(endpoint, page):
     assert console_url(5, "ap-guangzhou", endpoint) == f"{page}/_emulator/tasks/5"
@@ -57,7 +58,10 @@ def test_operators_and_sensors_carry_the_link():
     assert CfgConsoleLink().name == "CFG experiment"
 
 
-@pytest.mark.parametrize(("stored", "shown"), [("https://console.cloud.tencent.com/cfg/experience/detail?id=1&region=ap-guangzhou", None), (None, "")])
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("https://console.cloud.tencent.com/cfg/experience/detail?id=1&region=ap-guangzhou", None),
+    (None, ""),
+])
 def test_get_link_reads_the_console_url_xcom(stored, shown):
     ti_key = mock.sentinel.ti_key
     with mock.patch("airflow.providers.common.compat.sdk.XCom.get_value", return_value=stored) as get_value:

@@ -53,20 +53,25 @@ def identity_of(ti: FakeTI) -> AirflowIdentity:
         (
             CfgCreateExperimentFromTemplateOperator,
             {"template_id": "{{ params.template }}", "instances": ["{{ params.ins }}"], "title": "{{ params.title }}",
-             "description": "{{ params.title }} d", "tags": {"run": "{{ params.title }}"}, "region": "{{ params.region }}",
-             "cfg_conn_id": "{{ params.conn }}", "action_parameters": {"1.1": {"custom": {"x": "{{ params.title }}"}}},
+             "description": "{{ params.title }} d", "tags": {"run": "{{ params.title }}"},
+             "region": "{{ params.region }}", "cfg_conn_id": "{{ params.conn }}",
+             "action_parameters": {"1.1": {"custom": {"x": "{{ params.title }}"}}},
              "task_config": {"TaskTitle": "{{ params.title }}"}},
-            {"cfg_conn_id", "region", "title", "description", "tags", "template_id", "instances", "action_parameters", "task_config"},
+            {"cfg_conn_id", "region", "title", "description", "tags", "template_id", "instances", "action_parameters",
+             "task_config"},
         ),
         (
             CfgCreateExperimentFromActionOperator,
             {"action_id": "{{ params.template }}", "instances": ["{{ params.ins }}"], "title": "{{ params.title }}",
-             "general_configuration": {"ActionTimeout": "{{ params.template }}"}, "custom_configuration": {"x": "{{ params.title }}"}},
-            {"cfg_conn_id", "region", "title", "description", "tags", "action_id", "instances", "general_configuration", "custom_configuration"},
+             "general_configuration": {"ActionTimeout": "{{ params.template }}"},
+             "custom_configuration": {"x": "{{ params.title }}"}},
+            {"cfg_conn_id", "region", "title", "description", "tags", "action_id", "instances", "general_configuration",
+             "custom_configuration"},
         ),
         (
             CfgCreateExperimentFromActionsOperator,
-            {"instances": ["{{ params.ins }}"], "title": "{{ params.title }}", "actions": [{"action_id": "{{ params.template }}"}]},
+            {"instances": ["{{ params.ins }}"], "title": "{{ params.title }}",
+             "actions": [{"action_id": "{{ params.template }}"}]},
             {"cfg_conn_id", "region", "title", "description", "tags", "instances", "actions"},
         ),
     ],
@@ -78,7 +83,8 @@ def test_template_fields_render(cls, kwargs, fields):
     op.render_template_fields({"params": params})
     assert op.instances == ["ins-rendered"] and op.title == "Rendered"
     if cls is CfgCreateExperimentFromTemplateOperator:
-        assert (op.template_id, op.region, op.cfg_conn_id, op.tags) == ("627", "ap-shanghai", "my_conn", {"run": "Rendered"})
+        assert (op.template_id, op.region, op.cfg_conn_id, op.tags) == (
+            "627", "ap-shanghai", "my_conn", {"run": "Rendered"})
         assert op.action_parameters == {"1.1": {"custom": {"x": "Rendered"}}}
         assert op.task_config == {"TaskTitle": "Rendered"}
     elif cls is CfgCreateExperimentFromActionOperator:
@@ -119,10 +125,13 @@ def test_from_template_creates_tags_and_publishes(emu):
 
 def test_from_template_defaults_to_template_description_and_mode(emu):
     ti = FakeTI()
-    task_id = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=629, instances=[INSTANCE]).execute(context_for(ti))
+    task_id = CfgCreateExperimentFromTemplateOperator(
+        task_id="create", template_id=629, instances=[INSTANCE],
+    ).execute(context_for(ti))
     task = task_of(emu, task_id)
     assert task["TaskMode"] == 2  # template 629 is automatic
-    assert task["TaskDescription"].startswith("Runs CPU high load") and task["TaskDescription"].endswith(identity_of(ti).marker)
+    assert (task["TaskDescription"].startswith("Runs CPU high load")
+            and task["TaskDescription"].endswith(identity_of(ti).marker))
     assert tags_of(task)["team"] == "sre"
 
 
@@ -140,12 +149,14 @@ def test_mode_and_policy(emu, mode, code):
 def test_per_action_overrides_reach_the_task(emu, monkeypatch):
     op = CfgCreateExperimentFromTemplateOperator(
         task_id="create", template_id=628, instances=[[INSTANCE], ["cdb-aaaaaaaa"]],
-        action_parameters={"1.1": {"custom": {"percent": 70}, "general": {"ActionTimeout": 600}}, "2.1": {"custom": {"ForceSwitch": "true"}}},
+        action_parameters={"1.1": {"custom": {"percent": 70}, "general": {"ActionTimeout": 600}},
+                           "2.1": {"custom": {"ForceSwitch": "true"}}},
     )
     recorder = record_wire(monkeypatch, op, emu)
     task_id = op.execute(context_for(FakeTI()))
     loss, loss_recovery, switch = actions_of(emu, task_id)
-    assert json.loads(loss["TaskGroupActionCustomConfiguration"]) == {"duration": 180, "percent": 70, "interfaces": "eth0"}
+    assert json.loads(loss["TaskGroupActionCustomConfiguration"]) == {
+        "duration": 180, "percent": 70, "interfaces": "eth0"}
     assert json.loads(loss["TaskGroupActionGeneralConfiguration"])["ActionTimeout"] == 600
     assert json.loads(loss_recovery["TaskGroupActionGeneralConfiguration"])["ActionTimeout"] == 1800
     assert json.loads(switch["TaskGroupActionCustomConfiguration"]) == {"ForceSwitch": "true"}
@@ -163,7 +174,8 @@ def test_per_action_overrides_reach_the_task(emu, monkeypatch):
 def test_task_config_passthrough_with_named_arguments_first(emu):
     task_id = CfgCreateExperimentFromTemplateOperator(
         task_id="create", template_id=626, title="named wins",
-        task_config={"TaskTitle": "raw", "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-cccccccc"]}], "TaskPauseDuration": 5},
+        task_config={"TaskTitle": "raw", "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-cccccccc"]}],
+                     "TaskPauseDuration": 5},
     ).execute(context_for(FakeTI()))
     task = task_of(emu, task_id)
     assert task["TaskTitle"] == "named wins" and task["TaskPauseDuration"] == 5
@@ -185,7 +197,8 @@ def test_second_execute_with_same_identity_reattaches(emu):
 
 
 def test_each_task_instance_gets_its_own_experiment(emu):
-    op = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE], title="per ti")
+    op = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
+                                                 title="per ti")
     ids = {
         op.execute(context_for(FakeTI())),
         op.execute(context_for(FakeTI(run_id="scheduled__2026-01-14T10:00:00+00:00"))),
@@ -197,7 +210,8 @@ def test_each_task_instance_gets_its_own_experiment(emu):
 
 
 def test_reattach_disabled_creates_again(emu):
-    op = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE], reattach=False)
+    op = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
+                                                 reattach=False)
     assert op.execute(context_for(FakeTI())) != op.execute(context_for(FakeTI()))
     assert len(task_list(emu)) == 2
 
@@ -205,9 +219,12 @@ def test_reattach_disabled_creates_again(emu):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE], title="lost answer"),
-        lambda: CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=[INSTANCE], title="lost answer"),
-        lambda: CfgCreateExperimentFromActionsOperator(task_id="create", instances=[INSTANCE], title="lost answer", actions=[{"action_id": 12}]),
+        lambda: CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
+                                                        title="lost answer"),
+        lambda: CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=[INSTANCE],
+                                                      title="lost answer"),
+        lambda: CfgCreateExperimentFromActionsOperator(task_id="create", instances=[INSTANCE], title="lost answer",
+                                                       actions=[{"action_id": 12}]),
     ],
     ids=["template", "action", "actions"],
 )
@@ -231,10 +248,14 @@ def test_lost_create_answer_reattaches_without_duplicate(emu, make, caplog):
         ({"template_id": 628, "instances": INSTANCES}, r"template 628 has 2 action group\(s\) but 1 instance list"),
         ({"template_id": 626, "instances": [[INSTANCE], ["ins-bbbbbbbb"]]}, r"has 1 action group\(s\) but 2"),
         ({"template_id": 626}, r"has 1 action group\(s\) but 0"),
-        ({"template_id": 626, "instances": [INSTANCE], "action_parameters": {"2.1": {"custom": {}}}}, r"'2\.1' must be 'group\.action'"),
-        ({"template_id": 626, "instances": [INSTANCE], "action_parameters": {"first": {"custom": {}}}}, r"'first' must be 'group\.action'"),
-        ({"template_id": 626, "instances": [INSTANCE], "action_parameters": {"1.1": {"customs": {}}}}, r"accepts 'general' and 'custom', not \['customs'\]"),
-        ({"template_id": 626, "instances": [INSTANCE, ["ins-bbbbbbbb"]]}, r"instances must be a list of object ids or a list of such lists"),
+        ({"template_id": 626, "instances": [INSTANCE], "action_parameters": {"2.1": {"custom": {}}}},
+         r"'2\.1' must be 'group\.action'"),
+        ({"template_id": 626, "instances": [INSTANCE], "action_parameters": {"first": {"custom": {}}}},
+         r"'first' must be 'group\.action'"),
+        ({"template_id": 626, "instances": [INSTANCE], "action_parameters": {"1.1": {"customs": {}}}},
+         r"accepts 'general' and 'custom', not \['customs'\]"),
+        ({"template_id": 626, "instances": [INSTANCE, ["ins-bbbbbbbb"]]},
+         r"instances must be a list of object ids or a list of such lists"),
     ],
 )
 def test_template_input_refused_before_creating(emu, kwargs, message):
@@ -259,7 +280,9 @@ def test_bad_codes_refused_at_definition(kwargs, message):
 
 def test_unknown_template_is_an_api_error_and_nothing_is_created(emu):
     with pytest.raises(CfgApiError) as info:
-        CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=99999, instances=[INSTANCE]).execute(context_for(FakeTI()))
+        CfgCreateExperimentFromTemplateOperator(
+            task_id="create", template_id=99999, instances=[INSTANCE],
+        ).execute(context_for(FakeTI()))
     assert info.value.code == "ResourceNotFound"
     assert task_list(emu) == []
 
@@ -302,7 +325,8 @@ def test_from_actions_reattaches_by_title_and_marker(emu):
     def op():
         return CfgCreateExperimentFromActionsOperator(
             task_id="create_multi", instances=INSTANCES, title="Two faults",
-            actions=[{"action_id": 12}, {"action_id": 21, "custom": {"cpu_percent": 55}, "general": {"ActionTimeout": 120}}],
+            actions=[{"action_id": 12},
+                     {"action_id": 21, "custom": {"cpu_percent": 55}, "general": {"ActionTimeout": 120}}],
         )
 
     ti = FakeTI(task_id="create_multi")

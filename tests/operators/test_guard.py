@@ -19,12 +19,12 @@ from airflow_provider_cfg.operators.guard import GUARDRAIL_NAME, CfgSteadyStateB
 from airflow_provider_cfg.probes import ProbeResult, callable_probe, callable_probe_async, http_probe, http_probe_async
 from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
 from tests.airflow_helpers import (
-    json_service,
     FakeTI,
     context_for,
     end,
     fast_rollback,
     faults,
+    json_service,
     run_action,
     started_626,
     task_of,
@@ -187,16 +187,18 @@ def assert_aborted(emu, task_id: int) -> None:
 
 def test_template_fields_render(service):
     assert set(CfgSteadyStateGuardOperator.template_fields) == {
-        "cfg_conn_id", "region", "duration", "experiment_id", "probe_url", "probe_callable", "max_latency_ms", "json_path",
-        "expected_value",
+        "cfg_conn_id", "region", "duration", "experiment_id", "probe_url", "probe_callable", "max_latency_ms",
+        "json_path", "expected_value",
     }
     op = CfgSteadyStateGuardOperator(
-        task_id="guard", experiment_id="{{ params.id }}", probe_url="{{ params.url }}", max_latency_ms="{{ params.ms }}",
-        json_path="{{ params.path }}", expected_value="{{ params.value }}",
+        task_id="guard", experiment_id="{{ params.id }}", probe_url="{{ params.url }}",
+        max_latency_ms="{{ params.ms }}", json_path="{{ params.path }}", expected_value="{{ params.value }}",
     )
     op.duration = "{{ params.watch }}"
-    op.render_template_fields({"params": {"id": "3256", "url": service, "ms": "800", "path": "status", "value": "ok", "watch": "7"}})
-    assert (op.experiment_id, op.probe_url, op.max_latency_ms, op.json_path, op.expected_value) == ("3256", service, "800", "status", "ok")
+    op.render_template_fields(
+        {"params": {"id": "3256", "url": service, "ms": "800", "path": "status", "value": "ok", "watch": "7"}})
+    assert (op.experiment_id, op.probe_url, op.max_latency_ms, op.json_path, op.expected_value) == (
+        "3256", service, "800", "status", "ok")
     assert op.duration == "7"  # a number once checked by execute
 
 
@@ -350,10 +352,12 @@ def test_defers_with_a_serialisable_trigger_and_deadline(emu, service):
     assert classpath == "airflow_provider_cfg.triggers.guard.CfgSteadyStateGuardTrigger"
     assert json.loads(json.dumps(kwargs)) == kwargs  # JSON types only
     assert CfgSteadyStateGuardTrigger(**kwargs).serialize() == (classpath, kwargs)
-    assert {k: kwargs[k] for k in ("task_id", "poll_interval", "failures_to_trip", "max_latency_ms", "probe_url", "probe_callable",
-                                   "expected_status", "json_path", "expected_value", "rollback_on_kill")} == {
+    assert {k: kwargs[k] for k in ("task_id", "poll_interval", "failures_to_trip", "max_latency_ms", "probe_url",
+                                   "probe_callable", "expected_status", "json_path", "expected_value",
+                                   "rollback_on_kill")} == {
         "task_id": task_id, "poll_interval": 7.0, "failures_to_trip": 3, "max_latency_ms": 800.0, "probe_url": service,
-        "probe_callable": None, "expected_status": [200], "json_path": "status", "expected_value": "ok", "rollback_on_kill": False,
+        "probe_callable": None, "expected_status": [200], "json_path": "status", "expected_value": "ok",
+        "rollback_on_kill": False,
     }
     assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id  # published before deferring
     assert SERVICE.requests == 0  # all the probing happens in the triggerer
@@ -377,7 +381,8 @@ def test_handler_outcomes():
     watch = GuardWatch(1, "http://x", 2, time.time() - 3)
     watch.record(ProbeResult(True, "HTTP 200 in 5 ms", 5.0))
     passed = op.execute_complete(context_for(), watch.passed())
-    assert passed["passed"] is True and passed["probes"] == 1 and passed["detail"].startswith("Steady state held for 3.0 s")
+    assert (passed["passed"] is True and passed["probes"] == 1
+            and passed["detail"].startswith("Steady state held for 3.0 s"))
     with pytest.raises(CfgTriggerError, match="cannot read the experiment"):
         op.execute_complete(context_for(), watch.error("cannot read the experiment: boom"))
     with pytest.raises(ValueError, match="unexpected steady-state guard event"):
@@ -392,7 +397,8 @@ def test_guard_watch_rule():
     assert watch.record(bad) is None and watch.record(bad) is None
     event = watch.record(bad)
     assert event["status"] == "breached" and event["consecutive_failures"] == 3
-    assert [f["number"] for f in event["failures"]] == [4, 5, 6] and event["failed_probes"] == 5 and event["probes"] == 6
+    assert ([f["number"] for f in event["failures"]] == [4, 5, 6]
+            and event["failed_probes"] == 5 and event["probes"] == 6)
     assert json.loads(json.dumps(event)) == event
 
 
@@ -411,7 +417,8 @@ async def test_trigger_breached(emu, service):
     task_id = injected(emu)
     SERVICE.fail_after(1, status=502)
     trigger = guard_trigger(task_id, probe_url=service, failures_to_trip=3)
-    trigger.task_id = "guard"  # the triggerer sets the Airflow task id on the trigger: the experiment id must survive it
+    # The triggerer sets the Airflow task id on the trigger: the experiment id must survive it.
+    trigger.task_id = "guard"
     (event,) = await all_events(trigger)
     assert event["task_id"] == task_id
     assert event["status"] == "breached" and event["probes"] == 4
@@ -490,6 +497,7 @@ async def test_probe_functions_sync_and_async_agree(service, scripted):
     assert (await callable_probe_async(f"{MODULE}:probe_function")).detail == "fine"
     SERVICE.script = [(500, "down"), (500, "down")]
     sync_result, async_result = http_probe(service), await http_probe_async(service)
-    assert (sync_result.passed, sync_result.detail) == (async_result.passed, async_result.detail) == (False, "HTTP 500, expected [200]")
+    assert (sync_result.passed, sync_result.detail) == (async_result.passed, async_result.detail) == (
+        False, "HTTP 500, expected [200]")
     refused = await http_probe_async("http://127.0.0.1:9/")
     assert refused.passed is False and refused.latency_ms is None

@@ -83,7 +83,8 @@ def test_start_is_idempotent(emu):
     ti = FakeTI()
     assert CfgStartExperimentOperator(task_id="start", experiment_id=str(task_id)).execute(context_for(ti)) == task_id
     assert status(emu, task_id) == 1002
-    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id and ti.pushed[XCOM_CONSOLE_URL].endswith(f"/_emulator/tasks/{task_id}")
+    assert (ti.pushed[XCOM_EXPERIMENT_ID] == task_id
+            and ti.pushed[XCOM_CONSOLE_URL].endswith(f"/_emulator/tasks/{task_id}"))
     assert CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for()) == task_id
     assert status(emu, task_id) == 1002
     assert lines_with(emu, task_id, "started (ExecuteTask)") == 1
@@ -142,26 +143,36 @@ def test_end_records_the_conclusion_and_keeps_it(emu):
     ).execute(context_for())
     assert result == {"task_id": task_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": False}
     task = task_of(emu, task_id)
-    assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"], task["TaskIssue"]) == (1004, 1, "Service held its SLO", "none found")
+    assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"], task["TaskIssue"]) == (
+        1004, 1, "Service held its SLO", "none found")
 
-    again = CfgEndExperimentOperator(task_id="end", experiment_id=task_id, summary="other", is_expect=False).execute(context_for())
+    again = CfgEndExperimentOperator(
+        task_id="end", experiment_id=task_id, summary="other", is_expect=False,
+    ).execute(context_for())
     assert again == {"task_id": task_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": True}
     assert task_of(emu, task_id)["TaskSummary"] == "Service held its SLO"
 
 
 def test_end_records_a_conclusion_on_an_auto_ended_experiment(emu):
     ti = FakeTI()
-    task_id = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=629, instances=[INSTANCE]).execute(context_for(ti))
+    task_id = CfgCreateExperimentFromTemplateOperator(
+        task_id="create", template_id=629, instances=[INSTANCE],
+    ).execute(context_for(ti))
     CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for())
     wait_for(lambda: status(emu, task_id) == 1004, what="the automatic experiment to end itself")
     assert task_of(emu, task_id)["TaskExpect"] is None
-    result = CfgEndExperimentOperator(task_id="end", experiment_id=task_id, summary="CPU drill: alerts were late", is_expect=False).execute(context_for())
+    result = CfgEndExperimentOperator(
+        task_id="end", experiment_id=task_id, summary="CPU drill: alerts were late", is_expect=False,
+    ).execute(context_for())
     assert result["already_ended"] is False and result["is_expect"] is False
     task = task_of(emu, task_id)
     assert (task["TaskExpect"], task["TaskSummary"]) == (2, "CPU drill: alerts were late")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"is_expect": True}, "summary is required"), ({"summary": "s", "is_expect": "maybe"}, "is_expect must be true or false")])
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"is_expect": True}, "summary is required"),
+    ({"summary": "s", "is_expect": "maybe"}, "is_expect must be true or false"),
+])
 def test_end_refuses_an_incomplete_conclusion(emu, kwargs, message):
     task_id, _, _ = started_626(emu)
     with pytest.raises(ValueError, match=message):
@@ -200,7 +211,8 @@ def test_conclude_as_expected(emu):
 @pytest.mark.parametrize(
     ("checks", "pulls", "expected"),
     [
-        ('{"latency": {"passed": false, "detail": "latency 2300 ms > 2000 ms"}}', {}, "Check latency: FAILED — latency 2300 ms > 2000 ms."),
+        ('{"latency": {"passed": false, "detail": "latency 2300 ms > 2000 ms"}}', {},
+         "Check latency: FAILED — latency 2300 ms > 2000 ms."),
         (None, {"probe": None}, "Check probe: FAILED — no result (None)."),
         ({"errors": "yes"}, {}, "Check errors: FAILED — no result ('yes')."),
     ],
@@ -217,8 +229,12 @@ def test_conclude_failed_check_is_not_as_expected(emu, checks, pulls, expected):
 
 def test_conclude_guardrail_fired_is_not_as_expected(emu):
     task_id, _, _ = run_626_cleanly(emu)
-    CfgTriggerGuardrailOperator(task_id="g", experiment_id=task_id, name="p99 latency", content="above 2 s").execute(context_for())
-    CfgTriggerGuardrailOperator(task_id="g", experiment_id=task_id, name="p99 latency", content="back to normal", recover=True).execute(context_for())
+    CfgTriggerGuardrailOperator(
+        task_id="g", experiment_id=task_id, name="p99 latency", content="above 2 s",
+    ).execute(context_for())
+    CfgTriggerGuardrailOperator(
+        task_id="g", experiment_id=task_id, name="p99 latency", content="back to normal", recover=True,
+    ).execute(context_for())
     CfgConcludeExperimentOperator(task_id="conclude", experiment_id=task_id, checks={"ok": True}).execute(context_for())
     task = task_of(emu, task_id)
     assert task["TaskExpect"] == 2
@@ -240,7 +256,9 @@ def test_conclude_unfinished_step_is_not_as_expected(emu):
 def test_conclude_keeps_an_existing_conclusion(emu):
     task_id, _, _ = run_626_cleanly(emu)
     end(emu, task_id, "ended by hand", True)
-    result = CfgConcludeExperimentOperator(task_id="conclude", experiment_id=task_id, checks={"x": False}).execute(context_for())
+    result = CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=task_id, checks={"x": False},
+    ).execute(context_for())
     assert result["already_ended"] is True and result["summary"] == "ended by hand"
     assert task_of(emu, task_id)["TaskExpect"] == 1
 
@@ -251,10 +269,14 @@ def test_conclude_keeps_an_existing_conclusion(emu):
 def test_guardrail_trigger_and_recover(emu):
     task_id, _, _ = started_626(emu)
     ti = FakeTI()
-    assert CfgTriggerGuardrailOperator(task_id="g", experiment_id=task_id, name="error budget", content="5xx > 1%").execute(context_for(ti)) is True
+    assert CfgTriggerGuardrailOperator(
+        task_id="g", experiment_id=task_id, name="error budget", content="5xx > 1%",
+    ).execute(context_for(ti)) is True
     assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id
     assert task_of(emu, task_id)["TaskPolicy"]["TaskPolicyStatus"] == "已触发"
-    assert CfgTriggerGuardrailOperator(task_id="g", experiment_id=task_id, name="error budget", content="ok again", recover=True).execute(context_for()) is True
+    assert CfgTriggerGuardrailOperator(
+        task_id="g", experiment_id=task_id, name="error budget", content="ok again", recover=True,
+    ).execute(context_for()) is True
     assert task_of(emu, task_id)["TaskPolicy"]["TaskPolicyStatus"] == "已恢复"
     assert [(log["Name"], log["Content"], log["TriggerType"]) for log in trigger_logs(emu, task_id)] == [
         ("error budget", "5xx > 1%", 0), ("error budget", "ok again", 1),
@@ -264,7 +286,9 @@ def test_guardrail_trigger_and_recover(emu):
 def test_guardrail_lost_answer_is_not_repeated(emu, caplog):
     task_id, _, _ = started_626(emu)
     chaos(emu, drop_after_commit_rate=1.0)
-    assert CfgTriggerGuardrailOperator(task_id="g", experiment_id=task_id, name="n", content="c").execute(context_for()) is True
+    assert CfgTriggerGuardrailOperator(
+        task_id="g", experiment_id=task_id, name="n", content="c",
+    ).execute(context_for()) is True
     chaos(emu)
     assert "TriggerPolicy -> OK, answer dropped after commit" in caplog.text
     assert len(trigger_logs(emu, task_id)) == 1
@@ -345,7 +369,8 @@ def test_rollback_operator_fails_when_a_fault_stays_injected(emu):
     task_id, fault, recovery = started_626(emu)
     run_action(emu, task_id, fault)
     chaos(emu, failing_instances=[INSTANCE], failing_actions="recovery")
-    with pytest.raises(CfgStepFailedError, match=rf"faults may still be injected: 'Empty Operation' \(TaskActionId {fault}\)"):
+    with pytest.raises(CfgStepFailedError,
+                       match=rf"faults may still be injected: 'Empty Operation' \(TaskActionId {fault}\)"):
         rollback_op(task_id).execute(context_for())
     assert [f["TaskGroupActionId"] for f in faults(emu)] == [fault]
     assert action_state(emu, task_id, recovery)["TaskGroupActionStatusType"] == 2
@@ -360,7 +385,8 @@ def test_rollback_operator_defaults_to_retries():
 def test_rollback_operator_after_a_clean_game_day_with_a_self_healing_fault(emu):
     """Template 628 ends with a MySQL switch, which has no recovery: a concluded run must not fail the teardown."""
     task_id = ok(emu, "CreateTaskFromTemplate", TemplateId=628, TaskConfig={
-        "TaskTitle": "web and db", "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}, {"TaskGroupInstances": ["cdb-aaaaaaaa"]}],
+        "TaskTitle": "web and db",
+        "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}, {"TaskGroupInstances": ["cdb-aaaaaaaa"]}],
     })["TaskId"]
     CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for())
     for action in actions_of(emu, task_id):
@@ -377,10 +403,14 @@ def test_end_with_lost_answer_is_safe_to_retry(emu, caplog):
     task_id, _, _ = started_626(emu)
     chaos(emu, drop_after_commit_rate=1.0)
     with pytest.raises(CfgOutcomeUnknownError):
-        CfgEndExperimentOperator(task_id="end", experiment_id=task_id, summary="first try", is_expect=True).execute(context_for())
+        CfgEndExperimentOperator(
+            task_id="end", experiment_id=task_id, summary="first try", is_expect=True,
+        ).execute(context_for())
     chaos(emu)
     assert "ModifyTaskRunStatus -> OK, answer dropped after commit" in caplog.text
-    retried = CfgEndExperimentOperator(task_id="end", experiment_id=task_id, summary="second try", is_expect=False).execute(context_for())
+    retried = CfgEndExperimentOperator(
+        task_id="end", experiment_id=task_id, summary="second try", is_expect=False,
+    ).execute(context_for())
     assert retried["already_ended"] is True and retried["summary"] == "first try"
     assert task_of(emu, task_id)["TaskExpect"] == 1
 

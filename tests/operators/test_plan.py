@@ -55,7 +55,8 @@ def test_plan_operator_pushes_logs_and_returns_the_plan(emu, monkeypatch, capfd)
     "kwargs",
     [
         {"action_id": 462, "instances": [INSTANCE], "custom_configuration": {"interfaces": "eth0"}},
-        {"actions": [{"action_id": 12}, {"action_id": 21, "custom": {"cpu_percent": 30}}], "instances": INSTANCES, "title": "multi"},
+        {"actions": [{"action_id": 12}, {"action_id": 21, "custom": {"cpu_percent": 30}}], "instances": INSTANCES,
+         "title": "multi"},
         {"template_id": 629, "instances": [INSTANCE]},
     ],
     ids=["action", "actions", "template"],
@@ -83,22 +84,28 @@ def test_plan_operator_fails_after_pushing_on_violation(emu):
 
 def test_plan_operator_can_report_without_failing(emu):
     ti = FakeTI()
-    result = CfgPlanExperimentOperator(task_id="plan", action_id=466, instances=[INSTANCE], fail_on_violation=False).execute(context_for(ti))
-    assert [v["field"] for v in result["verdict"]["violations"]] == ["custom_configuration.domain", "custom_configuration.ip"]
+    result = CfgPlanExperimentOperator(
+        task_id="plan", action_id=466, instances=[INSTANCE], fail_on_violation=False,
+    ).execute(context_for(ti))
+    assert [v["field"] for v in result["verdict"]["violations"]] == [
+        "custom_configuration.domain", "custom_configuration.ip"]
 
 
 def test_plan_operator_policy_is_templated(emu):
     op = CfgPlanExperimentOperator(task_id="plan", template_id="{{ params.t }}", instances=["{{ params.i }}"],
-                                   policy={"max_instances_per_group": "{{ params.n }}", "allowed_object_types": ["{{ params.o }}"]})
+                                   policy={"max_instances_per_group": "{{ params.n }}",
+                                           "allowed_object_types": ["{{ params.o }}"]})
     assert {"template_id", "instances", "policy", "action_id", "actions", "task_config", "action_parameters",
-            "general_configuration", "custom_configuration", "title", "cfg_conn_id", "region"} == set(op.template_fields)
+            "general_configuration", "custom_configuration", "title", "cfg_conn_id",
+            "region"} == set(op.template_fields)
     op.render_template_fields({"params": {"t": "626", "i": INSTANCE, "n": "1", "o": "1"}})
     result = op.execute(context_for(FakeTI()))
     assert result["policy"]["max_instances_per_group"] == 1 and result["policy"]["allowed_object_types"] == [1]
 
 
 def test_plan_operator_accepts_a_json_policy(emu):
-    op = CfgPlanExperimentOperator(task_id="plan", template_id=626, instances=INSTANCES, policy='{"max_instances_per_group": 1}')
+    op = CfgPlanExperimentOperator(task_id="plan", template_id=626, instances=INSTANCES,
+                                   policy='{"max_instances_per_group": 1}')
     with pytest.raises(PlanViolationError, match="max_instances_per_group is 1"):
         op.execute(context_for(FakeTI()))
 
@@ -172,7 +179,8 @@ def test_violating_policy_creates_nothing(emu, monkeypatch, make):
 @pytest.mark.parametrize("make", CREATES, ids=IDS)
 def test_satisfied_policy_creates(emu, make):
     ti = FakeTI()
-    task_id = make(policy={"max_risk_level": 3, "max_instances_per_group": 2, "allowed_object_types": [1]}).execute(context_for(ti))
+    policy = {"max_risk_level": 3, "max_instances_per_group": 2, "allowed_object_types": [1]}
+    task_id = make(policy=policy).execute(context_for(ti))
     assert [t["TaskId"] for t in task_list(emu)] == [task_id]
     assert XCOM_PLAN not in ti.pushed  # a plain create publishes the experiment, not the plan
 
@@ -194,10 +202,13 @@ def test_dry_run_with_violations_fails_after_pushing(emu):
          r"TaskConfig\.TaskGroupsConfig\[0\]\.TaskGroupInstances\[0\]: 'ins-123' is not a valid CVM id"),
         (lambda: CfgCreateExperimentFromActionOperator(task_id="c", action_id=466, instances=[INSTANCE]),
          r"custom_configuration\.domain: action 466 \(DNS tampering\) requires custom parameter 'domain'"),
-        (lambda: CfgCreateExperimentFromTemplateOperator(task_id="c", template_id=630, instances=['{"ClusterId":"cls-aaaaaaaa","PodName":"p","NodeName":"n","NameSpace":"ns","Workload":"w"}']),
+        (lambda: CfgCreateExperimentFromTemplateOperator(
+            task_id="c", template_id=630,
+            instances=['{"ClusterId":"cls-aaaaaaaa","PodName":"p","NodeName":"n","NameSpace":"ns","Workload":"w"}']),
          r"template 630 \(TKE pod kill \(disabled\)\) is disabled"),
         (lambda: CfgCreateExperimentFromActionsOperator(task_id="c", title="t", instances=[INSTANCE],
-                                                        actions=[{"action_id": 462, "custom": {"interfaces": "eth0"}}, {"action_id": 201}]),
+                                                        actions=[{"action_id": 462, "custom": {"interfaces": "eth0"}},
+                                                                 {"action_id": 201}]),
          r"all actions share the same instances and must target one object type"),
     ],
     ids=["malformed-id", "missing-field", "disabled-template", "mixed-types"],
@@ -223,7 +234,8 @@ def test_create_refuses_a_bad_policy_at_definition(policy, message):
 
 def test_create_refuses_a_string_for_instances(emu):
     op = CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=INSTANCE)
-    with pytest.raises(ValueError, match=r"instances must be a list of object ids such as \['ins-xxxxxxxx'\]; got 'ins-aaaaaaaa'"):
+    with pytest.raises(ValueError,
+                       match=r"instances must be a list of object ids such as \['ins-xxxxxxxx'\]; got 'ins-aaaaaaaa'"):
         op.execute(context_for(FakeTI()))
     assert task_list(emu) == []
 

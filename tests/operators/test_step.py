@@ -36,7 +36,6 @@ from tests.airflow_helpers import (
     starts,
     task_of,
     use_emulator,
-    wait_for,
 )
 
 
@@ -54,7 +53,8 @@ def step_op(task_id: int, step, **kwargs) -> CfgExecuteStepOperator:
 
 def instance_states(emu, task_id: int, action_id: int) -> dict[str, tuple[int, int, str | None]]:
     return {
-        i["TaskGroupInstanceObjectId"]: (i["TaskGroupInstanceStatus"], i["TaskGroupInstanceStatusType"], i["TaskGroupInstanceStartTime"])
+        i["TaskGroupInstanceObjectId"]: (
+            i["TaskGroupInstanceStatus"], i["TaskGroupInstanceStatusType"], i["TaskGroupInstanceStartTime"])
         for i in action_state(emu, task_id, action_id)["TaskGroupInstances"]
     }
 
@@ -68,16 +68,22 @@ def event_for(emu, task_id: int, action_id: int) -> dict:
 
 
 def test_template_fields_render():
-    assert set(CfgExecuteStepOperator.template_fields) == {"cfg_conn_id", "region", "experiment_id", "step", "instances"}
+    assert set(CfgExecuteStepOperator.template_fields) == {
+        "cfg_conn_id", "region", "experiment_id", "step", "instances"}
     op = CfgExecuteStepOperator(
         task_id="step", experiment_id="{{ params.id }}", step="{{ params.step }}", instances=["{{ params.ins }}"],
         region="{{ params.region }}", cfg_conn_id="{{ params.conn }}",
     )
-    op.render_template_fields({"params": {"id": "3256", "step": "1.2", "ins": INSTANCE, "region": "ap-beijing", "conn": "c"}})
-    assert (op.experiment_id, op.step, op.instances, op.region, op.cfg_conn_id) == ("3256", "1.2", [INSTANCE], "ap-beijing", "c")
+    op.render_template_fields(
+        {"params": {"id": "3256", "step": "1.2", "ins": INSTANCE, "region": "ap-beijing", "conn": "c"}})
+    assert (op.experiment_id, op.step, op.instances, op.region, op.cfg_conn_id) == (
+        "3256", "1.2", [INSTANCE], "ap-beijing", "c")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"operation": "inject"}, "operation must be one of"), ({"poll_interval": 0}, "poll_interval must be > 0")])
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"operation": "inject"}, "operation must be one of"),
+    ({"poll_interval": 0}, "poll_interval must be > 0"),
+])
 def test_bad_arguments_refused_at_definition(kwargs, message):
     with pytest.raises(ValueError, match=message):
         CfgExecuteStepOperator(task_id="step", experiment_id=1, step="1.1", **kwargs)
@@ -95,7 +101,8 @@ def test_execute_and_wait_then_recover(emu):
     task_id, fault, recovery = started_626(emu)
     ti = FakeTI()
     result = step_op(task_id, "1.1").execute(context_for(ti))
-    assert result == {"task_id": task_id, "task_action_id": fault, "title": "Empty Operation", "action_status": 2004, "action_status_type": 1}
+    assert result == {"task_id": task_id, "task_action_id": fault, "title": "Empty Operation", "action_status": 2004,
+                      "action_status_type": 1}
     assert ti.pushed == {XCOM_EXPERIMENT_ID: task_id, XCOM_CONSOLE_URL: f"{emu.url}/_emulator/tasks/{task_id}"}
     assert [f["TaskGroupActionId"] for f in faults(emu)] == [fault]  # injected and still there
 
@@ -112,7 +119,8 @@ def test_failed_step_raises_with_instance_logs(emu):
     with pytest.raises(CfgStepFailedError) as info:
         step_op(task_id, "1.1").execute(context_for(ti))
     message = str(info.value)
-    (failed,) = [i for i in action_state(emu, task_id, fault)["TaskGroupInstances"] if i["TaskGroupInstanceObjectId"] == "ins-bbbbbbbb"]
+    (failed,) = [i for i in action_state(emu, task_id, fault)["TaskGroupInstances"]
+                 if i["TaskGroupInstanceObjectId"] == "ins-bbbbbbbb"]
     assert "ins-bbbbbbbb" in message and failed["TaskGroupInstanceExecuteLog"].strip().splitlines()[-1] in message
     assert "ins-aaaaaaaa (" not in message  # only the failed instance is detailed
     assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id  # the link works on the failed task
@@ -126,7 +134,7 @@ def test_no_wait_returns_none_after_starting(emu):
 
 
 def test_sync_timeout_rolls_back_and_raises(emu):
-    task_id, fault, recovery = started_626(emu)
+    task_id, _fault, recovery = started_626(emu)
     emu.state.action_seconds = 0.6
     began = time.monotonic()
     with pytest.raises(CfgWaitTimeoutError, match="still running at the deadline"):
@@ -155,7 +163,8 @@ def test_deferrable_defers_with_a_serializable_trigger(emu):
     assert deferral.timeout is None  # the deadline travels in the trigger instead
     trigger = deferral.trigger
     assert isinstance(trigger, CfgStepTrigger)
-    assert (trigger.experiment_id, trigger.task_action_id, trigger.poll_interval, trigger.rollback_on_kill) == (task_id, fault, 0.5, True)
+    assert (trigger.experiment_id, trigger.task_action_id, trigger.poll_interval, trigger.rollback_on_kill) == (
+        task_id, fault, 0.5, True)
     assert before + 30 <= trigger.deadline <= time.time() + 30
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_cfg.triggers.step.CfgStepTrigger"
@@ -171,7 +180,8 @@ def test_deferrable_deadline_is_the_earlier_of_timeout_and_execution_timeout(emu
     emu.state.action_seconds = 2.0
     before = time.time()
     with pytest.raises(TaskDeferred) as info:
-        step_op(task_id, "1.1", deferrable=True, timeout=600, execution_timeout=timedelta(seconds=20)).execute(context_for())
+        step_op(task_id, "1.1", deferrable=True, timeout=600,
+                execution_timeout=timedelta(seconds=20)).execute(context_for())
     assert before + 20 <= info.value.trigger.deadline <= time.time() + 20
 
 
@@ -190,7 +200,8 @@ def test_execute_complete_success_event(emu):
     task_id, fault, _ = started_626(emu)
     run_action(emu, task_id, fault)
     result = step_op(task_id, "1.1").execute_complete(context_for(), event_for(emu, task_id, fault))
-    assert result == {"task_id": task_id, "task_action_id": fault, "title": "Empty Operation", "action_status": 2004, "action_status_type": 1}
+    assert result == {"task_id": task_id, "task_action_id": fault, "title": "Empty Operation", "action_status": 2004,
+                      "action_status_type": 1}
 
 
 def test_execute_complete_failed_event(emu):
@@ -205,7 +216,7 @@ def test_execute_complete_failed_event(emu):
 
 
 def test_execute_complete_timeout_event_rolls_back(emu):
-    task_id, fault, recovery = started_626(emu)
+    task_id, fault, _recovery = started_626(emu)
     run_action(emu, task_id, fault)
     assert faults(emu)
     event = {"status": "timeout", "task_id": task_id, "message": "deadline passed waiting for the step"}
@@ -220,13 +231,15 @@ def test_execute_complete_timeout_without_rollback(emu):
     task_id, fault, _ = started_626(emu)
     run_action(emu, task_id, fault)
     with pytest.raises(CfgWaitTimeoutError):
-        step_op(task_id, "1.1", rollback_on_kill=False).execute_complete(context_for(), {"status": "timeout", "message": "late"})
+        step_op(task_id, "1.1", rollback_on_kill=False).execute_complete(
+            context_for(), {"status": "timeout", "message": "late"})
     assert task_of(emu, task_id)["TaskStatus"] == 1002 and len(faults(emu)) == 1
 
 
 def test_execute_complete_error_event():
     with pytest.raises(CfgTriggerError, match="AuthFailure"):
-        step_op(1, "1.1").execute_complete(context_for(), {"status": "error", "message": "AuthFailure.SignatureFailure"})
+        step_op(1, "1.1").execute_complete(
+            context_for(), {"status": "error", "message": "AuthFailure.SignatureFailure"})
 
 
 @pytest.mark.parametrize("event", [None, {}, {"status": "done"}, ["success"], "success"])
@@ -326,7 +339,8 @@ def test_start_operation(emu):
 
 def test_step_by_dict(emu):
     task_id, _, recovery = started_626(emu)
-    assert step_op(task_id, {"group": 1, "action": 2}, operation="skip").execute(context_for())["task_action_id"] == recovery
+    result = step_op(task_id, {"group": 1, "action": 2}, operation="skip").execute(context_for())
+    assert result["task_action_id"] == recovery
 
 
 def test_unknown_step_lists_the_steps_and_changes_nothing(emu):
@@ -334,7 +348,8 @@ def test_unknown_step_lists_the_steps_and_changes_nothing(emu):
     with pytest.raises(StepNotFoundError) as info:
         step_op(task_id, "2.1").execute(context_for())
     message = str(info.value)
-    assert f"1.1 'Empty Operation' (id {fault})" in message and f"1.2 'Empty Operation (rollback)' (id {recovery})" in message
+    assert (f"1.1 'Empty Operation' (id {fault})" in message
+            and f"1.2 'Empty Operation (rollback)' (id {recovery})" in message)
     assert starts(emu, task_id, fault) == starts(emu, task_id, recovery) == 0
 
 
@@ -358,7 +373,8 @@ def test_instances_by_object_id_then_by_instance_id(emu):
     # the same task retried: reattaches to what it already ran
     assert step_op(task_id, "1.1", instances=["ins-bbbbbbbb"], timeout=10).execute(context_for()) == result
     assert instance_states(emu, task_id, fault)["ins-bbbbbbbb"] == states["ins-bbbbbbbb"]
-    (a_id,) = [i["TaskGroupInstanceId"] for i in action_state(emu, task_id, fault)["TaskGroupInstances"] if i["TaskGroupInstanceObjectId"] == "ins-aaaaaaaa"]
+    (a_id,) = [i["TaskGroupInstanceId"] for i in action_state(emu, task_id, fault)["TaskGroupInstances"]
+               if i["TaskGroupInstanceObjectId"] == "ins-aaaaaaaa"]
     result = step_op(task_id, "1.1", instances=[a_id], timeout=10).execute(context_for())
     assert result["action_status"] == 2004 and result["action_status_type"] == 1
     assert instance_states(emu, task_id, fault)["ins-bbbbbbbb"] == states["ins-bbbbbbbb"]
@@ -379,7 +395,8 @@ def test_deferral_with_instances_waits_for_those(emu):
     with pytest.raises(TaskDeferred) as info:
         step_op(task_id, "1.1", instances=["ins-aaaaaaaa"], deferrable=True).execute(context_for())
     trigger = info.value.trigger
-    (a_id,) = [i["TaskGroupInstanceId"] for i in action_state(emu, task_id, fault)["TaskGroupInstances"] if i["TaskGroupInstanceObjectId"] == "ins-aaaaaaaa"]
+    (a_id,) = [i["TaskGroupInstanceId"] for i in action_state(emu, task_id, fault)["TaskGroupInstances"]
+               if i["TaskGroupInstanceObjectId"] == "ins-aaaaaaaa"]
     assert trigger.instance_ids == [a_id]
     classpath, kwargs = trigger.serialize()
     assert kwargs["instance_ids"] == [a_id] and CfgStepTrigger(**kwargs).serialize() == (classpath, kwargs)
@@ -387,7 +404,8 @@ def test_deferral_with_instances_waits_for_those(emu):
 
 def test_unknown_instance_refused_with_the_step_instances(emu):
     task_id, fault, _ = started_626(emu, INSTANCES)
-    with pytest.raises(ValueError, match=r"instance 'ins-zzzzzzzz' is not in step 1\.1.*ins-aaaaaaaa \(\d+\), ins-bbbbbbbb \(\d+\)"):
+    with pytest.raises(ValueError, match=r"instance 'ins-zzzzzzzz' is not in step 1\.1"
+                                         r".*ins-aaaaaaaa \(\d+\), ins-bbbbbbbb \(\d+\)"):
         step_op(task_id, "1.1", instances=["ins-zzzzzzzz"]).execute(context_for())
     assert starts(emu, task_id, fault) == 0
 
@@ -411,7 +429,7 @@ def test_on_kill_rolls_back(emu):
 
 
 def test_on_kill_without_rollback_leaves_the_experiment(emu):
-    task_id, fault, _ = started_626(emu)
+    task_id, _fault, _ = started_626(emu)
     op = step_op(task_id, "1.1", rollback_on_kill=False)
     op.execute(context_for())
     op.on_kill()

@@ -64,7 +64,8 @@ class ConnectionTestFailed(Exception):
 
 @pytest.fixture(scope="module")
 def canary_emulator():
-    with EmulatorServer(secret_id=SECRET_ID, secret_key=CANARY, action_seconds=0.1, rate_limits=False, seed=20210820) as emu:
+    with EmulatorServer(secret_id=SECRET_ID, secret_key=CANARY, action_seconds=0.1, rate_limits=False,
+                        seed=20210820) as emu:
         yield emu
 
 
@@ -183,17 +184,20 @@ def _(env: Env) -> Any:
     env.client(secret_key="")
 
 
-@case("client-secret-key-with-spaces", CfgValidationError, r"Credentials\.secret_key must be a non-empty string without surrounding spaces")
+@case("client-secret-key-with-spaces", CfgValidationError,
+      r"Credentials\.secret_key must be a non-empty string without surrounding spaces")
 def _(env: Env) -> Any:
     env.client(secret_key=f" {CANARY} ")
 
 
-@case("client-http-to-non-loopback-host", CfgValidationError, r"plain http to a non-loopback host", r"127\.0\.0\.0/8, ::1 or localhost")
+@case("client-http-to-non-loopback-host", CfgValidationError,
+      r"plain http to a non-loopback host", r"127\.0\.0\.0/8, ::1 or localhost")
 def _(env: Env) -> Any:
     env.client(endpoint="http://cfg.example.com")
 
 
-@case("client-endpoint-with-path", CfgValidationError, r"endpoint 'https://cfg\.tencentcloudapi\.com/v3' must not contain a path")
+@case("client-endpoint-with-path", CfgValidationError,
+      r"endpoint 'https://cfg\.tencentcloudapi\.com/v3' must not contain a path")
 def _(env: Env) -> Any:
     env.client(endpoint="https://cfg.tencentcloudapi.com/v3")
 
@@ -214,19 +218,22 @@ def _(env: Env) -> Any:
         cfg.modify_task_run_status(env.experiment, 1005)
 
 
-@case("client-end-without-summary", CfgValidationError, r"Summary is required when ending an experiment \(Status 1004\)")
+@case("client-end-without-summary", CfgValidationError,
+      r"Summary is required when ending an experiment \(Status 1004\)")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.end_task(env.experiment, summary="", is_expect=True)
 
 
-@case("client-execute-unknown-action-type", CfgValidationError, r"ActionType must be one of 1 \(start\), 2 \(execute\), 3 \(skip\), 5 \(retry\); got 4")
+@case("client-execute-unknown-action-type", CfgValidationError,
+      r"ActionType must be one of 1 \(start\), 2 \(execute\), 3 \(skip\), 5 \(retry\); got 4")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.execute_task_instance(env.experiment, 1, 1, action_type=4)
 
 
-@case("client-trigger-unknown-trigger-type", CfgValidationError, r"TriggerType must be one of 0 \(trigger\), 1 \(recover\); got 7")
+@case("client-trigger-unknown-trigger-type", CfgValidationError,
+      r"TriggerType must be one of 0 \(trigger\), 1 \(recover\); got 7")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.trigger_policy(env.experiment, "p99", "too slow", trigger_type=7)
@@ -238,7 +245,8 @@ def _(env: Env) -> Any:
         cfg.create_task_from_template("six-two-six", {"TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
 
 
-@case("client-group-without-instances", CfgValidationError, r"TaskConfig\.TaskGroupsConfig\.TaskGroupInstances: Field required")
+@case("client-group-without-instances", CfgValidationError,
+      r"TaskConfig\.TaskGroupsConfig\.TaskGroupInstances: Field required")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_template(626, {"TaskGroupsConfig": [{"TaskGroupTitle": "no instances"}]})
@@ -250,7 +258,8 @@ def _(env: Env) -> Any:
         cfg.create_task_from_template(99999, {"TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
 
 
-@case("client-disabled-template", CfgApiError, r"\[FailedOperation\] TemplateId: template 630 is disabled \(TemplateIsUsed 2\)", r"in use \(1\)")
+@case("client-disabled-template", CfgApiError,
+      r"\[FailedOperation\] TemplateId: template 630 is disabled \(TemplateIsUsed 2\)", r"in use \(1\)")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_template(630, {"TaskGroupsConfig": [{"TaskGroupInstances": [POD]}]})
@@ -262,7 +271,8 @@ def _(env: Env) -> Any:
         cfg.create_task_from_template(628, {"TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
 
 
-@case("client-malformed-instance-id", CfgApiError, r"\[InvalidParameterValue\] TaskInstances\.0: 'i-123' is not a valid instance id", r"ins-xxxxxxxx")
+@case("client-malformed-instance-id", CfgApiError,
+      r"\[InvalidParameterValue\] TaskInstances\.0: 'i-123' is not a valid instance id", r"ins-xxxxxxxx")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_action(462, ["i-123"], custom_configuration={"interfaces": "eth0"})
@@ -274,7 +284,8 @@ def _(env: Env) -> Any:
         cfg.create_task_from_action(466, [INSTANCE])
 
 
-@case("client-parameter-wrong-type", CfgApiError, r"TaskActionCustomConfiguration: cpu_percent must be a number; got 'lots'")
+@case("client-parameter-wrong-type", CfgApiError,
+      r"TaskActionCustomConfiguration: cpu_percent must be a number; got 'lots'")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_action(21, [INSTANCE], custom_configuration={"cpu_percent": "lots"})
@@ -301,19 +312,23 @@ def _(env: Env) -> Any:
 # -- the wire: raw signed calls --------------------------------------------------------------------------
 
 
-@case("wire-wrong-type", CfgApiError, r"\[InvalidParameter\] The parameter TemplateId must be of type Integer; got String")
+@case("wire-wrong-type", CfgApiError,
+      r"\[InvalidParameter\] The parameter TemplateId must be of type Integer; got String")
 def _(env: Env) -> Any:
     with env.client() as cfg:
-        cfg.call("CreateTaskFromTemplate", {"TemplateId": "six", "TaskConfig": {"TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]}})
+        cfg.call("CreateTaskFromTemplate",
+                 {"TemplateId": "six", "TaskConfig": {"TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]}})
 
 
-@case("wire-unknown-parameter", CfgApiError, r"\[UnknownParameter\] The parameter DryRun is not recognised by action CreateTaskFromAction")
+@case("wire-unknown-parameter", CfgApiError,
+      r"\[UnknownParameter\] The parameter DryRun is not recognised by action CreateTaskFromAction")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.call("CreateTaskFromAction", {"TaskActionId": 12, "TaskInstances": [INSTANCE], "DryRun": True})
 
 
-@case("wire-configuration-not-serialised", CfgApiError, r"TaskActionCustomConfiguration must be of type String \(serialised JSON\)")
+@case("wire-configuration-not-serialised", CfgApiError,
+      r"TaskActionCustomConfiguration must be of type String \(serialised JSON\)")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.call("CreateTaskFromAction", {"TaskActionId": 462, "TaskInstances": [INSTANCE],
@@ -326,7 +341,8 @@ def _(env: Env) -> Any:
         cfg.call("DeleteEverything", {"TaskId": env.experiment})
 
 
-@case("wire-wrong-secret-key", CfgApiError, r"\[AuthFailure\.SignatureFailure\] The provided credentials could not be validated")
+@case("wire-wrong-secret-key", CfgApiError,
+      r"\[AuthFailure\.SignatureFailure\] The provided credentials could not be validated")
 def _(env: Env) -> Any:
     with env.client(secret_key=f"{CANARY}-wrong") as cfg:
         cfg.create_task_from_action(12, [INSTANCE])
@@ -338,27 +354,31 @@ def _(env: Env) -> Any:
         cfg.execute_task(env.experiment)
 
 
-@case("wire-expired-signature", CfgApiError, r"\[AuthFailure\.SignatureExpire\] The signature expired", r"at most 300 s")
+@case("wire-expired-signature", CfgApiError,
+      r"\[AuthFailure\.SignatureExpire\] The signature expired", r"at most 300 s")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg._auth.clock = lambda: time.time() - 600  # a clock 10 minutes slow
         cfg.create_task_from_action(12, [INSTANCE])
 
 
-@case("wire-unsupported-region", CfgApiError, r"\[UnsupportedRegion\] The region 'mars-north-1' is not supported", r"supported: ap-guangzhou")
+@case("wire-unsupported-region", CfgApiError,
+      r"\[UnsupportedRegion\] The region 'mars-north-1' is not supported", r"supported: ap-guangzhou")
 def _(env: Env) -> Any:
     with env.client(region="mars-north-1") as cfg:
         cfg.create_task_from_action(12, [INSTANCE])
 
 
-@case("client-oversized-raw-payload", CfgValidationError, r"CreateTaskFromAction: the request body is [\d,]+ bytes; CFG accepts at most 10,485,760")
+@case("client-oversized-raw-payload", CfgValidationError,
+      r"CreateTaskFromAction: the request body is [\d,]+ bytes; CFG accepts at most 10,485,760")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.call("CreateTaskFromAction", {"TaskActionId": 462, "TaskInstances": [INSTANCE],
                                           "TaskActionCustomConfiguration": json.dumps({"interfaces": "e" * ELEVEN_MB})})
 
 
-@case("client-oversized-typed-payload", CfgValidationError, r"CreateTaskFromMultiAction: the request body is [\d,]+ bytes; CFG accepts at most 10,485,760")
+@case("client-oversized-typed-payload", CfgValidationError,
+      r"CreateTaskFromMultiAction: the request body is [\d,]+ bytes; CFG accepts at most 10,485,760")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_multi_action([INSTANCE], [{"TaskActionId": 12}], title="x" * ELEVEN_MB)
@@ -372,12 +392,14 @@ def _(env: Env) -> Any:
     CfgHook(env.connection("cfg_no_key", password=None)).get_client()
 
 
-@case("conn-extra-wrong-type", CfgConnectionError, r"connection 'cfg_slow': extra 'timeout' must be a float, got 'soon'")
+@case("conn-extra-wrong-type", CfgConnectionError,
+      r"connection 'cfg_slow': extra 'timeout' must be a float, got 'soon'")
 def _(env: Env) -> Any:
     CfgHook(env.connection("cfg_slow", timeout="soon")).get_client()
 
 
-@case("conn-http-to-non-loopback-host", CfgValidationError, r"endpoint 'http://cfg\.example\.com' uses plain http to a non-loopback host")
+@case("conn-http-to-non-loopback-host", CfgValidationError,
+      r"endpoint 'http://cfg\.example\.com' uses plain http to a non-loopback host")
 def _(env: Env) -> Any:
     CfgHook(env.connection("cfg_http", host="http://cfg.example.com")).get_client()
 
@@ -417,43 +439,51 @@ def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=628, instances=[INSTANCE]))
 
 
-@case("op-template-disabled", PlanViolationError, r"TemplateId: template 630 \(TKE pod kill \(disabled\)\) is disabled", r"\(TemplateIsUsed 1\)")
+@case("op-template-disabled", PlanViolationError,
+      r"TemplateId: template 630 \(TKE pod kill \(disabled\)\) is disabled", r"\(TemplateIsUsed 1\)")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=630, instances=[POD]))
 
 
 @case("op-template-malformed-instance", PlanViolationError,
-      r"TaskConfig\.TaskGroupsConfig\[0\]\.TaskGroupInstances\[1\]: 'ins-12' is not a valid CVM id", r"expected format: ins-xxxxxxxx")
+      r"TaskConfig\.TaskGroupsConfig\[0\]\.TaskGroupInstances\[1\]: 'ins-12' is not a valid CVM id",
+      r"expected format: ins-xxxxxxxx")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE, "ins-12"]))
 
 
-@case("op-template-pod-id-missing-key", PlanViolationError, r"has a missing or invalid 'Workload'", r"ClusterId.*PodName.*NameSpace")
+@case("op-template-pod-id-missing-key", PlanViolationError,
+      r"has a missing or invalid 'Workload'", r"ClusterId.*PodName.*NameSpace")
 def _(env: Env) -> Any:
     env.run(CfgPlanExperimentOperator(task_id="plan", template_id=630, instances=[
         '{"ClusterId":"cls-aaaaaaaa","PodName":"web-1","NodeName":"10.0.0.1","NameSpace":"prod"}']))
 
 
 @case("op-template-override-out-of-range", PlanViolationError,
-      r"TaskGroupActionCustomConfiguration\.percent: custom parameter 'percent' of action 462 .* must be a number between 1 and 100; got 150")
+      r"TaskGroupActionCustomConfiguration\.percent: custom parameter 'percent' of action 462 "
+      r".* must be a number between 1 and 100; got 150")
 def _(env: Env) -> Any:
-    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=628, instances=[[INSTANCE], ["cdb-aaaaaaaa"]],
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=628,
+                                                    instances=[[INSTANCE], ["cdb-aaaaaaaa"]],
                                                     action_parameters={"1.1": {"custom": {"percent": 150}}}))
 
 
-@case("op-template-override-bad-option", PlanViolationError, r"'StopType' of action 1 \(Shutdown\) must be one of SOFT, HARD, SOFT_FIRST; got 'GENTLE'")
+@case("op-template-override-bad-option", PlanViolationError,
+      r"'StopType' of action 1 \(Shutdown\) must be one of SOFT, HARD, SOFT_FIRST; got 'GENTLE'")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=627, instances=[INSTANCE],
                                                     action_parameters={"1.1": {"custom": {"StopType": "GENTLE"}}}))
 
 
-@case("op-template-override-unknown-order", PlanViolationError, r"TaskGroupActionOrder: 7 matches no action of template group 1; its action orders: 1, 2")
+@case("op-template-override-unknown-order", PlanViolationError,
+      r"TaskGroupActionOrder: 7 matches no action of template group 1; its action orders: 1, 2")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
                                                     action_parameters={"1.7": {"custom": {}}}))
 
 
-@case("op-template-bad-override-key", ValueError, r"action_parameters key '1' must be 'group\.action' with a group between 1 and 1")
+@case("op-template-bad-override-key", ValueError,
+      r"action_parameters key '1' must be 'group\.action' with a group between 1 and 1")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
                                                     action_parameters={"1": {"custom": {}}}))
@@ -466,13 +496,16 @@ def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=466, instances=[INSTANCE]))
 
 
-@case("op-action-parameter-wrong-type", PlanViolationError, r"custom_configuration\.cpu_percent: .*must be a number; got 'lots'")
+@case("op-action-parameter-wrong-type", PlanViolationError,
+      r"custom_configuration\.cpu_percent: .*must be a number; got 'lots'")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=21, instances=[INSTANCE],
                                                   custom_configuration={"cpu_percent": "lots"}))
 
 
-@case("op-action-unknown-parameter", PlanViolationError, r"'iface' is not a custom parameter of action 462 \(Network packet loss\); allowed: duration, interfaces, percent, destination_ip")
+@case("op-action-unknown-parameter", PlanViolationError,
+      r"'iface' is not a custom parameter of action 462 \(Network packet loss\); "
+      r"allowed: duration, interfaces, percent, destination_ip")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=462, instances=[INSTANCE],
                                                   custom_configuration={"iface": "eth0"}))
@@ -488,26 +521,31 @@ def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=99999, instances=[INSTANCE]))
 
 
-@case("op-action-instances-as-a-string", ValueError, r"instances must be a list of object ids such as \['ins-xxxxxxxx'\]; got 'ins-aaaaaaaa'")
+@case("op-action-instances-as-a-string", ValueError,
+      r"instances must be a list of object ids such as \['ins-xxxxxxxx'\]; got 'ins-aaaaaaaa'")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=INSTANCE))
 
 
-@case("op-action-oversized-payload", PlanViolationError, r"request body would be \d+ bytes; CFG accepts at most 10485760 bytes \(10 MB\)")
+@case("op-action-oversized-payload", PlanViolationError,
+      r"request body would be \d+ bytes; CFG accepts at most 10485760 bytes \(10 MB\)")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=462, instances=[INSTANCE],
                                                   custom_configuration={"interfaces": "e" * ELEVEN_MB}))
 
 
-@case("op-actions-mixed-object-types", PlanViolationError, r"actions\[1\]\.action_id: action 201 .* targets object type 2 \(TencentDB for MySQL\)")
+@case("op-actions-mixed-object-types", PlanViolationError,
+      r"actions\[1\]\.action_id: action 201 .* targets object type 2 \(TencentDB for MySQL\)")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromActionsOperator(task_id="create", title="mixed", instances=[INSTANCE],
                                                    actions=[{"action_id": 12}, {"action_id": 201}]))
 
 
-@case("op-actions-entry-without-action-id", ValueError, r"actions\[0\] needs 'action_id' and may have 'general' and 'custom'")
+@case("op-actions-entry-without-action-id", ValueError,
+      r"actions\[0\] needs 'action_id' and may have 'general' and 'custom'")
 def _(env: Env) -> Any:
-    env.run(CfgCreateExperimentFromActionsOperator(task_id="create", title="t", instances=[INSTANCE], actions=[{"id": 12}]))
+    env.run(CfgCreateExperimentFromActionsOperator(task_id="create", title="t", instances=[INSTANCE],
+                                                   actions=[{"id": 12}]))
 
 
 @case("op-create-bad-mode", ValueError, r"mode must be one of 'manual' \(1\), 'automatic' \(2\); got 'chaotic'")
@@ -523,28 +561,36 @@ def _(env: Env) -> Any:
 
 @case("policy-too-many-instances", PlanViolationError, r"would act on 3 instance\(s\)", r"max_instances_per_group is 2")
 def _(env: Env) -> Any:
-    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, policy={"max_instances_per_group": 2},
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626,
+                                                    policy={"max_instances_per_group": 2},
                                                     instances=["ins-aaaaaaaa", "ins-bbbbbbbb", "ins-cccccccc"]))
 
 
-@case("policy-risk-above-max", PlanViolationError, r"action 1 Shutdown\) has risk 3 \(high\); policy max_risk_level is 1 \(low\) \(allowed: 1 \(low\)\)")
+@case("policy-risk-above-max", PlanViolationError,
+      r"action 1 Shutdown\) has risk 3 \(high\); policy max_risk_level is 1 \(low\) \(allowed: 1 \(low\)\)")
 def _(env: Env) -> Any:
-    env.run(CfgCreateExperimentFromActionsOperator(task_id="create", title="t", instances=[INSTANCE], policy={"max_risk_level": "low"},
-                                                   actions=[{"action_id": 1}]))
+    env.run(CfgCreateExperimentFromActionsOperator(task_id="create", title="t", instances=[INSTANCE],
+                                                   policy={"max_risk_level": "low"}, actions=[{"action_id": 1}]))
 
 
-@case("policy-object-type-not-allowed", PlanViolationError, r"targets object type 2 \(TencentDB for MySQL\); policy allowed_object_types: 1 \(Cloud Virtual Machine \(CVM\)\)")
+@case("policy-object-type-not-allowed", PlanViolationError,
+      r"targets object type 2 \(TencentDB for MySQL\); "
+      r"policy allowed_object_types: 1 \(Cloud Virtual Machine \(CVM\)\)")
 def _(env: Env) -> Any:
     env.run(CfgPlanExperimentOperator(task_id="plan", template_id=628, instances=[[INSTANCE], ["cdb-aaaaaaaa"]],
                                       policy={"allowed_object_types": [1]}))
 
 
-@case("policy-invalid-risk-level", PlanError, r"policy\.max_risk_level must be one of 1 \(low\), 2 \(medium\), 3 \(high\); got 'catastrophic'")
+@case("policy-invalid-risk-level", PlanError,
+      r"policy\.max_risk_level must be one of 1 \(low\), 2 \(medium\), 3 \(high\); got 'catastrophic'")
 def _(env: Env) -> Any:
-    CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=[INSTANCE], policy={"max_risk_level": "catastrophic"})
+    CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=[INSTANCE],
+                                          policy={"max_risk_level": "catastrophic"})
 
 
-@case("policy-unknown-key", PlanError, r"unknown policy key\(s\) \['max_hosts'\]; allowed: max_instances_per_group, max_risk_level, allowed_object_types, require_recovery")
+@case("policy-unknown-key", PlanError,
+      r"unknown policy key\(s\) \['max_hosts'\]; "
+      r"allowed: max_instances_per_group, max_risk_level, allowed_object_types, require_recovery")
 def _(env: Env) -> Any:
     env.run(CfgPlanExperimentOperator(task_id="plan", template_id=626, instances=[INSTANCE], policy={"max_hosts": 1}))
 
@@ -557,14 +603,17 @@ def _(env: Env) -> Any:
     env.run(CfgExecuteStepOperator(task_id="step", experiment_id=env.experiment, step="0.1", poll_interval=0.05))
 
 
-@case("step-selector-matches-nothing", StepNotFoundError, r"\(group=9, action=9\) matches no step", r"steps: 1\.1 'Empty Operation'.*1\.2 'Empty Operation \(rollback\)'")
+@case("step-selector-matches-nothing", StepNotFoundError,
+      r"\(group=9, action=9\) matches no step", r"steps: 1\.1 'Empty Operation'.*1\.2 'Empty Operation \(rollback\)'")
 def _(env: Env) -> Any:
     env.run(CfgExecuteStepOperator(task_id="step", experiment_id=env.experiment, step="9.9", poll_interval=0.05))
 
 
-@case("step-selector-unknown-keys", ValueError, r"unknown step selector keys \['grp'\]; allowed: group, action, title, task_action_id, task_group_id")
+@case("step-selector-unknown-keys", ValueError,
+      r"unknown step selector keys \['grp'\]; allowed: group, action, title, task_action_id, task_group_id")
 def _(env: Env) -> Any:
-    env.run(CfgExecuteStepOperator(task_id="step", experiment_id=env.experiment, step={"grp": 1, "action": 1}, poll_interval=0.05))
+    env.run(CfgExecuteStepOperator(task_id="step", experiment_id=env.experiment, step={"grp": 1, "action": 1},
+                                   poll_interval=0.05))
 
 
 @case("step-selector-float", ValueError, r"step 1\.2 is a number, not 'group\.action' text", r"\[1, 2\]")
@@ -577,7 +626,8 @@ def _(env: Env) -> Any:
     CfgExecuteStepOperator(task_id="step", experiment_id=env.experiment, step="1.1", operation="explode")
 
 
-@case("step-experiment-id-not-a-number", ValueError, r"experiment_id must be a CFG TaskId \(a positive integer\), got 'None'")
+@case("step-experiment-id-not-a-number", ValueError,
+      r"experiment_id must be a CFG TaskId \(a positive integer\), got 'None'")
 def _(env: Env) -> Any:
     env.run(CfgExecuteStepOperator(task_id="step", experiment_id="None", step="1.1", poll_interval=0.05))
 
@@ -610,7 +660,8 @@ def _(env: Env) -> Any:
 
 @case("step-sensor-bad-selector", ValueError, r"step selector 'group' must be a positive integer, got 0")
 def _(env: Env) -> Any:
-    CfgStepSensor(task_id="wait", experiment_id=env.experiment, step={"group": 0, "action": 1}).poke(context_for(env.ti))
+    sensor = CfgStepSensor(task_id="wait", experiment_id=env.experiment, step={"group": 0, "action": 1})
+    sensor.poke(context_for(env.ti))
 
 
 # -- the corpus --------------------------------------------------------------------------------------------

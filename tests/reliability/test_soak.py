@@ -30,9 +30,12 @@ def test_game_day_with_20_percent_transient_failures(dagbag, cfg_emulator, monke
         "conn_type": "tencentcloud_cfg", "login": cfg_emulator.secret_id, "password": cfg_emulator.secret_key,
         "host": cfg_emulator.endpoint, "extra": {"max_attempts": "8", "backoff": "0.05", "backoff_max": "0.5"},
     }))
-    cfg_emulator.http().post("/_emulator/chaos", json={"error_rate": 0.2, "error_codes": ERROR_CODES, "seed": seed}).raise_for_status()
+    cfg_emulator.http().post(
+        "/_emulator/chaos", json={"error_rate": 0.2, "error_codes": ERROR_CODES, "seed": seed},
+    ).raise_for_status()
     try:
-        run = dagbag.get_dag("cfg_game_day").test(run_conf={"steady_state_url": f"{cfg_emulator.url}/_emulator/health", "watch_seconds": 3})
+        run = dagbag.get_dag("cfg_game_day").test(
+            run_conf={"steady_state_url": f"{cfg_emulator.url}/_emulator/health", "watch_seconds": 3})
     finally:
         cfg_emulator.http().post("/_emulator/chaos", json={}).raise_for_status()
 

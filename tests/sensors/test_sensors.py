@@ -67,7 +67,7 @@ def read_task(emu, task_id):
 def test_definition():
     assert set(CfgExperimentSensor.template_fields) == {"experiment_id", "cfg_conn_id", "region"}
     assert set(CfgStepSensor.template_fields) == {"experiment_id", "cfg_conn_id", "region", "step"}
-    assert experiment_sensor(1, poll_interval=0.25).poke_interval == 0.25
+    assert experiment_sensor(1, poll_interval=0.25).poke_interval == pytest.approx(0.25)
     assert CfgExperimentSensor(task_id="w", experiment_id=1, poke_interval=7).poke_interval == 7
     assert step_sensor(1, poll_interval=3).poke_interval == 3
     sensor = step_sensor("{{ params.id }}", step="{{ params.step }}")
@@ -140,7 +140,8 @@ def test_experiment_deferrable_failure_before_deferring_is_not_swallowed(emu):
 def test_experiment_defers_with_trigger_and_deadline(emu):
     task_id = create_626(emu)
     ti = FakeTI()
-    sensor = experiment_sensor(task_id, deferrable=True, timeout=120, poll_interval=0.5, target_statuses=[1004], failure_statuses=[1003])
+    sensor = experiment_sensor(task_id, deferrable=True, timeout=120, poll_interval=0.5, target_statuses=[1004],
+                               failure_statuses=[1003])
     before = time.time()
     with pytest.raises(TaskDeferred) as info:
         sensor.execute(context_for(ti))
@@ -149,10 +150,11 @@ def test_experiment_defers_with_trigger_and_deadline(emu):
     trigger = deferral.trigger
     assert isinstance(trigger, CfgExperimentTrigger)
     assert (trigger.experiment_id, trigger.target_statuses, trigger.failure_statuses) == (task_id, [1004], [1003])
-    assert trigger.poll_interval == 0.5 and trigger.rollback_on_kill is False
+    assert trigger.poll_interval == pytest.approx(0.5) and trigger.rollback_on_kill is False
     assert before + 120 <= trigger.deadline <= time.time() + 120
     classpath, kwargs = trigger.serialize()
-    assert json.loads(json.dumps(kwargs)) == kwargs and CfgExperimentTrigger(**kwargs).serialize() == (classpath, kwargs)
+    assert (json.loads(json.dumps(kwargs)) == kwargs
+            and CfgExperimentTrigger(**kwargs).serialize() == (classpath, kwargs))
     assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id
 
 
@@ -160,7 +162,8 @@ def test_experiment_deadline_from_execution_timeout(emu):
     task_id = create_626(emu)
     before = time.time()
     with pytest.raises(TaskDeferred) as info:
-        experiment_sensor(task_id, deferrable=True, timeout=3600, execution_timeout=timedelta(seconds=45)).execute(context_for())
+        experiment_sensor(task_id, deferrable=True, timeout=3600,
+                          execution_timeout=timedelta(seconds=45)).execute(context_for())
     assert before + 45 <= info.value.trigger.deadline <= time.time() + 45
 
 

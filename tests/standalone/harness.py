@@ -48,7 +48,8 @@ class Standalone:
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT": json.dumps(
-                {"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key, "host": emulator.endpoint}
+                {"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key,
+                 "host": emulator.endpoint}
             ),
             **(extra_env or {}),
         }
@@ -118,7 +119,8 @@ class Standalone:
         return run_id
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
-        return dict(self.query("select task_id, state from task_instance where dag_id = ? and run_id = ?", dag_id, run_id))
+        return dict(self.query("select task_id, state from task_instance where dag_id = ? and run_id = ?",
+                               dag_id, run_id))
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> str:
         deadline = time.monotonic() + timeout
@@ -128,7 +130,8 @@ class Standalone:
             if rows and rows[0][0] in ("success", "failed"):
                 return rows[0][0]
             time.sleep(2)
-        raise TimeoutError(f"run {run_id} did not finish in {timeout} s: {self.task_states(dag_id, run_id)}\n{self.log()[-4000:]}")
+        raise TimeoutError(f"run {run_id} did not finish in {timeout} s: {self.task_states(dag_id, run_id)}\n"
+                           f"{self.log()[-4000:]}")
 
     def _check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:

@@ -46,6 +46,7 @@ def test_sigkill_of_the_worker_during_a_fault(emulator):
         run_id = airflow.trigger("cfg_kill_drill", {})
         emulator.state.action_seconds = 40.0  # the fault stays live while we kill its worker
         _wait(lambda: emulator.http().get("/_emulator/faults").json(), 180, "the fault was never injected")
+
         def running_pid():
             rows = airflow.query(
                 "select pid from task_instance where dag_id='cfg_kill_drill' and run_id=? "

@@ -22,11 +22,13 @@ def emulator():
 def test_game_day_under_standalone(emulator):
     with Standalone(emulator) as airflow:
         airflow.wait_for_dag("cfg_game_day")
-        run_id = airflow.trigger("cfg_game_day", {"steady_state_url": f"{emulator.url}/_emulator/health", "watch_seconds": 4})
+        run_id = airflow.trigger("cfg_game_day",
+                                 {"steady_state_url": f"{emulator.url}/_emulator/health", "watch_seconds": 4})
         state = airflow.wait_for_run("cfg_game_day", run_id)
         states = airflow.task_states("cfg_game_day", run_id)
         trigger_logs = {
-            task_id: "".join(path.read_text() for path in airflow.home.glob(f"logs/dag_id=cfg_game_day/run_id={run_id}/task_id={task_id}/*.trigger.*"))
+            task_id: "".join(path.read_text() for path in airflow.home.glob(
+                f"logs/dag_id=cfg_game_day/run_id={run_id}/task_id={task_id}/*.trigger.*"))
             for task_id in ("inject_fault_1", "guard_during_fault_1", "recover_fault_1")
         }
     expected = {"inject_fault_1": "success", "guard_during_fault_1": "passed", "recover_fault_1": "success"}

@@ -87,7 +87,7 @@ async def test_step_watchers_of_one_experiment_share_one_read_per_interval(emu):
     described = calls(emu).get("DescribeTask", 0)
     intervals = watch / interval
     # One trigger alone would read about `intervals` times; 50 of them share those reads
-    # (at most two groups in the first interval, then one). Unshared: about 50 × intervals.
+    # (at most two groups in the first interval, then one). Unshared: about 50 x intervals.
     assert 1 <= described <= 2 * intervals + 6, described
     assert "DescribeTaskList" not in calls(emu)
 
@@ -150,12 +150,14 @@ async def test_experiment_triggers_read_through_batches(emu, monkeypatch):
         end(emu, task_id, is_expect=False)
     zero_stats(emu)
     deadline = time.time() + 1.5
-    triggers = [CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.3, deadline=deadline) for i in ids]
+    triggers = [CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.3, deadline=deadline)
+                for i in ids]
     results = await run_all(triggers)
-    for task_id, events in zip(ids, results):
+    for task_id, events in zip(ids, results, strict=True):
         (event,) = events
         if task_id in ended:
-            assert (event["status"], event["task_id"], event["task_status"], event["task_expect"]) == ("success", task_id, 1004, 2)
+            assert (event["status"], event["task_id"], event["task_status"], event["task_expect"]) == (
+                "success", task_id, 1004, 2)
         else:
             assert (event["status"], event["task_id"]) == ("timeout", task_id)
     assert batches and all(1 <= len(batch) <= 100 for batch in batches)
@@ -198,8 +200,9 @@ async def test_a_permanent_error_ends_every_trigger_with_an_error_event(emu):
     ids = [create_626(emu) for _ in range(20)]
     chaos(emu, error_rate=1.0, error_codes=["UnauthorizedOperation"])
     try:
-        results = await run_all([CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.1) for i in ids]
-                                + [CfgStepTrigger(task_action_id=1, task_id=ids[0], poll_interval=0.1) for _ in range(5)])
+        results = await run_all(
+            [CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.1) for i in ids]
+            + [CfgStepTrigger(task_action_id=1, task_id=ids[0], poll_interval=0.1) for _ in range(5)])
     finally:
         chaos(emu)
     for events in results:
@@ -213,8 +216,8 @@ async def test_transient_errors_are_waited_out_by_each_trigger(emu):
         end(emu, task_id)
     chaos(emu, error_rate=1.0, error_codes=["InternalError", "ServiceUnavailable"])
     timer = clear_chaos_after(emu, 0.6)
-    results = await run_all([CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.1, error_patience=30)
-                             for i in ids])
+    results = await run_all([
+        CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.1, error_patience=30) for i in ids])
     timer.join()
     assert [events[0]["status"] for events in results] == ["success"] * 20
 
@@ -266,7 +269,8 @@ async def test_the_client_is_closed_after_the_last_trigger(emu):
         seen.extend(polling.live_pollers())
 
     watcher = asyncio.ensure_future(spy())
-    results = await run_all([CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05) for _ in range(10)])
+    results = await run_all(
+        [CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05) for _ in range(10)])
     await watcher
     assert all(events[0]["status"] == "success" for events in results)
     (poller,) = seen  # one poller for the ten triggers
@@ -279,7 +283,8 @@ async def test_cancelled_triggers_release_the_poller(emu):
     async def consume(trigger: CfgPollingTrigger) -> list[dict]:
         return [event.payload async for event in trigger.run()]
 
-    tasks = [asyncio.ensure_future(consume(CfgExperimentTrigger(target_statuses=[1004], task_id=task_id, poll_interval=0.05)))
+    tasks = [asyncio.ensure_future(
+                 consume(CfgExperimentTrigger(target_statuses=[1004], task_id=task_id, poll_interval=0.05)))
              for _ in range(10)]
     while not calls(emu).get("DescribeTaskList"):
         await asyncio.sleep(0.02)
@@ -298,8 +303,8 @@ def test_one_poller_per_event_loop(emu):
     loops = []
 
     async def watch() -> list[list[dict]]:
-        results = asyncio.ensure_future(
-            run_all([CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05) for _ in range(3)]))
+        triggers = [CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05) for _ in range(3)]
+        results = asyncio.ensure_future(run_all(triggers))
         while not polling.live_pollers():
             await asyncio.sleep(0.001)
         loops.extend(p.loop for p in polling.live_pollers())
@@ -312,7 +317,8 @@ def test_one_poller_per_event_loop(emu):
 
 
 async def test_a_missing_connection_is_an_error_event_for_every_trigger_and_leaves_nothing(emu):
-    results = await run_all([CfgStepTrigger(task_action_id=1, task_id=1, cfg_conn_id="no_such_cfg_conn") for _ in range(5)])
+    results = await run_all(
+        [CfgStepTrigger(task_action_id=1, task_id=1, cfg_conn_id="no_such_cfg_conn") for _ in range(5)])
     assert all(events[0]["message"].startswith("cannot build CFG client") for events in results)
 
 

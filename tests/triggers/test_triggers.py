@@ -68,8 +68,9 @@ def test_step_trigger_serialize_round_trip():
                              poll_interval=2, deadline=1767225600, error_patience=60, rollback_on_kill=False)
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_cfg.triggers.step.CfgStepTrigger"
-    assert kwargs == {"task_id": 3256, "task_action_id": 11395, "cfg_conn_id": "c", "region": "ap-beijing", "poll_interval": 2.0,
-                      "deadline": 1767225600.0, "error_patience": 60.0, "rollback_on_kill": False, "instance_ids": None}
+    assert kwargs == {"task_id": 3256, "task_action_id": 11395, "cfg_conn_id": "c", "region": "ap-beijing",
+                      "poll_interval": 2.0, "deadline": 1767225600.0, "error_patience": 60.0, "rollback_on_kill": False,
+                      "instance_ids": None}
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert CfgStepTrigger(**kwargs).serialize() == (classpath, kwargs)
     with_instances = CfgStepTrigger(task_action_id=1, task_id=2, instance_ids=["24376", 24375]).serialize()[1]
@@ -95,17 +96,20 @@ async def test_step_success(emu):
     execute_action(emu, task_id, fault)
     (event,) = await all_events(step_trigger(task_id, fault))
     assert event["status"] == "success"
-    assert (event["task_id"], event["task_action_id"], event["action_status"], event["action_status_type"]) == (task_id, fault, 2004, 1)
+    assert (event["task_id"], event["task_action_id"], event["action_status"], event["action_status_type"]) == (
+        task_id, fault, 2004, 1)
     assert json.loads(json.dumps(event)) == event
 
 
 async def test_step_on_some_instances(emu):
     """A step run on some of its instances stays open in CFG; the trigger waits for those only."""
     task_id, fault, _ = started_626(emu, ["ins-aaaaaaaa", "ins-bbbbbbbb"])
-    instances = {i["TaskGroupInstanceObjectId"]: i["TaskGroupInstanceId"] for i in action_state(emu, task_id, fault)["TaskGroupInstances"]}
-    ok(emu, "ExecuteTaskInstance", TaskId=task_id, TaskGroupId=group_of(emu, task_id, fault), TaskActionId=fault, ActionType=2,
-       TaskInstanceIds=[instances["ins-bbbbbbbb"]], IsOperateAll=False)
-    (event,) = await all_events(step_trigger(task_id, fault, instance_ids=[instances["ins-bbbbbbbb"]], deadline=time.time() + 5))
+    instances = {i["TaskGroupInstanceObjectId"]: i["TaskGroupInstanceId"]
+                 for i in action_state(emu, task_id, fault)["TaskGroupInstances"]}
+    ok(emu, "ExecuteTaskInstance", TaskId=task_id, TaskGroupId=group_of(emu, task_id, fault), TaskActionId=fault,
+       ActionType=2, TaskInstanceIds=[instances["ins-bbbbbbbb"]], IsOperateAll=False)
+    (event,) = await all_events(
+        step_trigger(task_id, fault, instance_ids=[instances["ins-bbbbbbbb"]], deadline=time.time() + 5))
     assert event["status"] == "success" and event["action_status"] == 2002
     assert action_state(emu, task_id, fault)["TaskGroupActionStatus"] == 2002
     (whole,) = await all_events(step_trigger(task_id, fault, deadline=time.time() + 0.3))
@@ -127,7 +131,8 @@ async def test_step_timeout_at_the_deadline(emu):
     began = time.time()
     (event,) = await all_events(step_trigger(task_id, fault, poll_interval=5, deadline=began + 0.4))
     ended = time.time()
-    assert event == {"status": "timeout", "task_id": task_id, "message": f"deadline passed waiting for experiment {task_id}"}
+    assert event == {"status": "timeout", "task_id": task_id,
+                     "message": f"deadline passed waiting for experiment {task_id}"}
     assert began + 0.4 <= ended < began + 2  # at the deadline, not a poll interval later
 
 
@@ -200,7 +205,8 @@ async def test_experiment_success_on_an_automatic_run(emu):
     start(emu, task_id)
     (event,) = await all_events(experiment_trigger(task_id, [1004]))
     assert event["status"] == "success"
-    assert (event["task_id"], event["task_status"], event["task_status_type"], event["task_expect"]) == (task_id, 1004, 1, None)
+    assert (event["task_id"], event["task_status"], event["task_status_type"], event["task_expect"]) == (
+        task_id, 1004, 1, None)
 
 
 async def test_experiment_failed_when_it_ends_instead(emu):
@@ -228,7 +234,7 @@ async def test_experiment_timeout(emu):
 
 def test_step_trigger_on_kill_rolls_back(emu, monkeypatch):
     fast_rollback(monkeypatch)
-    task_id, fault, recovery = started_626(emu)
+    task_id, fault, _recovery = started_626(emu)
     run_action(emu, task_id, fault)
     asyncio.run(step_trigger(task_id, fault).on_kill())
     assert faults(emu) == []
@@ -247,7 +253,8 @@ def test_experiment_trigger_on_kill_only_watches(emu):
 def test_on_kill_never_raises(emu):
     task_id, fault, _ = started_626(emu)
     run_action(emu, task_id, fault)
-    assert asyncio.run(step_trigger(task_id, fault, cfg_conn_id="no_such_cfg_conn").on_kill()) is None  # logged, not raised
+    # logged, not raised
+    assert asyncio.run(step_trigger(task_id, fault, cfg_conn_id="no_such_cfg_conn").on_kill()) is None
     assert task_of(emu, task_id)["TaskStatus"] == 1002 and len(faults(emu)) == 1
 
 
@@ -257,6 +264,7 @@ def test_experiment_id_survives_the_triggerer_setting_task_instance():
     from types import SimpleNamespace
 
     trigger = CfgStepTrigger(task_action_id=11395, task_id=3256)
-    trigger.task_instance = SimpleNamespace(dag_id="d", task_id="inject_fault_1", run_id="r", map_index=-1, try_number=1)
+    trigger.task_instance = SimpleNamespace(dag_id="d", task_id="inject_fault_1", run_id="r", map_index=-1,
+                                            try_number=1)
     assert trigger.experiment_id == 3256
     assert trigger.serialize()[1]["task_id"] == 3256

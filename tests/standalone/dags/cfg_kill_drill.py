@@ -26,7 +26,8 @@ with DAG(dag_id="cfg_kill_drill", schedule=None, start_date=datetime(2026, 1, 1)
                                     poll_interval=1, rollback_on_kill=False)  # SIGKILL gives no chance to clean up
     recover = CfgExecuteStepOperator(task_id="recover_fault", experiment_id=EXPERIMENT, step=[1, 2], deferrable=False,
                                      poll_interval=1)
-    end = CfgEndExperimentOperator(task_id="conclude", experiment_id=EXPERIMENT, summary="ran to its end", is_expect=True)
+    end = CfgEndExperimentOperator(task_id="conclude", experiment_id=EXPERIMENT, summary="ran to its end",
+                                   is_expect=True)
     rollback = CfgRollbackExperimentOperator(task_id="rollback", experiment_id=EXPERIMENT, poll_interval=1, retries=2,
                                              retry_delay=1)
     create >> start >> inject >> recover >> end >> rollback
