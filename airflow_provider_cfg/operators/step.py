@@ -217,10 +217,12 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
     def _wait(self, client: CfgClient, task_id: int, task_action_id: int, deadline: float | None) -> dict[str, Any]:
         from airflow_provider_cfg.events import TIMEOUT, step_event
+        from airflow_provider_cfg.progress import ProgressLog, step_progress
 
-        started = time.monotonic()
+        progress = ProgressLog(self.log)
         while True:
-            event = step_event(self._read(client, task_id), task_action_id, self._selected)
+            task = self._read(client, task_id)
+            event = step_event(task, task_action_id, self._selected)
             if event is not None:
                 return event
             if deadline is not None and time.time() >= deadline:
@@ -229,7 +231,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
                     "task_id": task_id,
                     "message": f"step {task_action_id} still running at the deadline",
                 }
-            self.log.info("Waiting for step %s (%.0f s so far)", task_action_id, time.monotonic() - started)
+            progress(step_progress(task, task_action_id, self._selected))
             if deadline is None:
                 pause = self.poll_interval
             else:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.models import Task
+    from airflow_provider_cfg.progress import ProgressLog
     from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 
@@ -64,6 +65,18 @@ class CfgBaseSensor(BaseSensorOperator):
     def trigger(self, task_id: int, deadline: float | None) -> CfgPollingTrigger:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def progress(self, task: Task) -> str:
+        """The progress line logged while waiting."""
+        from airflow_provider_cfg.progress import experiment_progress
+
+        return experiment_progress(task)
+
+    @cached_property
+    def _progress_log(self) -> ProgressLog:
+        from airflow_provider_cfg.progress import ProgressLog
+
+        return ProgressLog(self.log)
+
     def poke(self, context: Context) -> bool:
         task_id = experiment_id_of(self.experiment_id)
         with self.hook.get_client() as client:
@@ -75,7 +88,10 @@ class CfgBaseSensor(BaseSensorOperator):
                 self._published = True
             task = client.describe_task(task_id).require_task()
         event = self.verdict(task)
-        return event is not None and self.handle(event)
+        if event is None:
+            self._progress_log(self.progress(task))
+            return False
+        return self.handle(event)
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:

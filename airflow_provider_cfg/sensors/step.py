@@ -34,6 +34,12 @@ class CfgStepSensor(CfgBaseSensor):
             self._task_action_id = resolve_step(task, StepSelector.parse(self.step)).task_action_id
         return step_event(task, self._task_action_id)
 
+    def progress(self, task: Task) -> str:
+        from airflow_provider_cfg.progress import step_progress
+
+        assert self._task_action_id is not None  # resolved by verdict() first
+        return step_progress(task, self._task_action_id)
+
     def trigger(self, task_id: int, deadline: float | None) -> CfgStepTrigger:
         from airflow_provider_cfg.triggers.step import CfgStepTrigger
 

@@ -106,6 +106,12 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
     def check(self, task: ValueT) -> dict[str, Any] | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def progress(self, value: ValueT) -> str:
+        """The progress line logged while waiting (at a steady rate: :class:`ProgressLog`)."""
+        from airflow_provider_cfg.progress import experiment_progress
+
+        return experiment_progress(value)
+
     def hook(self) -> CfgHook:
         return CfgHook(self.cfg_conn_id, region=self.region)
 
@@ -127,6 +133,7 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_cfg.api.errors import CfgError
+        from airflow_provider_cfg.progress import ProgressLog
         from airflow_provider_cfg.triggers.poller import PrivatePoller, acquire
 
         shared = self.shared_polling
@@ -139,6 +146,7 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
             return
         loop = asyncio.get_running_loop()
         failing_since: float | None = None
+        progress = ProgressLog(self.log)
         try:
             if shared:  # the first read at a random point of the first interval
                 await self._sleep_until(loop.time() + random.uniform(0.0, self.poll_interval))
@@ -155,6 +163,8 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
                     if event is not None:
                         yield TriggerEvent(event)
                         return
+                    if reading.value is not None:
+                        progress(self.progress(reading.value))
                 except CfgError as exc:
                     now = time.monotonic()
                     failing_since = failing_since or now

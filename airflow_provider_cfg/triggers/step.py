@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.events import step_event
+from airflow_provider_cfg.progress import step_progress
 from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 if TYPE_CHECKING:
@@ -36,3 +37,6 @@ class CfgStepTrigger(CfgPollingTrigger["Task"]):
 
     def check(self, task: Task) -> dict[str, Any] | None:
         return step_event(task, self.task_action_id, self.instance_ids)
+
+    def progress(self, task: Task) -> str:
+        return step_progress(task, self.task_action_id, self.instance_ids)
