@@ -401,12 +401,7 @@ class ExperimentPlan:
         return {**body, "digest": hashlib.sha256(canonical.encode()).hexdigest()}
 
     def describe_source(self) -> str:
-        kind = self.source.get("kind")
-        if kind == "template":
-            return f"template {self.source.get('template_id')} \"{self.source.get('template_title') or ''}\""
-        if kind == "action":
-            return f"library action {self.source.get('action_id')}"
-        return f"library actions {', '.join(str(a) for a in self.source.get('action_ids', []))}"
+        return describe_source(self.source)
 
     def to_markdown(self) -> str:
         lines = [f"# CFG experiment plan: {_md(self.title)}", ""]
@@ -466,6 +461,16 @@ class ExperimentPlan:
         """Raise :class:`PlanViolationError` listing every violation (nothing if there is none)."""
         if self.violations:
             raise PlanViolationError(self.violations, f"CFG experiment plan {self.title!r} ({self.describe_source()})")
+
+
+def describe_source(source: Mapping[str, Any]) -> str:
+    """``template 626 "Empty Operation"``, ``library action 462`` or ``library actions 21, 462``."""
+    kind = source.get("kind")
+    if kind == "template":
+        return f"template {source.get('template_id')} \"{source.get('template_title') or ''}\""
+    if kind == "action":
+        return f"library action {source.get('action_id')}"
+    return f"library actions {', '.join(str(a) for a in source.get('action_ids', []))}"
 
 
 def _md(text: Any) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.api.enums import (
     ActionAttribute,
+    ActionStatus,
     ActionStatusType,
     InstanceStatusType,
     TaskExpect,
@@ -68,6 +69,8 @@ def build_report(
                 "title": action.ActionTitle,
                 "kind": "fault" if action.ActionAttribute == ActionAttribute.FAULT else "recovery",
                 "risk": action.ActionRisk,
+                "status": ActionStatus.describe(action.TaskGroupActionStatus),
+                "finished": action.TaskGroupActionStatus == ActionStatus.FINISHED,
                 "outcome": ActionStatusType.describe(action.TaskGroupActionStatusType),
                 "start": action.TaskGroupActionStartTime,
                 "end": end,
@@ -90,6 +93,7 @@ def build_report(
             "title": task.TaskTitle,
             "status": TaskStatus.describe(task.TaskStatus),
             "mode": "automatic" if task.TaskMode == 2 else "manual",
+            "created": task.TaskCreateTime,
             "start": task.TaskStartTime,
             "end": task.TaskEndTime,
         },
@@ -106,33 +110,134 @@ def build_report(
     }
 
 
-def _cell(value: Any) -> str:
-    return str(value if value not in (None, "") else "—").replace("|", "\\|").replace("\n", " ")
+def _cell(value: Any, limit: int | None = None) -> str:
+    text = str(value if value not in (None, "") else "—")
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _gantt_text(text: Any) -> str:
+    """Mermaid Gantt names end at ':' and ';', and '#' starts an entity: keep them out."""
+    return " ".join(str(text).replace(":", " ").replace(";", " ").replace("#", " ").split())
+
+
+MAX_INSTANCE_EVENTS = 5
+"""Steps on more instances than this get one timeline line for their instances, not one each."""
+
+
+def _timeline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every dated event, in time order: the experiment's and each step's transitions, the
+    instances' outcomes, the guardrail's triggers, the end and its verdict."""
+    exp = report["experiment"]
+    events: list[tuple[str, str]] = []
+    if exp.get("created"):
+        events.append((exp["created"], "experiment created"))
+    if exp["start"]:
+        events.append((exp["start"], f"experiment started ({exp['mode']} mode)"))
+    for step in report["steps"]:
+        name = f"step {step['order']} {step['title']} ({step['kind']})"
+        instances = step["instances"]
+        if step["start"]:
+            events.append((step["start"], f"{name} started on {len(instances)} instance(s)"))
+        if len(instances) <= MAX_INSTANCE_EVENTS:
+            events += [(i["end"], f"{name}: {i['object_id']} {i['outcome']}") for i in instances if i["end"]]
+        if step["end"] and step.get("finished", True):
+            events.append((step["end"], f"{name} finished: {step['outcome']}"))
+    guardrail = [g for g in report["guardrail"] if g["at"]]
+    events += [(g["at"], f"guardrail {g['type']}: {g['name']} — {g['content']}") for g in guardrail]
+    if exp["end"]:
+        events.append((exp["end"], f"experiment ended: {exp['status']}"))
+    return sorted(events, key=lambda event: event[0])  # CFG times sort as text; sorted() is stable
+
+
+def _visible_end(start: str, end: str) -> str:
+    """A step that took under a second (CFG times have whole seconds) is drawn one second long."""
+    return _end_time(start, 1, None) or end if end <= start else end
+
+
+def _gantt(report: Mapping[str, Any]) -> list[str]:
+    """A Mermaid Gantt chart: a section per action group, a bar per step (faults in red), the
+    guardrail's triggers as milestones."""
+    timed = [s for s in report["steps"] if s["start"] and s["end"]]
+    if not timed:
+        return []
+    lines = ["```mermaid", "gantt", f"    title Experiment {report['experiment']['id']}",
+             "    dateFormat YYYY-MM-DD HH:mm:ss", "    axisFormat %H:%M:%S"]
+    section = None
+    for step in timed:
+        if step["group"] != section:
+            section = step["group"]
+            lines.append(f"    section {_gantt_text(step['order'].split('.')[0] + ' ' + (section or 'group'))}")
+        tag = "crit, " if step["kind"] == "fault" else ""
+        ident = "s" + step["order"].replace(".", "_")
+        name = _gantt_text(f"{step['order']} {step['title'] or ''}")
+        lines.append(f"    {name} :{tag}{ident}, {step['start']}, {_visible_end(step['start'], step['end'])}")
+    triggers = [g for g in report["guardrail"] if g["at"]]
+    if triggers:
+        lines.append("    section guardrail")
+        lines += [f"    {_gantt_text(g['type'] + ' ' + (g['name'] or ''))} :milestone, g{n}, {g['at']}, 0s"
+                  for n, g in enumerate(triggers, start=1)]
+    return [*lines, "```", ""]
+
+
+def _plan_section(plan: Mapping[str, Any]) -> list[str]:
+    from airflow_provider_cfg.plan import describe_source
+
+    verdict = plan.get("verdict") or {}
+    ok = "within policy" if verdict.get("ok", True) else f"{len(verdict.get('violations') or [])} violation(s)"
+    policy = plan.get("policy") or {}
+    limits = [
+        f"max {policy['max_instances_per_group']} instance(s) per group"
+        if policy.get("max_instances_per_group") is not None else None,
+        f"max risk {policy['max_risk_level']}" if policy.get("max_risk_level") is not None else None,
+        f"object types {policy['allowed_object_types']}" if policy.get("allowed_object_types") is not None else None,
+        "every fault needs a recovery" if policy.get("require_recovery") else None,
+    ]
+    lines = [
+        "", "## Plan", "",
+        f"{describe_source(plan.get('source') or {})} · {plan.get('mode') or 'unknown'} mode · {ok}"
+        f" · policy: {', '.join(x for x in limits if x) or 'none'}",
+        "",
+        "| group | object type | instances | selection | affected at most | steps |",
+        "|---|---|---|---|---|---|",
+    ]
+    for group in plan.get("groups") or []:
+        otype = group.get("object_type") or {}
+        steps = ", ".join(
+            f"{step.get('title')} ({step.get('kind')}, {step.get('risk_text') or 'risk unknown'})"
+            for step in group.get("steps") or []
+        )
+        lines.append(
+            f"| {group.get('order')} {_cell(group.get('title'))} | {_cell(otype.get('title'))} ({otype.get('id')}) | "
+            f"{_cell(', '.join(group.get('instances') or []), 200)} | {_cell(group.get('selection'))} | "
+            f"{_cell(group.get('affected_instances'))} | {_cell(steps)} |"
+        )
+    return lines
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
-    """The report in Markdown, with a Mermaid Gantt chart of the steps."""
+    """The report in Markdown: verdict and summary as sent to CFG, a Mermaid Gantt chart, the
+    timeline, the steps and their instances (outcomes, execution logs), the steady-state checks,
+    the guardrail, the plan, and CFG's execution log."""
     exp, verdict = report["experiment"], report["verdict"]
     expected = {True: "✅ as expected", False: "❌ NOT as expected", None: "no conclusion yet"}[verdict["as_expected"]]
     lines = [
         f"# Game-day report: experiment {exp['id']} — {exp['title']}",
         "",
         f"**Verdict:** {expected}  ",
-        f"**Status:** {exp['status']} · {exp['mode']} mode · {exp['start'] or '—'} → {exp['end'] or '—'}",
+        f"**Status:** {exp['status']} · {exp['mode']} mode · {exp['start'] or '—'} → {exp['end'] or '—'} (CFG time)",
         "",
         f"> {verdict['summary'] or 'no summary'}",
         "",
     ]
-    timed = [s for s in report["steps"] if s["start"] and s["end"]]
-    if timed:
-        lines += ["```mermaid", "gantt", f"    title Experiment {exp['id']}", "    dateFormat YYYY-MM-DD HH:mm:ss",
-                  "    axisFormat %H:%M:%S"]
-        for step in timed:
-            tag = "crit, " if step["kind"] == "fault" else ""
-            name = f"{step['order']} {step['title']}".replace(":", " ")
-            lines.append(f"    {name} :{tag}s{step['order'].replace('.', '_')}, {step['start']}, {step['end']}")
-        lines += ["```", ""]
+    if verdict.get("issue"):
+        lines += [f"**Issue recorded:** {verdict['issue']}", ""]
+    lines += _gantt(report)
+    lines += ["## Timeline", "", "| time | event |", "|---|---|"]
+    lines += [f"| {at} | {_cell(event)} |" for at, event in _timeline(report)] or ["| — | nothing ran |"]
     lines += [
+        "",
         "## Steps",
         "",
         "| step | action | kind | outcome | start | end | instances |",
@@ -142,8 +247,17 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         inst = ", ".join(f"{i['object_id']}: {i['outcome']}" for i in step["instances"])
         lines.append(
             f"| {step['order']} | {_cell(step['title'])} | {step['kind']} | {_cell(step['outcome'])} | "
-            f"{_cell(step['start'])} | {_cell(step['end'])} | {_cell(inst)} |"
+            f"{_cell(step['start'])} | {_cell(step['end'])} | {_cell(inst, 300)} |"
         )
+    ran = [(step, i) for step in report["steps"] for i in step["instances"] if i["start"] or i["log"]]
+    if ran:
+        lines += ["", "### Instances", "", "| step | object | outcome | start | end | execution log |",
+                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"| {step['order']} | {_cell(i['object_id'])} | {_cell(i['outcome'])} | {_cell(i['start'])} | "
+            f"{_cell(i['end'])} | {_cell(i['log'], 300)} |"
+            for step, i in ran
+        ]
     lines += ["", "## Steady-state checks", ""]
     if report["checks"]:
         lines += ["| check | result | detail |", "|---|---|---|"]
@@ -157,7 +271,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     guardrail = [f"* {g['at']}: {g['type']} — {g['name']}: {g['content']}" for g in report["guardrail"]]
     lines += guardrail or ["Not triggered."]
     if report.get("plan"):
-        lines += ["", "## Plan", "", "```json", _json(report["plan"]), "```"]
+        lines += _plan_section(report["plan"])
     if report["log"]:
         lines += ["", "## CFG execution log", "", "```", *report["log"][-200:], "```"]
     return "\n".join(lines) + "\n"

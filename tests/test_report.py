@@ -39,9 +39,32 @@ def test_report_from_cfg_record(cfg_emulator):
     assert report["log"] and any("started on" in line for line in report["log"])
     markdown = render_markdown(report)
     assert "```mermaid\ngantt" in markdown
-    assert "1.1 Empty Operation :crit, s1_1," in markdown
+    gantt = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert "    section 1 " in gantt  # a section per action group
+    assert "1.1 Empty Operation :crit, s1_1," in gantt
+    assert "1.2 Empty Operation (rollback) :s1_2," in gantt
+    assert "    section guardrail\n    trigger p99 latency :milestone, g1, " in gantt
     assert "| steady_state | passed | HTTP 200 |" in markdown
     assert "p99 latency" in markdown
+    # the timeline: every dated event in time order, from creation to the guardrail trigger
+    timeline = markdown.split("## Timeline\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("| ").split(" | ") for line in timeline.splitlines() if line.startswith("| 20")]
+    times = [row[0] for row in rows]
+    assert times == sorted(times)
+    events = [row[1] for row in rows]
+    assert events[0] == "experiment created" and events[1].startswith("experiment started (manual mode)")
+    order = [next(i for i, e in enumerate(events) if e.startswith(prefix)) for prefix in (
+        "step 1.1 Empty Operation (fault) started on 2 instance(s)",
+        "step 1.1 Empty Operation (fault): ins-aaaaaaaa",
+        "step 1.1 Empty Operation (fault) finished",
+        "step 1.2 Empty Operation (rollback) (recovery) started",
+        "step 1.2 Empty Operation (rollback) (recovery) finished",
+        "guardrail trigger: p99 latency",
+    )]
+    assert order == sorted(order), events
+    # per-instance outcomes and execution logs
+    instances = markdown.split("### Instances\n", 1)[1].split("\n## ", 1)[0]
+    assert sum(line.startswith("| 1.") for line in instances.splitlines()) == 4
 
 
 def test_conclude_pushes_and_writes_the_report(cfg_emulator, monkeypatch, tmp_path):

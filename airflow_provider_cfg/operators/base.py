@@ -81,7 +81,7 @@ class CfgBaseOperator(BaseOperator):
         from airflow_provider_cfg.report import collect_report, render_markdown
 
         try:
-            report = collect_report(client, task_id, checks=checks)
+            report = collect_report(client, task_id, checks=checks, plan=self.upstream_plan(context))
             markdown = render_markdown(report)
             ti = context["ti"]
             ti.xcom_push(key=XCOM_REPORT, value=report)
@@ -93,6 +93,19 @@ class CfgBaseOperator(BaseOperator):
         except Exception:  # the report is a by-product; the experiment's state is what matters
             self.log.warning("Could not build the report of experiment %s", task_id, exc_info=True)
             return None
+
+    def upstream_plan(self, context: Context) -> dict[str, Any] | None:
+        """The plan an upstream create (or plan) task checked and pushed, if any (for the report)."""
+        from airflow_provider_cfg.plan import XCOM_PLAN
+
+        try:
+            upstream = sorted(self.get_flat_relative_ids(upstream=True))
+            found = context["ti"].xcom_pull(task_ids=upstream, key=XCOM_PLAN) if upstream else None
+        except Exception:  # no DAG around this operator, or XCom unreachable: a report without a plan
+            self.log.debug("No plan found upstream", exc_info=True)
+            return None
+        plans = found if isinstance(found, list) else [found]
+        return next((plan for plan in plans if isinstance(plan, dict)), None)
 
     def write_report(self, report_path: str, task_id: int, report: dict[str, Any], markdown: str) -> None:
         import json

@@ -281,15 +281,16 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
     def check_plan(self, context: Context, client: CfgClient, params: Mapping[str, Any]) -> None:
         """Plan ``params`` (read-only calls) and enforce the checks and the policy.
 
-        The plan is pushed to XCom when this is a dry run or when it is violated (then the task
-        fails, before any mutating call)."""
+        The plan is pushed to XCom (``plan``; the game-day report shows it); its Markdown too, and
+        to the log, when this is a dry run or when it is violated (then the task fails, before any
+        mutating call)."""
         from airflow_provider_cfg.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
 
         plan = plan_for_request(client, self.action, params, self.policy)
+        ti = context["ti"]
+        ti.xcom_push(key=XCOM_PLAN, value=plan.to_dict())
         if self.plan_only or not plan.ok:
             markdown = plan.to_markdown()
-            ti = context["ti"]
-            ti.xcom_push(key=XCOM_PLAN, value=plan.to_dict())
             ti.xcom_push(key=XCOM_PLAN_MARKDOWN, value=markdown)
             self.log.info("Plan of %s (nothing created):\n%s", self.action, markdown)
         plan.raise_for_violations()

@@ -8,6 +8,7 @@ leave the emulator's fault ledger empty.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -98,3 +99,27 @@ def test_game_day_failing_injection_is_rolled_back(dagbag, cfg_emulator, monkeyp
     assert task["TaskStatus"] == 1004 and task["TaskExpect"] == 2
     assert "Rolled back by Airflow" in task["TaskSummary"]
     assert cfg_emulator.http().get("/_emulator/faults").json() == []
+
+
+def test_game_day_leaves_a_report_whose_markdown_renders_the_timeline(dagbag, cfg_emulator, monkeypatch, tmp_path):
+    run = _run(dagbag, "cfg_game_day", cfg_emulator, monkeypatch, {"report_path": f"file://{tmp_path}/reports"})
+    assert run.state == "success"
+    task_id = _experiment(cfg_emulator, "Game day")["TaskId"]
+    markdown = (tmp_path / "reports" / f"cfg-experiment-{task_id}.md").read_text()
+    report = json.loads((tmp_path / "reports" / f"cfg-experiment-{task_id}.json").read_text())
+    assert report["verdict"]["as_expected"] is True
+    assert set(report["checks"]) == {"guard_during_fault_1", "check_after_recovery"}
+    assert report["plan"]["source"]["template_id"] == 626  # the plan the create task checked
+    gantt = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    bars = [line for line in gantt.splitlines() if re.search(r" :(crit, )?s\d+_\d+, ", line)]
+    assert len(bars) == 2, gantt  # one bar per step: the fault and its recovery
+    for bar in bars:  # each bar is visible: it ends after it starts
+        start, end = bar.split(", ")[-2:]
+        assert end > start, bar
+    for heading in ("## Timeline", "## Steps", "### Instances", "## Steady-state checks", "## Guardrail", "## Plan",
+                    "## CFG execution log"):
+        assert f"\n{heading}\n" in markdown, heading
+    assert "| guard_during_fault_1 | passed |" in markdown
+    assert "template 626 \"Empty Operation\" · manual mode · within policy" in markdown
+    timeline = markdown.split("## Timeline\n", 1)[1].split("\n## ", 1)[0]
+    assert "experiment ended: 1004 ended" in timeline.splitlines()[-1]

@@ -182,7 +182,10 @@ def test_satisfied_policy_creates(emu, make):
     policy = {"max_risk_level": 3, "max_instances_per_group": 2, "allowed_object_types": [1]}
     task_id = make(policy=policy).execute(context_for(ti))
     assert [t["TaskId"] for t in task_list(emu)] == [task_id]
-    assert XCOM_PLAN not in ti.pushed  # a plain create publishes the experiment, not the plan
+    # the plan it checked is published too, for the game-day report; its Markdown only on a dry run
+    assert ti.pushed[XCOM_PLAN]["verdict"] == {"ok": True, "violations": []}
+    assert ti.pushed[XCOM_PLAN]["policy"]["max_instances_per_group"] == 2
+    assert XCOM_PLAN_MARKDOWN not in ti.pushed
 
 
 def test_dry_run_with_violations_fails_after_pushing(emu):
