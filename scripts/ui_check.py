@@ -11,7 +11,10 @@ Debian's headless Chromium with Playwright to check that
 2. **dag run**: the run is green (Success) on its page, and so is every task instance;
 3. **console link**: the "CFG experiment" extra link of ``create_experiment`` and
    ``inject_fault_1`` points at the emulator's ``/_emulator/tasks/<TaskId>`` page, which opens and
-   shows this run's experiment, ended.
+   shows this run's experiment, ended;
+4. **game-day report**: the run wrote its report (``report_path``), and its Markdown renders as a
+   reader sees it (``scripts/report_render.py``: tables, and the Mermaid Gantt chart drawn by
+   mermaid.js with one bar per step).
 
 Screenshots go to ``docs/img/`` (``--screenshots DIR`` to change). Exits 1 with one line per
 failed check; whatever it started (emulator, the standalone's process group, Chromium) is stopped
@@ -122,11 +125,11 @@ def _group_gone(pgid: int, timeout: float) -> bool:
         time.sleep(0.5)
 
 
-def trigger(airflow: Standalone, emulator: EmulatorServer) -> str:
+def trigger(airflow: Standalone, emulator: EmulatorServer, reports: Path) -> str:
     run_id = f"ui_check__{time.strftime('%Y%m%dT%H%M%S')}"
     airflow.airflow("dags", "unpause", DAG_ID)
-    airflow.airflow("dags", "trigger", DAG_ID, "--run-id", run_id,
-                    "--conf", json.dumps({"steady_state_url": f"{emulator.url}/_emulator/health", "watch_seconds": 4}))
+    conf = {"steady_state_url": f"{emulator.url}/_emulator/health", "watch_seconds": 4, "report_path": f"file://{reports}"}
+    airflow.airflow("dags", "trigger", DAG_ID, "--run-id", run_id, "--conf", json.dumps(conf))
     return run_id
 
 
@@ -275,6 +278,20 @@ def check_console_link(page, base_url: str, run_id: str, expected: str, experime
 # -- main -----------------------------------------------------------------------------------------
 
 
+def check_report(page, reports: Path, experiment_id: int, shots: Path) -> None:
+    from report_render import RenderError, render_report  # scripts/ is this script's sys.path[0]
+
+    markdown_file = reports / f"cfg-experiment-{experiment_id}.md"
+    if not markdown_file.is_file():
+        raise CheckFailed(f"the run wrote no report at {markdown_file}")
+    steps = json.loads(markdown_file.with_suffix(".json").read_text())["steps"]
+    try:
+        counts = render_report(page, markdown_file.read_text(), shots / "report.png", steps=len(steps))
+    except RenderError as exc:
+        raise CheckFailed(str(exc)) from None
+    say(f"report renders: {counts}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screenshots", type=Path, default=ROOT / "docs" / "img", help="where the PNGs go")
@@ -320,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         airflow.start()
         base_url = airflow.env["AIRFLOW__API__BASE_URL"]
         airflow.wait_for_dag(DAG_ID)
-        run_id = trigger(airflow, emulator)
+        reports = airflow.home / "reports"
+        run_id = trigger(airflow, emulator, reports)
         say(f"triggered {DAG_ID} run {run_id}")
         wait_for_api(airflow, base_url)
         say(f"api-server up at {base_url}")
@@ -343,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     expected = f"{emulator.url}/_emulator/tasks/{experiment_id}"
                     check("console link", check_console_link, base_url, run_id, expected, experiment_id, shots)
+                    check("game-day report", check_report, reports, experiment_id, shots)
             finally:
                 browser.close()
     except (TimeoutError, RuntimeError) as exc:
