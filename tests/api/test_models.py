@@ -583,6 +583,7 @@ def test_every_sdk_structure_has_a_model_with_all_fields():
         if not name.endswith(("Request", "Response"))
     }
     ours = {model.__name__: model for model in m.NESTED_MODELS}
+    assert len(ours) == len(m.NESTED_MODELS)  # each model once
     assert set(ours) == set(structures)
     for name, sdk_cls in structures.items():
         assert set(ours[name].model_fields) == set(_sdk_fields(sdk_cls)), name

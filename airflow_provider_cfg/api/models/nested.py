@@ -1,87 +1,29 @@
-"""The structure models of the CFG API: neither request nor response, named as in the official SDK."""
+"""The structure models of the CFG API: neither request nor response, named as in the official SDK.
+
+They are every model defined in the structure modules, collected rather than listed so that a
+model added to one of those modules is covered by the round-trip and SDK-comparison tests at once.
+"""
 
 from __future__ import annotations
 
-from airflow_provider_cfg.api.models.base import CfgModel
-from airflow_provider_cfg.api.models.common import (
-    ActionFilter,
-    ApmServiceInfo,
-    TagWithCreate,
-    TagWithDescribe,
-    TaskTarget,
-)
-from airflow_provider_cfg.api.models.config import (
-    TaskConfig,
-    TaskGroupActionConfig,
-    TaskGroupConfig,
-    TaskGroupForAction,
-)
-from airflow_provider_cfg.api.models.library import (
-    ActionFieldConfigDetail,
-    ActionFieldConfigResult,
-    ActionLibraryListResult,
-    ObjectType,
-    ObjectTypeConfig,
-    ObjectTypeConfigFields,
-    ObjectTypeJsonParse,
-    ResourceOffline,
-)
-from airflow_provider_cfg.api.models.policy import DescribePolicy, PolicyTriggerLog
-from airflow_provider_cfg.api.models.task import (
-    Task,
-    TaskGroup,
-    TaskGroupAction,
-    TaskGroupInstance,
-    TaskGroupInstancesExecuteRules,
-    TaskListItem,
-    TaskMonitor,
-    TaskOrg,
-    TaskReportInfo,
-)
-from airflow_provider_cfg.api.models.template import (
-    Template,
-    TemplateGroup,
-    TemplateGroupAction,
-    TemplateListItem,
-    TemplateMonitor,
-    TemplatePolicy,
-)
+from types import ModuleType
 
-NESTED_MODELS: tuple[type[CfgModel], ...] = (
-    ActionFieldConfigDetail,
-    ActionFieldConfigResult,
-    ActionFilter,
-    ActionLibraryListResult,
-    ApmServiceInfo,
-    DescribePolicy,
-    ObjectType,
-    ObjectTypeConfig,
-    ObjectTypeConfigFields,
-    ObjectTypeJsonParse,
-    PolicyTriggerLog,
-    ResourceOffline,
-    TagWithCreate,
-    TagWithDescribe,
-    Task,
-    TaskConfig,
-    TaskGroup,
-    TaskGroupAction,
-    TaskGroupActionConfig,
-    TaskGroupConfig,
-    TaskGroupForAction,
-    TaskGroupInstance,
-    TaskGroupInstancesExecuteRules,
-    TaskListItem,
-    TaskMonitor,
-    TaskOrg,
-    TaskReportInfo,
-    TaskTarget,
-    Template,
-    TemplateGroup,
-    TemplateGroupAction,
-    TemplateListItem,
-    TemplateMonitor,
-    TemplatePolicy,
+from airflow_provider_cfg.api.models import common, config, library, policy, task, template
+from airflow_provider_cfg.api.models.base import CfgModel
+
+_STRUCTURE_MODULES: tuple[ModuleType, ...] = (common, config, library, policy, task, template)
+
+
+def _defined_models(module: ModuleType) -> list[type[CfgModel]]:
+    models = (
+        value for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, CfgModel) and value.__module__ == module.__name__
+    )
+    return list(dict.fromkeys(models))  # a model may also be bound to an alias name
+
+
+NESTED_MODELS: tuple[type[CfgModel], ...] = tuple(
+    sorted((model for module in _STRUCTURE_MODULES for model in _defined_models(module)), key=lambda m: m.__name__)
 )
 """Every structure model (neither request nor response), named as in the official SDK."""
 
