@@ -98,14 +98,18 @@ class CfgBaseOperator(BaseOperator):
         """The plan an upstream create (or plan) task checked and pushed, if any (for the report)."""
         from airflow_provider_cfg.plan import XCOM_PLAN
 
+        return self.upstream_xcom(context, XCOM_PLAN)
+
+    def upstream_xcom(self, context: Context, key: str) -> dict[str, Any] | None:
+        """The first dict an upstream task of this run pushed under ``key`` (None if there is none)."""
         try:
             upstream = sorted(self.get_flat_relative_ids(upstream=True))
-            found = context["ti"].xcom_pull(task_ids=upstream, key=XCOM_PLAN) if upstream else None
-        except Exception:  # no DAG around this operator, or XCom unreachable: a report without a plan
-            self.log.debug("No plan found upstream", exc_info=True)
+            found = context["ti"].xcom_pull(task_ids=upstream, key=key) if upstream else None
+        except Exception:  # no DAG around this operator, or XCom unreachable: treated as not found
+            self.log.debug("No %s found upstream", key, exc_info=True)
             return None
-        plans = found if isinstance(found, list) else [found]
-        return next((plan for plan in plans if isinstance(plan, dict)), None)
+        values = found if isinstance(found, list) else [found]
+        return next((value for value in values if isinstance(value, dict)), None)
 
     def write_report(self, report_path: str, task_id: int, report: dict[str, Any], markdown: str) -> None:
         import json

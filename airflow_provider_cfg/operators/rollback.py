@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
+from airflow_provider_cfg.operators.base import XCOM_REPORT, CfgBaseOperator, experiment_id_of
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -71,6 +71,10 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
             ).run()
             if report.already_concluded and report.clean:
                 self.log.info("Experiment %s was already concluded with nothing left injected; nothing to do", task_id)
+                if self.upstream_xcom(context, XCOM_REPORT) is None:
+                    # ended without a report in this run (an abort by the steady-state guard, a kill,
+                    # an end by hand): the record is built here
+                    self.publish_report(context, client, task_id, report_path=self.report_path)
             else:
                 self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
                 self.publish_report(context, client, task_id, report_path=self.report_path)

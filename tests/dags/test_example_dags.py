@@ -70,11 +70,11 @@ def test_example_dag_end_to_end(dagbag, cfg_emulator, monkeypatch, dag_id, title
     assert cfg_emulator.http().get("/_emulator/faults").json() == []
 
 
-def test_game_day_breach_mid_fault_aborts(dagbag, cfg_emulator, monkeypatch):
+def test_game_day_breach_mid_fault_aborts(dagbag, cfg_emulator, monkeypatch, tmp_path):
     """The steady state breaks while the fault is live: the guard triggers the guardrail, every
     fault is recovered, and the experiment is concluded with IsExpect=false."""
     run = _run(dagbag, "cfg_game_day", cfg_emulator, monkeypatch,
-               {"steady_state_url": f"{cfg_emulator.url}/no-such-page"})
+               {"steady_state_url": f"{cfg_emulator.url}/no-such-page", "report_path": f"file://{tmp_path}"})
     assert run.state == "failed"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["guard_during_fault_1"] == "failed" and states["rollback"] == "success", states
@@ -84,6 +84,10 @@ def test_game_day_breach_mid_fault_aborts(dagbag, cfg_emulator, monkeypatch):
         "DescribeTaskPolicyTriggerLog", TaskId=task["TaskId"], Page=1, PageSize=10)["TriggerLogs"]
     assert [t["TriggerType"] for t in triggers] == [0], triggers  # the guardrail was triggered once
     assert cfg_emulator.http().get("/_emulator/faults").json() == []
+    # the abort leaves its record too: built by the teardown, since no conclusion ran
+    markdown = (tmp_path / f"cfg-experiment-{task['TaskId']}.md").read_text()
+    assert "**Verdict:** ❌ NOT as expected" in markdown
+    assert "steady-state guard" in markdown and "guardrail trigger:" in markdown
 
 
 def test_game_day_failing_injection_is_rolled_back(dagbag, cfg_emulator, monkeypatch):
