@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
 import shutil
 import signal
@@ -95,34 +94,9 @@ def wait_for_api(airflow: Standalone, base_url: str, timeout: float = 180) -> No
     raise TimeoutError(f"the api-server at {base_url} did not answer in {timeout} s\n{airflow.log()[-4000:]}")
 
 
-def stop_airflow(airflow: Standalone, timeout: float = 30) -> None:
-    """Stop the standalone's process group and wait until every member is gone.
-
-    ``Standalone.stop`` returns once ``airflow standalone`` itself has exited; its children (the
-    api-server above all) can take a few more seconds, and its home must outlive them.
-    """
-    pgid = airflow.process.pid if airflow.process is not None else None
-    airflow.stop()
-    if pgid is None or _group_gone(pgid, timeout):
-        return
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    if not _group_gone(pgid, 10):
-        say(f"warning: process group {pgid} of airflow standalone is still there after SIGKILL")
-
-
-def _group_gone(pgid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
+def stop_airflow(airflow: Standalone) -> None:
+    if not airflow.stop():
+        say("warning: the process group of airflow standalone is still there after SIGKILL")
 
 
 def trigger(airflow: Standalone, emulator: EmulatorServer, reports: Path) -> str:

@@ -6,6 +6,7 @@ DAGs, parallelism 2, and the CFG connection pointing at an emulator; stopped by 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -72,12 +73,16 @@ class Standalone:
         )
         return self
 
-    def stop(self) -> None:
+    def stop(self, group_timeout: float = 30) -> bool:
+        """Stop ``airflow standalone`` and wait until every process of its group is gone (its
+        children, the api-server above all, outlive it by a few seconds, and the home must outlive
+        them). True when the group is gone."""
         if self.process is None:
-            return
+            return True
+        pgid = self.process.pid
         for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
             try:
-                os.killpg(self.process.pid, sig)
+                os.killpg(pgid, sig)
             except ProcessLookupError:
                 break
             try:
@@ -86,6 +91,11 @@ class Standalone:
             except subprocess.TimeoutExpired:
                 continue
         self.process = None
+        if _group_gone(pgid, group_timeout):
+            return True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        return _group_gone(pgid, 10)
 
     def __enter__(self) -> Standalone:
         return self.start()
@@ -136,3 +146,15 @@ class Standalone:
     def _check_alive(self) -> None:
         if self.process is not None and self.process.poll() is not None:
             raise RuntimeError(f"airflow standalone exited with {self.process.returncode}\n{self.log()[-4000:]}")
+
+
+def _group_gone(pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
