@@ -34,7 +34,7 @@ from airflow_provider_cfg.triggers.base import CfgPollingTrigger, waitable
 if TYPE_CHECKING:
     import httpx
 
-    from airflow_provider_cfg.api.models import Task
+    from airflow_provider_cfg.api.models import Task, TaskListItem
     from airflow_provider_cfg.probes import ProbeResult
 
 PASSED = "passed"
@@ -95,7 +95,7 @@ class GuardWatch:
             f"{self._tally()} of {self.target}",
         )
 
-    def ended(self, task: Task | None) -> dict[str, Any]:
+    def ended(self, task: Task | TaskListItem | None) -> dict[str, Any]:
         status = task.TaskStatusType if task is not None else None
         if self.probes:
             message = (
@@ -244,6 +244,8 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
 
         from airflow_provider_cfg.api.errors import CfgError
         from airflow_provider_cfg.probes import check_probe_url, load_probe_callable
+        from airflow_provider_cfg.triggers.base import SHARE_AGE
+        from airflow_provider_cfg.triggers.poller import BATCH_WINDOW, acquire
 
         watch = self.watch()
         try:
@@ -251,42 +253,50 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
                 load_probe_callable(self.probe_callable)
             else:
                 check_probe_url(self.probe_url)
-            client = await self.hook().get_async_client()
+            # CFG is only asked "has it ended?": the shared poller's batched DescribeTaskList
+            # answers that for every guard and watcher of this triggerer at once.
+            poller = await acquire(self.cfg_conn_id, self.region)
         except Exception as exc:  # reported as one event, never swallowed
             yield TriggerEvent(watch.error(f"{type(exc).__name__}: {exc}"))
             return
+        batch_wait = min(BATCH_WINDOW, self.poll_interval / 10)
         failing_since: float | None = None
-        async with client, httpx.AsyncClient() as http:
-            while True:
-                try:
-                    task = (await client.describe_task(self.experiment_id)).Task
-                    failing_since = None
-                    if task is not None and task.TaskStatus == TaskStatus.ENDED:
-                        yield TriggerEvent(watch.ended(task))
+        try:
+            async with httpx.AsyncClient() as http:
+                while True:
+                    try:
+                        task = (await poller.read_status(
+                            self.experiment_id, max_age=SHARE_AGE * self.poll_interval, wait=batch_wait
+                        )).value
+                        failing_since = None
+                        if task is not None and task.TaskStatus == TaskStatus.ENDED:
+                            yield TriggerEvent(watch.ended(task))
+                            return
+                    except CfgError as exc:
+                        now = time.monotonic()
+                        failing_since = failing_since or now
+                        if not waitable(exc) or now - failing_since >= self.error_patience:
+                            yield TriggerEvent(watch.error(f"cannot read the experiment: {exc}"))
+                            return
+                        self.log.warning("Reading experiment %s failed (%s); still guarding", self.experiment_id, exc)
+                    try:
+                        result = await self.probe(http)
+                    except (TypeError, ValueError) as exc:
+                        yield TriggerEvent(watch.error(f"misconfigured probe: {exc}"))
                         return
-                except CfgError as exc:
-                    now = time.monotonic()
-                    failing_since = failing_since or now
-                    if not waitable(exc) or now - failing_since >= self.error_patience:
-                        yield TriggerEvent(watch.error(f"cannot read the experiment: {exc}"))
+                    event = watch.record(result)
+                    if event is not None:
+                        yield TriggerEvent(event)
                         return
-                    self.log.warning("Reading experiment %s failed (%s); still guarding", self.experiment_id, exc)
-                try:
-                    result = await self.probe(http)
-                except (TypeError, ValueError) as exc:
-                    yield TriggerEvent(watch.error(f"misconfigured probe: {exc}"))
-                    return
-                event = watch.record(result)
-                if event is not None:
-                    yield TriggerEvent(event)
-                    return
-                if not result.passed:
-                    self.log.warning(
-                        "Probe %s of %s failed (%s in a row, trips at %s): %s",
-                        watch.probes, self.target, len(watch.streak), self.failures_to_trip, result.detail,
-                    )
-                remaining = (self.deadline or 0.0) - time.time()
-                if remaining <= 0:
-                    yield TriggerEvent(watch.passed())
-                    return
-                await asyncio.sleep(min(self.poll_interval, remaining))
+                    if not result.passed:
+                        self.log.warning(
+                            "Probe %s of %s failed (%s in a row, trips at %s): %s",
+                            watch.probes, self.target, len(watch.streak), self.failures_to_trip, result.detail,
+                        )
+                    remaining = (self.deadline or 0.0) - time.time()
+                    if remaining <= 0:
+                        yield TriggerEvent(watch.passed())
+                        return
+                    await asyncio.sleep(min(self.poll_interval, remaining))
+        finally:
+            await poller.release()

@@ -368,3 +368,20 @@ async def test_the_connection_is_read_again_when_a_trigger_joins_an_old_poller(e
     finally:
         await first.release()
     assert first.client is None
+
+
+async def test_steady_state_guards_ask_cfg_through_the_batched_status_reads(emu):
+    from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
+    from tests.airflow_helpers import json_service
+
+    ids = [started_626(emu)[0] for _ in range(20)]
+    zero_stats(emu)
+    with json_service(lambda: (200, {"ok": True})) as url:
+        deadline = time.time() + 1.5
+        guards = [CfgSteadyStateGuardTrigger(task_id=i, deadline=deadline, probe_url=url, poll_interval=0.2)
+                  for i in ids]
+        results = await run_all(guards)
+    assert [events[0]["status"] for events in results] == ["passed"] * 20
+    seen = calls(emu)
+    assert "DescribeTask" not in seen  # reading for itself, each guard made a DescribeTask per probe
+    assert 1 <= seen["DescribeTaskList"] <= 20, seen
