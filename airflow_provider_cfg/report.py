@@ -38,6 +38,17 @@ def _end_time(start: str | None, seconds: int | None, end: str | None) -> str | 
         return None
 
 
+def _outcome(kind: type[ActionStatusType] | type[InstanceStatusType], value: int | None) -> str:
+    """``success``, ``failed``, ``terminated``, ``skipped`` (a type code means nothing to a reader),
+    ``—`` before there is one."""
+    if value is None:
+        return "—"
+    try:
+        return kind(int(value)).text
+    except ValueError:
+        return kind.describe(value)
+
+
 def build_report(
     task: Task,
     *,
@@ -53,7 +64,7 @@ def build_report(
             {
                 "object_id": inst.TaskGroupInstanceObjectId,
                 "instance_id": inst.TaskGroupInstanceId,
-                "outcome": InstanceStatusType.describe(inst.TaskGroupInstanceStatusType),
+                "outcome": _outcome(InstanceStatusType, inst.TaskGroupInstanceStatusType),
                 "start": inst.TaskGroupInstanceStartTime,
                 "end": inst.TaskGroupInstanceEndTime,
                 "log": inst.TaskGroupInstanceExecuteLog,
@@ -71,7 +82,7 @@ def build_report(
                 "risk": action.ActionRisk,
                 "status": ActionStatus.describe(action.TaskGroupActionStatus),
                 "finished": action.TaskGroupActionStatus == ActionStatus.FINISHED,
-                "outcome": ActionStatusType.describe(action.TaskGroupActionStatusType),
+                "outcome": _outcome(ActionStatusType, action.TaskGroupActionStatusType),
                 "start": action.TaskGroupActionStartTime,
                 "end": end,
                 "seconds": action.TaskGroupActionExecuteTime,
