@@ -9,6 +9,7 @@ on top of the refill). The emulator enforces its limits with the same class.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import deque
@@ -17,6 +18,8 @@ from collections.abc import Callable
 # A little slack on the client side: requests signed at t arrive a little later, so
 # spacing them by slightly more than a second keeps the server-side count under the limit.
 CLIENT_WINDOW_SECONDS = 1.05
+LATE_TOLERANCE_SECONDS = 0.02
+"""A caller that wakes later than this after its booked slot books again (see ``confirm``)."""
 
 
 class SlidingWindowLimiter:
@@ -27,12 +30,19 @@ class SlidingWindowLimiter:
     :param clock: monotonic clock; replaceable in tests.
     """
 
-    def __init__(self, limit: int, window: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        late_tolerance: float = LATE_TOLERANCE_SECONDS,
+    ) -> None:
         if limit < 1:
             raise ValueError("limit must be >= 1")
         self.limit = limit
         self.window = window
         self.clock = clock
+        self.late_tolerance = late_tolerance
         self._grants: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -50,25 +60,54 @@ class SlidingWindowLimiter:
             self._grants.append(now)
             return True
 
-    def reserve(self) -> float:
-        """Book the earliest free slot and return how long to wait before using it."""
+    def book(self) -> float:
+        """Book the earliest free slot; return its time on :attr:`clock`."""
         with self._lock:
             now = self.clock()
             self._expire(now)
             # Free now, or when the grant `limit` places back leaves the window.
             at = now if len(self._grants) < self.limit else max(now, self._grants[-self.limit] + self.window)
             self._grants.append(at)
-            return at - now
+            return at
+
+    def reserve(self) -> float:
+        """Book the earliest free slot and return how long to wait before using it."""
+        return self.book() - self.clock()
+
+    def confirm(self, at: float) -> float | None:
+        """Called on waking for the slot booked at ``at``: ``None`` to go ahead, or the time of a
+        new booking to wait for.
+
+        A caller that wakes late (its thread or event loop stalled) would send at the same moment
+        as the callers booked for later slots, a burst over the limit. Its old slot is given up
+        and it books the earliest free slot from now on instead."""
+        if self.clock() - at <= self.late_tolerance:
+            return None
+        with self._lock, contextlib.suppress(ValueError):  # already out of the window
+            self._grants.remove(at)
+        return self.book()
 
     def acquire(self) -> None:
-        delay = self.reserve()
-        if delay > 0:
-            time.sleep(delay)
+        at = self.book()
+        while True:
+            delay = at - self.clock()
+            if delay > 0:
+                time.sleep(delay)
+            rebooked = self.confirm(at)
+            if rebooked is None:
+                return
+            at = rebooked
 
     async def acquire_async(self) -> None:
-        delay = self.reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        at = self.book()
+        while True:
+            delay = at - self.clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            rebooked = self.confirm(at)
+            if rebooked is None:
+                return
+            at = rebooked
 
 
 class RateLimiterRegistry:

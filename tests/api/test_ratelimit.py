@@ -61,3 +61,39 @@ def test_async_acquire_waits_for_a_slot():
 
     elapsed = asyncio.run(run())
     assert elapsed >= 0.39  # 5 grants at 2 per 0.2 s need two extra windows
+
+
+def _bursts_over(sends: list[float], limit: int, window: float) -> list[float]:
+    """Window starts [t, t + window) that hold more than ``limit`` sends."""
+    return [t for t in sends if sum(1 for s in sends if t <= s < t + window) > limit]
+
+
+def test_callers_that_wake_late_book_again_instead_of_bursting():
+    """Four callers book at 2/s; the first two wake a second late (their thread or loop stalled),
+    together with the two booked for that moment. Sending on waking would put four in one window:
+    the late ones give up their slots and book the next free ones."""
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, window=1.0, clock=clock)
+    assert [limiter.book() for _ in range(2)] == [100.0, 100.0]  # sent at once
+    sends = [100.0, 100.0]
+    a, b, c, d = (limiter.book() for _ in range(4))
+    assert (a, b, c, d) == (101.0, 101.0, 102.0, 102.0)
+    clock.now = 102.0  # a and b wake a second late, c and d on time
+    assert limiter.confirm(c) is None and limiter.confirm(d) is None
+    sends += [c, d]
+    a2, b2 = limiter.confirm(a), limiter.confirm(b)
+    assert (a2, b2) == (103.0, 103.0)  # the next free slots, not now
+    clock.now = 103.0
+    assert limiter.confirm(a2) is None and limiter.confirm(b2) is None
+    sends += [a2, b2]
+    assert _bursts_over(sends, 2, 1.0) == []
+
+
+def test_a_caller_on_time_keeps_its_slot():
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(1, window=1.0, clock=clock, late_tolerance=0.02)
+    limiter.book()
+    at = limiter.book()
+    clock.now = at + 0.015  # woke a little late, within the tolerance
+    assert limiter.confirm(at) is None
+    assert limiter.book() == at + 1.0
