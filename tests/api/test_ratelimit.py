@@ -96,4 +96,4 @@ def test_a_caller_on_time_keeps_its_slot():
     at = limiter.book()
     clock.now = at + 0.015  # woke a little late, within the tolerance
     assert limiter.confirm(at) is None
-    assert limiter.book() == at + 1.0
+    assert limiter.book() == pytest.approx(at + 1.0)  # its slot still counts
