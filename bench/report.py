@@ -249,9 +249,10 @@ def _watching_section(result: dict[str, Any] | None) -> list[str]:
         "between those rounds, and each round is a burst that the process-wide limiter spreads over "
         "`watchers / 20` s (1,000 watchers: one read every ~50 s, over the interval). Each private "
         "trigger also builds its own client (an httpx client with its own SSL context, tens of ms of "
-        "CPU each): the event loop stalls while 1,000 are built, the limiter's booked slots pass, and "
-        "the sleepers wake together — the bursts the emulator counts as peaks and "
-        "`RequestLimitExceeded` (retried by the client). The shared poller builds one client and starts "
+        "CPU each): the event loop stalls while 1,000 are built. Callers that wake after their booked "
+        "slot book the next free one instead of sending at once (`api/ratelimit.py`), so what the "
+        "emulator still counts as peaks and `RequestLimitExceeded` (retried by the client) are requests "
+        "caught by a stall between signing and arriving. The shared poller builds one client and starts "
         "its calls evenly spaced in real time, after any stall.",
         "",
         f"Targets ({result['target_run']} watchers, shared poller):",
