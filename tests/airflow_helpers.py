@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_cfg.api.client import CfgClient
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
+from tests.emulator.emu_helpers import wait_for
 
 CONN_ENV = "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT"
 INSTANCE = "ins-aaaaaaaa"
@@ -158,17 +158,6 @@ def execute_action(emu, task_id: int, action_id: int, action_type: int = 2) -> N
 def action_state(emu, task_id: int, action_id: int) -> dict[str, Any]:
     (action,) = [a for a in actions_of(emu, task_id) if a["TaskGroupActionId"] == action_id]
     return action
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def run_action(emu, task_id: int, action_id: int, action_type: int = 2) -> dict[str, Any]:
