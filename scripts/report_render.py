@@ -23,6 +23,8 @@ from markdown_it import MarkdownIt
 ROOT = Path(__file__).resolve().parent.parent
 MERMAID_JS = ROOT / ".venv" / "share" / "mermaid" / "mermaid.min.js"
 CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium's own connections are refused by the closed
+# network. Playwright gives every launch a fresh, temporary --user-data-dir.
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",

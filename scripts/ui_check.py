@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 # Imported only once the checkout's root is on sys.path (run as a script, ``tests`` is not importable before).
 # ruff: disable[module-import-not-at-top-of-file]
 import httpx
+from report_render import CHROMIUM, CHROMIUM_FLAGS, RenderError, render_report  # scripts/, beside this file
 
 import tests.airflow_setup  # imported by the harness: it makes an empty home for pytest, unused here
 from airflow_provider_cfg.emulator.server import EmulatorServer
@@ -50,13 +51,6 @@ from tests.standalone.harness import Standalone
 
 shutil.rmtree(tests.airflow_setup.AIRFLOW_HOME, ignore_errors=True)
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium's own connections are refused by the closed
-# network. Playwright gives every launch a fresh, temporary --user-data-dir.
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 DAG_ID = "cfg_game_day"
 LINK_NAME = "CFG experiment"
 LINK_TASKS = ("create_experiment", "inject_fault_1")
@@ -253,8 +247,6 @@ def check_console_link(page, base_url: str, run_id: str, expected: str, experime
 
 
 def check_report(page, reports: Path, experiment_id: int, shots: Path) -> None:
-    from report_render import RenderError, render_report  # scripts/ is this script's sys.path[0]
-
     markdown_file = reports / f"cfg-experiment-{experiment_id}.md"
     if not markdown_file.is_file():
         raise CheckFailed(f"the run wrote no report at {markdown_file}")

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_cfg.api.enums import TaskStatus
-from airflow_provider_cfg.triggers.base import CfgPollingTrigger, waitable
+from airflow_provider_cfg.events import ERROR
+from airflow_provider_cfg.triggers.base import SHARE_AGE, CfgPollingTrigger, waitable
 
 if TYPE_CHECKING:
     import httpx
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 PASSED = "passed"
 BREACHED = "breached"
 ENDED = "ended"
-ERROR = "error"
 GUARD_STATUSES = (PASSED, BREACHED, ENDED, ERROR)
 
 
@@ -244,7 +244,6 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
 
         from airflow_provider_cfg.api.errors import CfgError
         from airflow_provider_cfg.probes import check_probe_url, load_probe_callable
-        from airflow_provider_cfg.triggers.base import SHARE_AGE
         from airflow_provider_cfg.triggers.poller import BATCH_WINDOW, acquire
 
         watch = self.watch()
