@@ -32,18 +32,17 @@ from bench.stats import median, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PROVIDER_MODULES = [
-    "airflow_provider_cfg.operators.create",
-    "airflow_provider_cfg.operators.start",
-    "airflow_provider_cfg.operators.step",
-    "airflow_provider_cfg.operators.status",
-    "airflow_provider_cfg.operators.guardrail",
-    "airflow_provider_cfg.operators.delete",
-    "airflow_provider_cfg.operators.rollback",
-    "airflow_provider_cfg.sensors.experiment",
-    "airflow_provider_cfg.sensors.step",
-    "airflow_provider_cfg.hooks.cfg",
-]
+
+def _dag_file_modules() -> list[str]:
+    """The operator, sensor and hook modules the provider declares (what a DAG file imports)."""
+    from airflow_provider_cfg.get_provider_info import get_provider_info
+
+    info = get_provider_info()
+    return [module for kind in ("operators", "sensors", "hooks") for entry in info[kind]
+            for module in entry["python-modules"]]
+
+
+PROVIDER_MODULES = _dag_file_modules()
 
 TARGET_MS = 50.0
 
