@@ -153,7 +153,7 @@ def _timeline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
             events.append((step["start"], f"{name} started on {len(instances)} instance(s)"))
         if len(instances) <= MAX_INSTANCE_EVENTS:
             events += [(i["end"], f"{name}: {i['object_id']} {i['outcome']}") for i in instances if i["end"]]
-        if step["end"] and step.get("finished", True):
+        if step["end"] and step["finished"]:
             events.append((step["end"], f"{name} finished: {step['outcome']}"))
     guardrail = [g for g in report["guardrail"] if g["at"]]
     events += [(g["at"], f"guardrail {g['type']}: {g['name']} — {g['content']}") for g in guardrail]

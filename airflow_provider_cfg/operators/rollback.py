@@ -69,14 +69,14 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
                 client, task_id, self.reason,
                 poll_interval=self.poll_interval, step_timeout=self.step_timeout, read_patience=self.read_patience,
             ).run()
-            if report.already_concluded and report.clean:
+            nothing_done = report.already_concluded and report.clean
+            if nothing_done:
                 self.log.info("Experiment %s was already concluded with nothing left injected; nothing to do", task_id)
-                if self.upstream_xcom(context, XCOM_REPORT) is None:
-                    # ended without a report in this run (an abort by the steady-state guard, a kill,
-                    # an end by hand): the record is built here
-                    self.publish_report(context, client, task_id, report_path=self.report_path)
             else:
                 self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
+            # The record, unless a conclusion in this run wrote it (an abort by the steady-state
+            # guard, a kill or an end by hand leaves none).
+            if not nothing_done or self.upstream_xcom(context, XCOM_REPORT) is None:
                 self.publish_report(context, client, task_id, report_path=self.report_path)
         result = {
             "task_id": task_id,
