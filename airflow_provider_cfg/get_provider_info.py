@@ -26,11 +26,8 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "Tencent Cloud CFG",
                 "python-modules": [
                     "airflow_provider_cfg.operators.create",
-                    "airflow_provider_cfg.operators.start",
+                    "airflow_provider_cfg.operators.experiment",
                     "airflow_provider_cfg.operators.step",
-                    "airflow_provider_cfg.operators.status",
-                    "airflow_provider_cfg.operators.guardrail",
-                    "airflow_provider_cfg.operators.delete",
                     "airflow_provider_cfg.operators.rollback",
                     "airflow_provider_cfg.operators.guard",
                     "airflow_provider_cfg.operators.plan",

@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
+from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
 from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
-from airflow_provider_cfg.operators.start import CfgStartExperimentOperator
-from airflow_provider_cfg.operators.status import CfgConcludeExperimentOperator
 from airflow_provider_cfg.sensors.experiment import CfgExperimentSensor
 from airflow_provider_cfg.sensors.step import CfgStepSensor
 
@@ -60,7 +59,7 @@ with DAG(
 
     @task(multiple_outputs=True)
     def check_service(params: dict) -> dict:
-        from airflow_provider_cfg.probes import http_probe
+        from airflow_provider_cfg.core.probes import http_probe
 
         return http_probe(params["steady_state_url"]).as_check()
 

@@ -23,10 +23,9 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
+from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
 from airflow_provider_cfg.operators.guard import CfgSteadyStateGuardOperator
 from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
-from airflow_provider_cfg.operators.start import CfgStartExperimentOperator
-from airflow_provider_cfg.operators.status import CfgConcludeExperimentOperator
 from airflow_provider_cfg.operators.step import CfgExecuteStepOperator
 
 FAULT_STEPS = [([1, 1], [1, 2])]  # (inject, recover) per pair as [group, action] orders
@@ -74,7 +73,7 @@ with DAG(
     @task(multiple_outputs=True)
     def steady_state(params: dict, phase: str) -> dict:
         """Probe the service; the result (never an exception) goes into the conclusion."""
-        from airflow_provider_cfg.probes import http_probe
+        from airflow_provider_cfg.core.probes import http_probe
 
         result = http_probe(params["steady_state_url"], max_latency_ms=params["max_latency_ms"]).as_check()
         print(f"steady state {phase}: {'OK' if result['passed'] else 'BREACHED'} — {result['detail']}")

@@ -45,7 +45,7 @@ MAX_PAGES = 50
 
 def list_live_experiments(client: Any) -> list[dict[str, Any]]:
     """Every experiment tagged ``managed-by=airflow-provider-cfg`` and not ended, newest first."""
-    from airflow_provider_cfg.identity import MANAGED_TAG, MANAGED_VALUE
+    from airflow_provider_cfg.core.identity import MANAGED_TAG, MANAGED_VALUE
 
     found: dict[int, dict[str, Any]] = {}
     for page in range(MAX_PAGES):
@@ -123,9 +123,9 @@ with DAG(
     def summary(params: dict[str, Any]) -> dict[str, Any]:
         """Re-read every experiment; fail if a fault is still injected or an experiment still runs."""
         from airflow_provider_cfg.api.enums import TaskStatus
+        from airflow_provider_cfg.core.rollback import Rollback, unrecovered_faults
         from airflow_provider_cfg.exceptions import CfgStepFailedError
         from airflow_provider_cfg.hooks.cfg import CfgHook
-        from airflow_provider_cfg.rollback import Rollback, unrecovered_faults
 
         found = get_current_context()["ti"].xcom_pull(task_ids="find_live_experiments", key="found")
         if found is None:

@@ -1,7 +1,7 @@
 """``make ui-check``: look at the provider the way a person does, in Airflow's own web UI.
 
 Starts the CFG emulator (in this process) and a real ``airflow standalone`` (scheduler,
-dag-processor, triggerer, api-server; ``tests/standalone/harness.py``) with the provider and the
+dag-processor, triggerer, api-server; ``tests/system/standalone/harness.py``) with the provider and the
 example DAGs, triggers ``cfg_game_day`` through the real scheduler and triggerer, and drives
 Debian's headless Chromium with Playwright to check that
 
@@ -45,7 +45,7 @@ from report_render import CHROMIUM, CHROMIUM_FLAGS, RenderError, render_report  
 
 import tests.airflow_setup  # imported by the harness: it makes an empty home for pytest, unused here
 from airflow_provider_cfg.emulator.server import EmulatorServer
-from tests.standalone.harness import Standalone
+from tests.system.standalone.harness import Standalone
 
 # ruff: enable[module-import-not-at-top-of-file]
 

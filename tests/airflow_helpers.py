@@ -14,7 +14,7 @@ from typing import Any
 
 from airflow_provider_cfg.api.client import CfgClient
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
-from tests.emulator.emu_helpers import wait_for
+from tests.emu_helpers import wait_for
 
 CONN_ENV = "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT"
 INSTANCE = "ins-aaaaaaaa"
@@ -212,7 +212,7 @@ def starts(emu, task_id: int, action_id: int) -> int:
 
 def fast_rollback(monkeypatch, poll_interval: float = 0.05) -> None:
     """The operators' and triggers' rollback polls every 2 s by default; poll fast in tests."""
-    import airflow_provider_cfg.rollback as rollback
+    import airflow_provider_cfg.core.rollback as rollback
 
     original = rollback.rollback_experiment
 

@@ -14,6 +14,7 @@ import pytest
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.emulator.server import EmulatorServer
+    from tests.emu_helpers import Cfg
 
 EMULATOR_ACTION_SECONDS = 0.1
 """How long one emulated action takes in tests: short, so that whole experiments run in < 1 s."""
@@ -43,3 +44,13 @@ def airflow_db() -> None:
     from airflow.utils.db import resetdb
 
     resetdb()
+
+
+@pytest.fixture
+def cfg(cfg_emulator: EmulatorServer) -> Iterator[Cfg]:
+    """A signed caller on a freshly reset emulator."""
+    from tests.emu_helpers import Cfg
+
+    caller = Cfg(cfg_emulator)
+    yield caller
+    caller.close()

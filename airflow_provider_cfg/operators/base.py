@@ -78,7 +78,7 @@ class CfgBaseOperator(BaseOperator):
         """Build the game-day report, push it (JSON and Markdown) to XCom, log it, and write it to
         ``report_path`` (any Airflow object storage URL: a local folder, ``s3://…``, ``cos://…``).
         Best effort: a report that cannot be built never fails the task."""
-        from airflow_provider_cfg.report import collect_report, render_markdown
+        from airflow_provider_cfg.core.report import collect_report, render_markdown
 
         try:
             report = collect_report(client, task_id, checks=checks, plan=self.upstream_plan(context))
@@ -96,7 +96,7 @@ class CfgBaseOperator(BaseOperator):
 
     def upstream_plan(self, context: Context) -> dict[str, Any] | None:
         """The plan an upstream create (or plan) task checked and pushed, if any (for the report)."""
-        from airflow_provider_cfg.plan import XCOM_PLAN
+        from airflow_provider_cfg.core.plan import XCOM_PLAN
 
         return self.upstream_xcom(context, XCOM_PLAN)
 

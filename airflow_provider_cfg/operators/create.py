@@ -6,7 +6,7 @@ unknown — a retry, a cleared task or a lost response reattaches instead of cre
 experiment. The experiment id is returned (``return_value``) and pushed with the console URL to
 XCom before the operator returns.
 
-Before anything is created, the experiment is planned and checked (:mod:`airflow_provider_cfg.plan`,
+Before anything is created, the experiment is planned and checked (:mod:`airflow_provider_cfg.core.plan`,
 read-only calls): instance-id formats, required and well-typed action parameters, a template in
 use, and the blast-radius ``policy`` (instances per group, risk level, object types, a recovery for
 every fault). A violation fails the task before any mutating call. With ``dry_run=True`` the plan is
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
-    from airflow_provider_cfg.identity import AirflowIdentity
-    from airflow_provider_cfg.plan import BlastRadiusPolicy
+    from airflow_provider_cfg.core.identity import AirflowIdentity
+    from airflow_provider_cfg.core.plan import BlastRadiusPolicy
 
 MODES = {"manual": 1, "automatic": 2}
 POLICY_DEAL_TYPES = {"rollback": 1, "pause": 2}
@@ -239,7 +239,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
     :param reattach: look for an experiment this task instance already created before creating one.
     :param dry_run: plan and check only: push the plan (``plan``, ``plan_markdown``) to XCom, log it and
         return ``None`` without creating anything (fails after pushing if the plan has violations).
-    :param policy: the blast-radius policy as a dict (:class:`~airflow_provider_cfg.plan.BlastRadiusPolicy`
+    :param policy: the blast-radius policy as a dict (:class:`~airflow_provider_cfg.core.plan.BlastRadiusPolicy`
         fields: ``max_instances_per_group``, ``max_risk_level``, ``allowed_object_types``,
         ``require_recovery``); ``None``: the default policy (every fault needs a recovery).
     """
@@ -258,7 +258,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         policy: Mapping[str, Any] | BlastRadiusPolicy | None = None,
         **kwargs: Any,
     ) -> None:
-        from airflow_provider_cfg.plan import BlastRadiusPolicy
+        from airflow_provider_cfg.core.plan import BlastRadiusPolicy
 
         super().__init__(**kwargs)
         self.title = title
@@ -284,7 +284,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         The plan is pushed to XCom (``plan``; the game-day report shows it); its Markdown too, and
         to the log, when this is a dry run or when it is violated (then the task fails, before any
         mutating call)."""
-        from airflow_provider_cfg.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
+        from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
 
         plan = plan_for_request(client, self.action, params, self.policy)
         ti = context["ti"]
@@ -303,7 +303,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         from airflow_provider_cfg.api.actions import ACTIONS
         from airflow_provider_cfg.api.client import validation_error
         from airflow_provider_cfg.api.errors import CfgOutcomeUnknownError
-        from airflow_provider_cfg.identity import AirflowIdentity, find_experiment
+        from airflow_provider_cfg.core.identity import AirflowIdentity, find_experiment
 
         ti = context["ti"]
         map_index = getattr(ti, "map_index", None)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
-    from airflow_provider_cfg.probes import ProbeResult
+    from airflow_provider_cfg.core.probes import ProbeResult
     from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
 
 GUARDRAIL_NAME = "Airflow steady-state guard"
@@ -53,7 +53,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     Deferrable mode watches in the triggerer (:class:`~airflow_provider_cfg.triggers.guard.CfgSteadyStateGuardTrigger`),
     the synchronous mode in the worker; both feed the same rule
-    (:class:`~airflow_provider_cfg.triggers.guard.GuardWatch`, :func:`airflow_provider_cfg.probes.judge`)
+    (:class:`~airflow_provider_cfg.triggers.guard.GuardWatch`, :func:`airflow_provider_cfg.core.probes.judge`)
     and every outcome goes through :meth:`execute_complete`.
 
     :param experiment_id: the experiment (``TaskId``) (templated).
@@ -159,7 +159,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     def _check_configuration(self) -> None:
         """Fail before watching anything when the probe cannot work (typed, templated values coerced)."""
-        from airflow_provider_cfg.probes import check_probe_url, load_probe_callable
+        from airflow_provider_cfg.core.probes import check_probe_url, load_probe_callable
 
         if self.probe_callable:
             load_probe_callable(self.probe_callable)
@@ -209,7 +209,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         )
 
     def _probe(self) -> ProbeResult:
-        from airflow_provider_cfg.probes import callable_probe, check_probe_url, http_probe
+        from airflow_provider_cfg.core.probes import callable_probe, check_probe_url, http_probe
 
         if self.probe_callable:
             return callable_probe(self.probe_callable)
@@ -282,7 +282,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     def _abort(self, context: Context, event: dict[str, Any]) -> str:
         """Trigger the guardrail, roll back (``rollback_on_breach``); the failure message says what was done."""
-        from airflow_provider_cfg.rollback import rollback_experiment
+        from airflow_provider_cfg.core.rollback import rollback_experiment
 
         task_id = int(event.get("task_id") or experiment_id_of(self.experiment_id))
         message = str(event.get("message"))
@@ -330,7 +330,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         """Killed while watching: do not leave an unguarded fault running."""
         if not self.rollback_on_kill:
             return
-        from airflow_provider_cfg.rollback import rollback_experiment
+        from airflow_provider_cfg.core.rollback import rollback_experiment
 
         try:
             with self.client() as client:

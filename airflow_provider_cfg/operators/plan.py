@@ -103,7 +103,7 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
     def _policy(self) -> Any:
         import json
 
-        from airflow_provider_cfg.plan import BlastRadiusPolicy, PlanError
+        from airflow_provider_cfg.core.plan import BlastRadiusPolicy, PlanError
 
         policy = self.policy
         if isinstance(policy, str):  # a template rendered to JSON text
@@ -136,8 +136,8 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
 
         from airflow_provider_cfg.api.actions import ACTIONS
         from airflow_provider_cfg.api.client import validation_error
-        from airflow_provider_cfg.identity import AirflowIdentity
-        from airflow_provider_cfg.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
+        from airflow_provider_cfg.core.identity import AirflowIdentity
+        from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
 
         policy = self._policy()
         ti = context["ti"]

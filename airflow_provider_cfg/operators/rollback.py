@@ -56,8 +56,8 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
         self.report_path = report_path
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cfg.core.rollback import Rollback
         from airflow_provider_cfg.exceptions import CfgStepFailedError
-        from airflow_provider_cfg.rollback import Rollback
 
         if self.experiment_id in (None, "", "None"):
             self.log.info("No experiment was created; nothing to roll back")

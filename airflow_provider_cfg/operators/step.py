@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task
-    from airflow_provider_cfg.steps import StepRef
+    from airflow_provider_cfg.core.steps import StepRef
 
 OPERATIONS = ("execute", "start", "skip", "retry")
 
@@ -75,8 +75,8 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         self._selected: list[int] | None = None  # ``instances`` as TaskGroupInstanceIds, once resolved
 
     def execute(self, context: Context) -> dict[str, Any] | None:
-        from airflow_provider_cfg.events import step_event
-        from airflow_provider_cfg.steps import StepSelector, resolve_step
+        from airflow_provider_cfg.core.events import step_event
+        from airflow_provider_cfg.core.steps import StepSelector, resolve_step
 
         task_id = experiment_id_of(self.experiment_id)
         selector = StepSelector.parse(self.step)
@@ -134,7 +134,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
     def _needs_call(self, task: Task, ref: StepRef) -> bool:
         """False when the step's state already reflects the operation (so it is never repeated)."""
-        from airflow_provider_cfg.steps import step_action, step_outcome
+        from airflow_provider_cfg.core.steps import step_action, step_outcome
 
         outcome = step_outcome(step_action(task, ref))
         if self._selected:
@@ -156,7 +156,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         return True
 
     def _instance_ids(self, task: Task, ref: StepRef) -> list[int] | None:
-        from airflow_provider_cfg.steps import step_action, step_outcome
+        from airflow_provider_cfg.core.steps import step_action, step_outcome
 
         if self.operation == "retry" and self.instances is None:
             failed = step_outcome(step_action(task, ref)).failed_instances
@@ -165,7 +165,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
     def _selected_ids(self, task: Task, ref: StepRef) -> list[int] | None:
         """``instances`` (object ids or TaskGroupInstanceIds) as TaskGroupInstanceIds; None: all."""
-        from airflow_provider_cfg.steps import step_action
+        from airflow_provider_cfg.core.steps import step_action
 
         if self.instances is None:
             return None
@@ -216,8 +216,8 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         )
 
     def _wait(self, client: CfgClient, task_id: int, task_action_id: int, deadline: float | None) -> dict[str, Any]:
-        from airflow_provider_cfg.events import TIMEOUT, step_event
-        from airflow_provider_cfg.progress import ProgressLog, step_progress
+        from airflow_provider_cfg.core.events import TIMEOUT, step_event
+        from airflow_provider_cfg.core.progress import ProgressLog, step_progress
 
         progress = ProgressLog(self.log)
         while True:
@@ -240,7 +240,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """The one handler of every outcome: immediate, after a synchronous wait, or from the trigger."""
-        from airflow_provider_cfg.events import FAILED, SUCCESS, TIMEOUT, validate_event
+        from airflow_provider_cfg.core.events import FAILED, SUCCESS, TIMEOUT, validate_event
         from airflow_provider_cfg.exceptions import CfgStepFailedError, CfgTriggerError, CfgWaitTimeoutError
 
         event = validate_event(event)
@@ -258,7 +258,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         raise CfgTriggerError(event.get("message"))
 
     def _rollback(self, reason: str) -> None:
-        from airflow_provider_cfg.rollback import rollback_experiment
+        from airflow_provider_cfg.core.rollback import rollback_experiment
 
         try:
             with self.client() as client:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.models import Task
-    from airflow_provider_cfg.progress import ProgressLog
+    from airflow_provider_cfg.core.progress import ProgressLog
     from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 
@@ -67,13 +67,13 @@ class CfgBaseSensor(BaseSensorOperator):
 
     def progress(self, task: Task) -> str:
         """The progress line logged while waiting."""
-        from airflow_provider_cfg.progress import experiment_progress
+        from airflow_provider_cfg.core.progress import experiment_progress
 
         return experiment_progress(task)
 
     @cached_property
     def _progress_log(self) -> ProgressLog:
-        from airflow_provider_cfg.progress import ProgressLog
+        from airflow_provider_cfg.core.progress import ProgressLog
 
         return ProgressLog(self.log)
 
@@ -114,7 +114,7 @@ class CfgBaseSensor(BaseSensorOperator):
         """One handler for every outcome: True on success, an exception otherwise."""
         from airflow.sdk.exceptions import AirflowSensorTimeout
 
-        from airflow_provider_cfg.events import FAILED, SUCCESS, TIMEOUT, validate_event
+        from airflow_provider_cfg.core.events import FAILED, SUCCESS, TIMEOUT, validate_event
         from airflow_provider_cfg.exceptions import CfgExperimentStatusError, CfgStepFailedError, CfgTriggerError
 
         event = validate_event(event)

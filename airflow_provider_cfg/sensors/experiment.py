@@ -33,7 +33,7 @@ class CfgExperimentSensor(CfgBaseSensor):
         self.failure_statuses = [int(checked_enum(TaskStatus, s, "failure_statuses")) for s in failure_statuses]
 
     def verdict(self, task: Task) -> dict[str, Any] | None:
-        from airflow_provider_cfg.events import experiment_event
+        from airflow_provider_cfg.core.events import experiment_event
 
         return experiment_event(task, self.target_statuses, self.failure_statuses)
 

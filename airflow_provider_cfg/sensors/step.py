@@ -27,15 +27,15 @@ class CfgStepSensor(CfgBaseSensor):
         self._task_action_id: int | None = None
 
     def verdict(self, task: Task) -> dict[str, Any] | None:
-        from airflow_provider_cfg.events import step_event
-        from airflow_provider_cfg.steps import StepSelector, resolve_step
+        from airflow_provider_cfg.core.events import step_event
+        from airflow_provider_cfg.core.steps import StepSelector, resolve_step
 
         if self._task_action_id is None:
             self._task_action_id = resolve_step(task, StepSelector.parse(self.step)).task_action_id
         return step_event(task, self._task_action_id)
 
     def progress(self, task: Task) -> str:
-        from airflow_provider_cfg.progress import step_progress
+        from airflow_provider_cfg.core.progress import step_progress
 
         assert self._task_action_id is not None  # resolved by verdict() first
         return step_progress(task, self._task_action_id)

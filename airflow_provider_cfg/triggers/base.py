@@ -1,7 +1,7 @@
 """The polling loop shared by the CFG triggers.
 
 A trigger reads the experiment every ``poll_interval`` seconds and yields exactly one event:
-the verdict computed by :mod:`airflow_provider_cfg.events`, a ``timeout`` event at its absolute
+the verdict computed by :mod:`airflow_provider_cfg.core.events`, a ``timeout`` event at its absolute
 ``deadline`` (Unix time, so it survives a triggerer restart), or an ``error`` event once the API
 has failed for longer than ``error_patience`` seconds. Its ``on_kill`` (Airflow 3.3: the task was
 marked failed/success or cleared while deferred) starts the provider's rollback, best effort.
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_cfg.events import ERROR, TIMEOUT
+from airflow_provider_cfg.core.events import ERROR, TIMEOUT
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
 
     def progress(self, value: ValueT) -> str:
         """The progress line logged while waiting (at a steady rate: :class:`ProgressLog`)."""
-        from airflow_provider_cfg.progress import experiment_progress
+        from airflow_provider_cfg.core.progress import experiment_progress
 
         return experiment_progress(value)
 
@@ -133,7 +133,7 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_cfg.api.errors import CfgError
-        from airflow_provider_cfg.progress import ProgressLog
+        from airflow_provider_cfg.core.progress import ProgressLog
         from airflow_provider_cfg.triggers.poller import PrivatePoller, acquire
 
         shared = self.shared_polling
@@ -203,8 +203,8 @@ async def rollback_async(cfg_conn_id: str, region: str | None, task_id: int, rea
     from asgiref.sync import sync_to_async
 
     from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.core.rollback import rollback_experiment
     from airflow_provider_cfg.hooks.cfg import client_kwargs
-    from airflow_provider_cfg.rollback import rollback_experiment
 
     conn = await get_async_connection(cfg_conn_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.events import experiment_event
+from airflow_provider_cfg.core.events import experiment_event
 from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 if TYPE_CHECKING:

@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_cfg.api.enums import TaskStatus
-from airflow_provider_cfg.events import ERROR
+from airflow_provider_cfg.core.events import ERROR
 from airflow_provider_cfg.triggers.base import SHARE_AGE, CfgPollingTrigger, waitable
 
 if TYPE_CHECKING:
     import httpx
 
     from airflow_provider_cfg.api.models import Task, TaskListItem
-    from airflow_provider_cfg.probes import ProbeResult
+    from airflow_provider_cfg.core.probes import ProbeResult
 
 PASSED = "passed"
 BREACHED = "breached"
@@ -155,7 +155,7 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
     """Watch the steady state during a fault, in the triggerer, until ``deadline`` (end of the watch).
 
     Every ``poll_interval`` seconds: one ``DescribeTask`` (an ended experiment stops the watch) and
-    one probe — an HTTP GET judged by :func:`airflow_provider_cfg.probes.judge`, or a function named
+    one probe — an HTTP GET judged by :func:`airflow_provider_cfg.core.probes.judge`, or a function named
     by an import path. Yields exactly one event (see the module docstring). The trigger does not
     abort anything itself: the operator's handler triggers the guardrail and rolls back, so a breach
     seen by the synchronous loop and one seen here are handled by the same code.
@@ -230,7 +230,7 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
 
     async def probe(self, http: httpx.AsyncClient) -> ProbeResult:
         """One probe; raises (``ValueError``/``TypeError``) only for a misconfigured probe."""
-        from airflow_provider_cfg.probes import callable_probe_async, http_probe_async
+        from airflow_provider_cfg.core.probes import callable_probe_async, http_probe_async
 
         if self.probe_callable:
             return await callable_probe_async(self.probe_callable, timeout=self.probe_timeout)
@@ -243,7 +243,7 @@ class CfgSteadyStateGuardTrigger(CfgPollingTrigger["Task"]):
         import httpx
 
         from airflow_provider_cfg.api.errors import CfgError
-        from airflow_provider_cfg.probes import check_probe_url, load_probe_callable
+        from airflow_provider_cfg.core.probes import check_probe_url, load_probe_callable
         from airflow_provider_cfg.triggers.poller import BATCH_WINDOW, acquire
 
         watch = self.watch()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.events import step_event
-from airflow_provider_cfg.progress import step_progress
+from airflow_provider_cfg.core.events import step_event
+from airflow_provider_cfg.core.progress import step_progress
 from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 if TYPE_CHECKING:

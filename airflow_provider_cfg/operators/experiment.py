@@ -1,0 +1,329 @@
+"""Operators on a whole experiment: start, pause, resume, end/conclude, guardrail, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.api.models import Task
+
+
+class CfgStartExperimentOperator(CfgBaseOperator):
+    """Start an experiment: 1001 (not started) → 1002 (running).
+
+    Idempotent: an experiment that is already running or paused is left as it is; an ended one is
+    refused. In manual mode the first step then waits at 2002 for :class:`CfgExecuteStepOperator`.
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    """
+
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id")
+
+    def __init__(self, *, experiment_id: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.experiment_id = experiment_id
+
+    def execute(self, context: Context) -> int:
+        from airflow_provider_cfg.api.enums import TaskStatus
+        from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError
+        from airflow_provider_cfg.exceptions import CfgExperimentStatusError
+
+        task_id = experiment_id_of(self.experiment_id)
+        with self.client() as client:
+            self.publish_experiment(context, client, task_id)
+            for attempt in range(2):
+                status = client.describe_task(task_id).require_task().TaskStatus
+                if status == TaskStatus.ENDED:
+                    raise CfgExperimentStatusError(f"experiment {task_id} has already ended; it cannot be started")
+                if status in (TaskStatus.RUNNING, TaskStatus.PAUSED):
+                    self.log.info("Experiment %s is already %s", task_id, TaskStatus.describe(status))
+                    return task_id
+                try:
+                    client.execute_task(task_id)
+                    self.log.info("Experiment %s started", task_id)
+                    return task_id
+                except (CfgOutcomeUnknownError, CfgApiError) as exc:
+                    refused = isinstance(exc, CfgApiError) and exc.code != "FailedOperation" and not exc.is_transient
+                    if attempt or refused:
+                        raise
+                    self.log.warning("ExecuteTask did not answer clearly (%s); re-reading the experiment", exc)
+        return task_id
+
+
+class _CfgRunStatusOperator(CfgBaseOperator):
+    """Read the experiment, change its status unless it already has the wanted one."""
+
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id")
+
+    def __init__(self, *, experiment_id: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.experiment_id = experiment_id
+
+    def change(self, client: CfgClient, task: Task) -> int:  # pragma: no cover - abstract
+        """Change the status if needed; return the experiment's ``TaskId`` (the task's XCom value)."""
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> Any:
+        task_id = experiment_id_of(self.experiment_id)
+        with self.client() as client:
+            self.publish_experiment(context, client, task_id)
+            task = client.describe_task(task_id).require_task()
+            return self.change(client, task)
+
+
+class CfgPauseExperimentOperator(_CfgRunStatusOperator):
+    """Pause a running experiment (1002 → 1003); a paused one is left paused.
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    """
+
+    def change(self, client: CfgClient, task: Task) -> int:
+        from airflow_provider_cfg.api.enums import TaskStatus
+
+        if task.TaskStatus != TaskStatus.PAUSED:
+            client.pause_task(_task_id(task))
+            self.log.info("Experiment %s paused", task.TaskId)
+        return _task_id(task)
+
+
+class CfgResumeExperimentOperator(_CfgRunStatusOperator):
+    """Resume a paused experiment (1003 → 1002); a running one is left running.
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    """
+
+    def change(self, client: CfgClient, task: Task) -> int:
+        from airflow_provider_cfg.api.enums import TaskStatus
+
+        if task.TaskStatus != TaskStatus.RUNNING:
+            client.resume_task(_task_id(task))
+            self.log.info("Experiment %s resumed", task.TaskId)
+        return _task_id(task)
+
+
+class CfgEndExperimentOperator(_CfgRunStatusOperator):
+    """End an experiment with its conclusion (``ModifyTaskRunStatus`` 1004).
+
+    Ending does not recover faults: end after the recovery steps (or use the rollback teardown).
+    An experiment that already has a conclusion keeps it; one that ended by itself without a
+    conclusion (automatic mode) gets this one recorded.
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    :param summary: the conclusion, CFG's ``Summary`` (templated).
+    :param is_expect: whether the system behaved as expected, CFG's ``IsExpect``.
+    :param issue: problems found and improvements (templated).
+    :param record: the experiment record (templated).
+    :param report_path: where to also write the game-day report (Markdown and JSON): any Airflow
+        object storage URL, e.g. ``file:///reports`` or ``s3://bucket/game-days`` (templated).
+    """
+
+    template_fields: Sequence[str] = (
+        *_CfgRunStatusOperator.template_fields, "summary", "issue", "record", "is_expect", "report_path",
+    )
+
+    def __init__(
+        self,
+        *,
+        summary: str | None = None,
+        is_expect: bool | str | None = None,
+        issue: str | None = None,
+        record: str | None = None,
+        report_path: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.report_path = report_path
+        self._checks: dict[str, Any] | None = None
+        self.summary = summary
+        self.is_expect = is_expect
+        self.issue = issue
+        self.record = record
+
+    def conclusion(self, client: CfgClient, task: Task, context: Context) -> tuple[str, bool]:
+        if not self.summary:
+            raise ValueError("summary is required to end an experiment (CFG's Summary)")
+        return self.summary, _as_bool(self.is_expect, "is_expect")
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cfg.core.rollback import concluded
+
+        task_id = experiment_id_of(self.experiment_id)
+        with self.client() as client:
+            self.publish_experiment(context, client, task_id)
+            task = client.describe_task(task_id).require_task()
+            if concluded(task):
+                self.log.info(
+                    "Experiment %s had already ended (TaskExpect %s); keeping its conclusion", task_id, task.TaskExpect
+                )
+                return {
+                    "task_id": task_id,
+                    "is_expect": task.TaskExpect == 1,
+                    "summary": task.TaskSummary,
+                    "already_ended": True,
+                }
+            summary, is_expect = self.conclusion(client, task, context)
+            client.end_task(task_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
+            self.log.info(
+                "Experiment %s ended: %s — %s", task_id, "as expected" if is_expect else "NOT as expected", summary
+            )
+            self.publish_report(context, client, task_id, checks=self._checks, report_path=self.report_path)
+            return {"task_id": task_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
+
+
+class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
+    """End an experiment with a conclusion composed from what actually happened.
+
+    The summary lists each step's outcome and timing (from ``DescribeTask``), the steady-state
+    checks and their results, and any guardrail triggers (``DescribeTaskPolicyTriggerLog``), so
+    that CFG's record matches Airflow's. ``IsExpect`` is true only if every step succeeded (or was
+    skipped), every check passed and no guardrail fired.
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    :param checks: steady-state check results: ``{"name": bool | {"passed": bool, "detail": str}}``,
+        usually pulled from XCom (templated; a JSON string is accepted).
+    :param check_task_ids: Airflow task ids whose return values are check results (pulled from XCom).
+    :param summary: a sentence to put first (templated).
+    """
+
+    template_fields: Sequence[str] = (*CfgEndExperimentOperator.template_fields, "checks")
+
+    def __init__(
+        self,
+        *,
+        checks: Mapping[str, Any] | str | None = None,
+        check_task_ids: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.checks = checks
+        self.check_task_ids = list(check_task_ids)
+
+    def gather_checks(self, context: Context) -> dict[str, dict[str, Any]]:
+        import json
+
+        raw: dict[str, Any] = {}
+        if isinstance(self.checks, str):
+            raw.update(json.loads(self.checks) if self.checks.strip() else {})
+        elif self.checks:
+            raw.update(self.checks)
+        for task_id in self.check_task_ids:
+            raw[task_id] = context["ti"].xcom_pull(task_ids=task_id)
+        return {name: _check(name, value) for name, value in raw.items()}
+
+    def conclusion(self, client: CfgClient, task: Task, context: Context) -> tuple[str, bool]:
+        from airflow_provider_cfg.core.conclusion import compose_conclusion
+
+        logs = client.describe_task_policy_trigger_log(_task_id(task), page=1, page_size=100).TriggerLogs or []
+        self._checks = self.gather_checks(context)
+        verdict = compose_conclusion(task, self._checks, logs, lead=self.summary)
+        return verdict.summary, verdict.is_expect
+
+
+def _task_id(task: Task) -> int:
+    """The experiment's ``TaskId``, which ``DescribeTask`` always returns: without it the answer is
+    unreadable, and raises :class:`CfgTransportError` like any other unreadable answer."""
+    from airflow_provider_cfg.api.errors import CfgTransportError
+
+    if task.TaskId is None:
+        raise CfgTransportError("DescribeTask", "response without Task.TaskId", sent=True)
+    return task.TaskId
+
+
+def _as_bool(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.strip().lower() in ("true", "1", "yes")
+    raise ValueError(f"{field} must be true or false, got {value!r}")
+
+
+def _check(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"passed": value, "detail": ""}
+    if isinstance(value, Mapping) and isinstance(value.get("passed"), bool):
+        return {"passed": value["passed"], "detail": str(value.get("detail", ""))}
+    # A check that did not report (skipped, failed upstream, no XCom) cannot count as passed.
+    return {"passed": False, "detail": f"no result ({value!r})"}
+
+
+class CfgTriggerGuardrailOperator(CfgBaseOperator):
+    """Trigger the experiment's guardrail — CFG then pauses the experiment or rolls it back
+    sequentially, as configured (``PolicyDealType``) — or recover it.
+
+    Not repeated blindly: CFG appends a log entry per call, so after an ambiguous failure the
+    guardrail state is re-read before deciding whether to call again.
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    :param name: what fired, shown in CFG's guardrail log (templated).
+    :param content: why (templated).
+    :param recover: recover (clear) the guardrail instead of triggering it.
+    """
+
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id", "name", "content")
+
+    def __init__(
+        self, *, experiment_id: int | str, name: str, content: str, recover: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.experiment_id = experiment_id
+        self.name = name
+        self.content = content
+        self.recover = recover
+
+    def execute(self, context: Context) -> bool:
+        from airflow_provider_cfg.api.enums import TriggerType
+        from airflow_provider_cfg.api.errors import CfgOutcomeUnknownError
+
+        task_id = experiment_id_of(self.experiment_id)
+        kind = TriggerType.RECOVER if self.recover else TriggerType.TRIGGER
+        with self.client() as client:
+            self.publish_experiment(context, client, task_id)
+            try:
+                result = client.trigger_policy(task_id, self.name, self.content, kind)
+            except CfgOutcomeUnknownError as exc:
+                self.log.warning("TriggerPolicy outcome unknown (%s); reading the guardrail state", exc.cause)
+                policy = client.describe_task(task_id).require_task().TaskPolicy
+                landed = policy is not None and policy.is_triggered == (kind is TriggerType.TRIGGER)
+                if not landed:
+                    result = client.trigger_policy(task_id, self.name, self.content, kind)
+                    return bool(result.Success)
+                return True
+            done = "recovered" if self.recover else "triggered"
+            self.log.info("Guardrail of experiment %s %s: %s", task_id, done, result.Success)
+            return bool(result.Success)
+
+
+class CfgDeleteExperimentOperator(CfgBaseOperator):
+    """Delete an experiment. One that no longer exists counts as deleted (``missing_ok``).
+
+    :param experiment_id: the experiment (``TaskId``) (templated).
+    :param missing_ok: succeed when the experiment is already gone.
+    """
+
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id")
+
+    def __init__(self, *, experiment_id: int | str, missing_ok: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.experiment_id = experiment_id
+        self.missing_ok = missing_ok
+
+    def execute(self, context: Context) -> bool:
+        from airflow_provider_cfg.api.errors import CfgApiError
+
+        task_id = experiment_id_of(self.experiment_id)
+        with self.client() as client:
+            try:
+                client.delete_task(task_id)
+            except CfgApiError as exc:
+                if exc.code == "ResourceNotFound" and self.missing_ok:
+                    self.log.info("Experiment %s does not exist (already deleted)", task_id)
+                    return False
+                raise
+        self.log.info("Experiment %s deleted", task_id)
+        return True

@@ -1,0 +1,509 @@
+"""CfgSteadyStateGuardOperator and CfgSteadyStateGuardTrigger against the emulator, probing a tiny
+local HTTP service whose health the test flips mid-watch: pass, a blip that does not trip, a breach
+(guardrail triggered, faults recovered, experiment ended not as expected, task failed), the
+experiment ending meanwhile, deferral, every trigger event, and probes written as functions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+
+from airflow_provider_cfg.core.probes import (
+    ProbeResult,
+    callable_probe,
+    callable_probe_async,
+    http_probe,
+    http_probe_async,
+)
+from airflow_provider_cfg.exceptions import CfgTriggerError
+from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID
+from airflow_provider_cfg.operators.guard import GUARDRAIL_NAME, CfgSteadyStateBreachError, CfgSteadyStateGuardOperator
+from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
+from tests.airflow_helpers import (
+    FakeTI,
+    context_for,
+    end,
+    fast_rollback,
+    faults,
+    json_service,
+    run_action,
+    started_626,
+    task_of,
+    trigger_logs,
+    use_emulator,
+)
+
+POLL = 0.05
+FAST = {"max_attempts": 1, "backoff": 0.01, "backoff_max": 0.02}
+MODULE = "tests.integration.operators.test_guard"
+
+
+# -- the probed service: healthy until the test says otherwise -----------------------------------------
+
+
+class HealthService:
+    """What the local service answers: the scripted answers first, then ``status``/``state``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.url = "http://127.0.0.1:9/health"  # set by the ``service_url`` fixture
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.status, self.state, self.script, self.requests = 200, "ok", [], 0
+
+    def answer(self) -> tuple[int, str]:
+        with self.lock:
+            self.requests += 1
+            if self.script:
+                return self.script.pop(0)
+            return self.status, self.state
+
+    def fail_after(self, healthy_answers: int, status: int = 500, state: str = "degraded") -> None:
+        """Answer healthily ``healthy_answers`` more times, then ``status`` for good."""
+        with self.lock:
+            self.script = [(200, "ok")] * healthy_answers
+            self.status, self.state = status, state
+
+
+SERVICE = HealthService()
+
+
+@pytest.fixture(scope="module")
+def service_url():
+    def answer():
+        status, state = SERVICE.answer()
+        return status, {"status": state}
+
+    with json_service(answer) as url:
+        SERVICE.url = url
+        yield url
+
+
+@pytest.fixture
+def service(service_url):
+    SERVICE.reset()
+    yield service_url
+    SERVICE.reset()
+
+
+@pytest.fixture
+def emu(cfg_emulator, monkeypatch):
+    use_emulator(monkeypatch, cfg_emulator, **FAST)
+    fast_rollback(monkeypatch)
+    return cfg_emulator
+
+
+# -- probes written as functions (named by import path) ------------------------------------------------
+
+CALLABLE = {"answers": [], "default": True, "calls": 0}
+
+
+def probe_function():
+    CALLABLE["calls"] += 1
+    answer = CALLABLE["answers"].pop(0) if CALLABLE["answers"] else CALLABLE["default"]
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+async def async_probe_function():
+    await asyncio.sleep(0)
+    return probe_function()
+
+
+def not_a_verdict():
+    return "fine, probably"
+
+
+@pytest.fixture
+def scripted():
+    CALLABLE.update(answers=[], default=True, calls=0)
+    yield CALLABLE
+    CALLABLE.update(answers=[], default=True, calls=0)
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+
+def guard(task_id: int, **kwargs) -> CfgSteadyStateGuardOperator:
+    kwargs.setdefault("poll_interval", POLL)
+    kwargs.setdefault("duration", 5.0)
+    kwargs.setdefault("probe_timeout", 2.0)
+    if "probe_callable" not in kwargs:
+        kwargs.setdefault("probe_url", SERVICE.url)
+    return CfgSteadyStateGuardOperator(task_id="guard", experiment_id=task_id, **kwargs)
+
+
+def guard_trigger(task_id: int, **kwargs) -> CfgSteadyStateGuardTrigger:
+    kwargs.setdefault("poll_interval", POLL)
+    kwargs.setdefault("deadline", time.time() + 5)
+    kwargs.setdefault("probe_timeout", 2.0)
+    return CfgSteadyStateGuardTrigger(task_id=task_id, **kwargs)
+
+
+def injected(emu) -> int:
+    """A running 626 experiment whose fault (1.1) is injected."""
+    task_id, fault, _ = started_626(emu)
+    run_action(emu, task_id, fault)
+    assert faults(emu)
+    return task_id
+
+
+async def all_events(trigger: CfgSteadyStateGuardTrigger, limit: float = 15.0) -> list[dict]:
+    async def collect() -> list[dict]:
+        return [event.payload async for event in trigger.run()]
+
+    return await asyncio.wait_for(collect(), limit)
+
+
+def end_after_probes(emu, task_id: int, probes: int = 1) -> threading.Thread:
+    """End the experiment (as a person would, in CFG) once the service has been probed ``probes`` times."""
+
+    def wait_then_end() -> None:
+        deadline = time.monotonic() + 10
+        while SERVICE.requests < probes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        end(emu, task_id)
+
+    thread = threading.Thread(target=wait_then_end, daemon=True)
+    thread.start()
+    return thread
+
+
+def assert_aborted(emu, task_id: int) -> None:
+    """Guardrail triggered once by the guard, nothing left injected, ended not as expected."""
+    (log,) = trigger_logs(emu, task_id)
+    assert log["Name"] == GUARDRAIL_NAME and log["TriggerType"] == 0
+    assert "cfg_test_dag.cfg_test_task" in log["Content"] and "Steady state breached" in log["Content"]
+    assert faults(emu) == []
+    task = task_of(emu, task_id)
+    assert task["TaskStatus"] == 1004 and task["TaskExpect"] == 2
+    assert "Rolled back by Airflow" in task["TaskSummary"] and "steady-state guard" in task["TaskSummary"]
+
+
+# -- definition ------------------------------------------------------------------------------------------
+
+
+def test_template_fields_render(service):
+    assert set(CfgSteadyStateGuardOperator.template_fields) == {
+        "cfg_conn_id", "region", "duration", "experiment_id", "probe_url", "probe_callable", "max_latency_ms",
+        "json_path", "expected_value",
+    }
+    op = CfgSteadyStateGuardOperator(
+        task_id="guard", experiment_id="{{ params.id }}", probe_url="{{ params.url }}",
+        max_latency_ms="{{ params.ms }}", json_path="{{ params.path }}", expected_value="{{ params.value }}",
+    )
+    op.duration = "{{ params.watch }}"
+    op.render_template_fields(
+        {"params": {"id": "3256", "url": service, "ms": "800", "path": "status", "value": "ok", "watch": "7"}})
+    assert (op.experiment_id, op.probe_url, op.max_latency_ms, op.json_path, op.expected_value) == (
+        "3256", service, "800", "status", "ok")
+    assert op.duration == "7"  # a number once checked by execute
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of probe_url and probe_callable"),
+        ({"probe_url": "http://x", "probe_callable": "a:b"}, "exactly one of probe_url and probe_callable"),
+        ({"probe_url": "http://x", "failures_to_trip": 0}, "failures_to_trip must be at least 1"),
+        ({"probe_url": "http://x", "duration": 0}, "duration must be > 0"),
+        ({"probe_url": "http://x", "poll_interval": 0}, "poll_interval must be > 0"),
+        ({"probe_url": "http://x", "expected_status": []}, "at least one HTTP status code"),
+    ],
+)
+def test_bad_arguments_refused_at_definition(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        CfgSteadyStateGuardOperator(task_id="guard", experiment_id=1, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"probe_url": "ftp://example.com/health"}, "probe url must be http"),
+        ({"probe_callable": "no_colon_here"}, "package.module:function"),
+        ({"probe_callable": f"{MODULE}:no_such_function"}, "cannot be imported"),
+        ({"probe_url": "http://x", "max_latency_ms": "fast"}, "max_latency_ms must be a number"),
+        ({"probe_url": "http://x", "expected_value": {1, 2}}, "JSON-serialisable"),
+        ({"probe_url": "http://x", "duration": 60, "execution_timeout": __import__("datetime").timedelta(seconds=30)},
+         "shorter than the watch duration"),
+    ],
+)
+def test_misconfigured_probe_fails_before_watching(emu, kwargs, message):
+    task_id = injected(emu)
+    with pytest.raises(ValueError, match=message):
+        guard(task_id, **kwargs).execute(context_for())
+    assert trigger_logs(emu, task_id) == [] and faults(emu)  # nothing touched
+
+
+# -- synchronous watch -----------------------------------------------------------------------------------
+
+
+def test_pass_returns_a_check_for_the_conclusion(emu, service):
+    task_id = injected(emu)
+    ti = FakeTI()
+    started = time.monotonic()
+    check = guard(task_id, duration=1.0).execute(context_for(ti))
+    assert 1.0 <= time.monotonic() - started < 4
+    assert check["passed"] is True and check["failed_probes"] == 0 and check["probes"] >= 1
+    assert "Steady state held" in check["detail"] and service in check["detail"]
+    assert check["last_probe"]["passed"] is True and check["last_probe"]["detail"].startswith("HTTP 200")
+    assert json.loads(json.dumps(check)) == check
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id and XCOM_CONSOLE_URL in ti.pushed
+    # a passing guard changes nothing: the fault stays for the DAG's own recovery step
+    assert trigger_logs(emu, task_id) == [] and faults(emu) and task_of(emu, task_id)["TaskStatus"] == 1002
+
+
+def test_one_blip_does_not_trip(emu, service):
+    task_id = injected(emu)
+    SERVICE.script = [(503, "degraded"), (200, "ok")]
+    check = guard(task_id, duration=1.0).execute(context_for())
+    assert check["passed"] is True and check["failed_probes"] == 1
+    assert "1 failed (never 2 in a row)" in check["detail"]
+    assert trigger_logs(emu, task_id) == []
+
+
+def test_breach_triggers_guardrail_rolls_back_and_fails(emu, service):
+    task_id = injected(emu)
+    SERVICE.fail_after(2)
+    started = time.monotonic()
+    with pytest.raises(CfgSteadyStateBreachError) as info:
+        guard(task_id, duration=30).execute(context_for())
+    assert time.monotonic() - started < 10  # stopped at the breach, not at the end of the watch
+    assert isinstance(info.value, AirflowFailException)  # never retried into a green run
+    message = str(info.value)
+    assert "2 consecutive failed probe(s)" in message and "HTTP 500" in message
+    assert "guardrail triggered" in message and "rolled back" in message
+    assert SERVICE.requests == 4  # 2 healthy, then exactly failures_to_trip failed probes
+    assert_aborted(emu, task_id)
+
+
+def test_breach_on_json_value_and_latency_rules(emu, service):
+    """The tolerance is probes.judge: a 200 with the wrong value at json_path is a failed probe."""
+    task_id = injected(emu)
+    SERVICE.script = [(200, "ok")]
+    SERVICE.state = "degraded"
+    with pytest.raises(CfgSteadyStateBreachError, match="status = 'degraded', expected 'ok'"):
+        guard(task_id, json_path="status", expected_value="ok", failures_to_trip=1).execute(context_for())
+    assert_aborted(emu, task_id)
+
+
+def test_breach_without_rollback_leaves_it_to_the_guardrail(emu, service):
+    """rollback_on_breach=False: only TriggerPolicy; CFG's sequential rollback (policy 1) recovers and pauses."""
+    task_id = injected(emu)
+    SERVICE.fail_after(0)
+    with pytest.raises(CfgSteadyStateBreachError, match="guardrail triggered") as info:
+        guard(task_id, rollback_on_breach=False).execute(context_for())
+    assert "rolled back" not in str(info.value)
+    assert len(trigger_logs(emu, task_id)) == 1
+    deadline = time.monotonic() + 5
+    while task_of(emu, task_id)["TaskStatus"] != 1003 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    task = task_of(emu, task_id)
+    assert task["TaskStatus"] == 1003 and task["TaskExpect"] is None  # paused by CFG, not concluded by us
+    assert faults(emu) == []
+
+
+def test_experiment_ending_meanwhile_stops_the_watch(emu, service):
+    task_id = injected(emu)
+    ender = end_after_probes(emu, task_id, 2)
+    started = time.monotonic()
+    check = guard(task_id, duration=30).execute(context_for())
+    ender.join()
+    assert time.monotonic() - started < 5
+    assert check["ended"] is True and check["passed"] is True and check["probes"] >= 1
+    assert f"Experiment {task_id} ended after" in check["detail"]
+    assert trigger_logs(emu, task_id) == []
+
+
+def test_already_ended_experiment_is_not_watched(emu, service):
+    task_id = injected(emu)
+    end(emu, task_id)
+    for deferrable in (False, True):  # no deferral either: the one handler answers at once
+        check = guard(task_id, deferrable=deferrable).execute(context_for())
+        assert check["ended"] is True and check["passed"] is False and check["probes"] == 0
+        assert "nothing was watched" in check["detail"]
+    assert SERVICE.requests == 0
+
+
+def test_unreadable_experiment_is_an_error(emu, service):
+    with pytest.raises(Exception, match="ResourceNotFound"):  # the first read is not a watch yet
+        guard(999999).execute(context_for())
+
+
+# -- deferral and the one handler ------------------------------------------------------------------------
+
+
+def test_defers_with_a_serialisable_trigger_and_deadline(emu, service):
+    task_id = injected(emu)
+    ti = FakeTI()
+    before = time.time()
+    with pytest.raises(TaskDeferred) as info:
+        guard(task_id, deferrable=True, duration=120, poll_interval=7, failures_to_trip=3, max_latency_ms="800",
+              json_path="status", expected_value="ok", rollback_on_kill=False).execute(context_for(ti))
+    deferral = info.value
+    assert deferral.method_name == "execute_complete" and deferral.timeout is None
+    trigger = deferral.trigger
+    assert isinstance(trigger, CfgSteadyStateGuardTrigger)
+    assert before + 120 <= trigger.deadline <= time.time() + 120
+    assert before <= trigger.started_at <= time.time()
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider_cfg.triggers.guard.CfgSteadyStateGuardTrigger"
+    assert json.loads(json.dumps(kwargs)) == kwargs  # JSON types only
+    assert CfgSteadyStateGuardTrigger(**kwargs).serialize() == (classpath, kwargs)
+    assert {k: kwargs[k] for k in ("task_id", "poll_interval", "failures_to_trip", "max_latency_ms", "probe_url",
+                                   "probe_callable", "expected_status", "json_path", "expected_value",
+                                   "rollback_on_kill")} == {
+        "task_id": task_id, "poll_interval": 7.0, "failures_to_trip": 3, "max_latency_ms": 800.0, "probe_url": service,
+        "probe_callable": None, "expected_status": [200], "json_path": "status", "expected_value": "ok",
+        "rollback_on_kill": False,
+    }
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id  # published before deferring
+    assert SERVICE.requests == 0  # all the probing happens in the triggerer
+
+
+async def test_deferred_breach_is_handled_by_the_same_handler(emu, service):
+    task_id = injected(emu)
+    op = guard(task_id, deferrable=True)
+    with pytest.raises(TaskDeferred) as info:
+        op.execute(context_for())
+    SERVICE.fail_after(1)
+    (event,) = await all_events(info.value.trigger)
+    assert event["status"] == "breached"
+    with pytest.raises(CfgSteadyStateBreachError, match="rolled back"):
+        await asyncio.to_thread(op.execute_complete, context_for(), event)
+    assert_aborted(emu, task_id)
+
+
+def test_handler_outcomes():
+    op = CfgSteadyStateGuardOperator(task_id="guard", experiment_id=1, probe_url="http://x")
+    watch = GuardWatch(1, "http://x", 2, time.time() - 3)
+    watch.record(ProbeResult(True, "HTTP 200 in 5 ms", 5.0))
+    passed = op.execute_complete(context_for(), watch.passed())
+    assert (passed["passed"] is True and passed["probes"] == 1
+            and passed["detail"].startswith("Steady state held for 3.0 s"))
+    with pytest.raises(CfgTriggerError, match="cannot read the experiment"):
+        op.execute_complete(context_for(), watch.error("cannot read the experiment: boom"))
+    with pytest.raises(ValueError, match="unexpected steady-state guard event"):
+        op.execute_complete(context_for(), {"status": "success"})
+
+
+def test_guard_watch_rule():
+    watch = GuardWatch(7, "svc", 3, time.time())
+    bad = ProbeResult(False, "HTTP 500", 3.0)
+    assert watch.record(bad) is None and watch.record(bad) is None
+    assert watch.record(ProbeResult(True, "HTTP 200", 2.0)) is None  # a pass resets the run
+    assert watch.record(bad) is None and watch.record(bad) is None
+    event = watch.record(bad)
+    assert event["status"] == "breached" and event["consecutive_failures"] == 3
+    assert ([f["number"] for f in event["failures"]] == [4, 5, 6]
+            and event["failed_probes"] == 5 and event["probes"] == 6)
+    assert json.loads(json.dumps(event)) == event
+
+
+# -- the trigger -----------------------------------------------------------------------------------------
+
+
+async def test_trigger_passed(emu, service):
+    task_id = injected(emu)
+    started = time.time()
+    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=started + 0.3, started_at=started))
+    assert event["status"] == "passed" and event["probes"] >= 1 and event["failed_probes"] == 0
+    assert 0.3 <= event["watched_seconds"] < 3 and json.loads(json.dumps(event)) == event
+
+
+async def test_trigger_breached(emu, service):
+    task_id = injected(emu)
+    SERVICE.fail_after(1, status=502)
+    trigger = guard_trigger(task_id, probe_url=service, failures_to_trip=3)
+    # The triggerer sets the Airflow task id on the trigger: the experiment id must survive it.
+    trigger.task_id = "guard"
+    (event,) = await all_events(trigger)
+    assert event["task_id"] == task_id
+    assert event["status"] == "breached" and event["probes"] == 4
+    assert [f["detail"] for f in event["failures"]] == ["HTTP 502, expected [200]"] * 3
+    assert event["last_probe"]["passed"] is False and json.loads(json.dumps(event)) == event
+    assert trigger_logs(emu, task_id) == [] and faults(emu)  # the trigger reports; the operator aborts
+
+
+async def test_trigger_breached_by_slow_answers(emu, service):
+    task_id = injected(emu)
+    (event,) = await all_events(guard_trigger(task_id, probe_url=service, max_latency_ms=0.0001, failures_to_trip=2))
+    assert event["status"] == "breached" and "ms >" in event["last_probe"]["detail"]
+
+
+async def test_trigger_ended(emu, service):
+    task_id = injected(emu)
+    ender = end_after_probes(emu, task_id, 2)
+    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=time.time() + 30))
+    ender.join()
+    assert event["status"] == "ended" and event["probes"] >= 1 and event["task_expect"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"task_id": 999999, "probe_url": "http://127.0.0.1:9/"}, "ResourceNotFound"),
+        ({"probe_callable": f"{MODULE}:not_a_verdict"}, "misconfigured probe"),
+        ({"probe_callable": "tests.no_such_module:probe"}, "cannot be imported"),
+        ({"cfg_conn_id": "no_such_connection", "probe_url": "http://127.0.0.1:9/"}, "no_such_connection"),
+    ],
+)
+async def test_trigger_error(emu, kwargs, message):
+    kwargs = dict(kwargs)
+    task_id = kwargs.pop("task_id", None) or injected(emu)
+    (event,) = await all_events(guard_trigger(task_id, **kwargs))
+    assert event["status"] == "error" and message in event["message"]
+    assert json.loads(json.dumps(event)) == event
+
+
+# -- probes written as functions ------------------------------------------------------------------------
+
+
+def test_callable_probe_sync_pass_and_breach(emu, scripted):
+    task_id = injected(emu)
+    scripted["answers"] = [{"passed": False, "detail": "queue depth 9000"}, True]  # a blip first
+    check = guard(task_id, probe_callable=f"{MODULE}:probe_function", duration=0.3).execute(context_for())
+    assert check["passed"] is True and check["failed_probes"] == 1
+    scripted.update(answers=[True], default={"passed": False, "detail": "queue depth 12000"})
+    with pytest.raises(CfgSteadyStateBreachError, match="queue depth 12000"):
+        guard(task_id, probe_callable=f"{MODULE}:probe_function").execute(context_for())
+    assert_aborted(emu, task_id)
+
+
+async def test_callable_probe_in_the_trigger(emu, scripted):
+    task_id = injected(emu)
+    scripted["answers"] = [True, RuntimeError("database unreachable")]
+    scripted["default"] = False
+    (event,) = await all_events(guard_trigger(task_id, probe_callable=f"{MODULE}:async_probe_function"))
+    assert event["status"] == "breached" and event["target"] == f"{MODULE}:async_probe_function"
+    assert [f["detail"] for f in event["failures"]] == [
+        f"{MODULE}:async_probe_function raised RuntimeError: database unreachable",
+        f"{MODULE}:async_probe_function returned False",
+    ]
+
+
+def test_misbehaving_callable_is_an_error_not_a_breach(emu):
+    task_id = injected(emu)
+    with pytest.raises(CfgTriggerError, match="misconfigured probe"):
+        guard(task_id, probe_callable=f"{MODULE}:not_a_verdict").execute(context_for())
+    assert trigger_logs(emu, task_id) == [] and faults(emu)
+
+
+async def test_probe_functions_sync_and_async_agree(service, scripted):
+    scripted["answers"] = [{"passed": True, "detail": "fine"}, {"passed": True, "detail": "fine"}]
+    assert callable_probe(f"{MODULE}:probe_function").detail == "fine"
+    assert (await callable_probe_async(f"{MODULE}:probe_function")).detail == "fine"
+    SERVICE.script = [(500, "down"), (500, "down")]
+    sync_result, async_result = http_probe(service), await http_probe_async(service)
+    assert (sync_result.passed, sync_result.detail) == (async_result.passed, async_result.detail) == (
+        False, "HTTP 500, expected [200]")
+    refused = await http_probe_async("http://127.0.0.1:9/")
+    assert refused.passed is False and refused.latency_ms is None

@@ -1,0 +1,82 @@
+"""compose_conclusion: an honest IsExpect and Summary from steps, checks and guardrail triggers."""
+
+from __future__ import annotations
+
+from airflow_provider_cfg.api.models import PolicyTriggerLog
+from airflow_provider_cfg.core.conclusion import MAX_SUMMARY, compose_conclusion
+from tests.airflow_helpers import build_action, build_task
+
+START = "2026-01-07 10:00:00"
+
+
+def finished_task(fault_type: int = 1, recovery_status: int = 2004, recovery_type: int = 1):
+    return build_task([(1, 1, [
+        build_action(11, 1, "Shutdown", status=2004, status_type=fault_type, start_time=START, seconds=12),
+        build_action(12, 2, "Start-up", fault=False, status=recovery_status, status_type=recovery_type,
+                     start_time=START if recovery_status == 2004 else None, seconds=None),
+    ])])
+
+
+def log(kind: int, name: str = "p99", content: str = "above SLO", at: str = "2026-01-07 10:00:05") -> PolicyTriggerLog:
+    return PolicyTriggerLog(TaskId=3256, Name=name, TriggerType=kind, Content=content, CreatTime=at)
+
+
+def test_everything_fine():
+    verdict = compose_conclusion(finished_task(),
+                                 {"latency": {"passed": True, "detail": "12 ms"}, "errors": {"passed": True}},
+                                 lead=" Game day. ")
+    assert verdict.is_expect is True
+    assert verdict.summary == (
+        "Game day. Step 1.1 Shutdown: 1 success (started 2026-01-07 10:00:00, took 12 s). "
+        "Step 1.2 Start-up: 1 success (started 2026-01-07 10:00:00). "
+        "Check latency: passed — 12 ms. Check errors: passed. Verdict: as expected."
+    )
+
+
+def test_skipped_step_is_fine_but_no_checks_is_said():
+    verdict = compose_conclusion(finished_task(fault_type=4), {})
+    assert verdict.is_expect is True
+    assert "Step 1.1 Shutdown: 4 skipped" in verdict.summary
+    assert "No steady-state check reported." in verdict.summary
+
+
+def test_failed_check():
+    verdict = compose_conclusion(finished_task(),
+                                 {"latency": {"passed": False, "detail": "2300 ms"}, "errors": {"passed": True}})
+    assert verdict.is_expect is False
+    assert "Check latency: FAILED — 2300 ms." in verdict.summary
+    assert verdict.summary.endswith("Verdict: NOT as expected (a check failed).")
+
+
+def test_failed_or_unfinished_step():
+    failed = compose_conclusion(finished_task(fault_type=2), {"ok": {"passed": True}})
+    assert failed.is_expect is False and "Step 1.1 Shutdown: 2 failed" in failed.summary
+    assert failed.summary.endswith("(a step did not succeed).")
+    unfinished = compose_conclusion(finished_task(recovery_status=2002, recovery_type=0), {"ok": {"passed": True}})
+    assert unfinished.is_expect is False and "Step 1.2 Start-up: unfinished (not run)." in unfinished.summary
+
+
+def test_guardrail_fired():
+    verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}},
+                                 [log(0), log(1, content="recovered", at="2026-01-07 10:01:00")])
+    assert verdict.is_expect is False
+    assert "Guardrail triggered at 2026-01-07 10:00:05: p99 — above SLO." in verdict.summary
+    assert "Guardrail recovered at 2026-01-07 10:01:00: p99 — recovered." in verdict.summary
+    assert verdict.summary.endswith("(the guardrail fired).")
+
+
+def test_a_recover_alone_is_not_a_firing():
+    verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}}, [log(1)])
+    assert verdict.is_expect is True and "Guardrail recovered" in verdict.summary
+
+
+def test_every_reason_is_given():
+    verdict = compose_conclusion(finished_task(fault_type=3), {"x": {"passed": False}}, [log(0)])
+    assert verdict.summary.endswith(
+        "Verdict: NOT as expected (a step did not succeed; a check failed; the guardrail fired).")
+
+
+def test_summary_fits_cfg():
+    verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}}, lead="x" * 5000)
+    assert len(verdict.summary) == MAX_SUMMARY and verdict.summary.endswith("…")
+    assert verdict.is_expect is True
