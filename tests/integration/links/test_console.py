@@ -3,7 +3,6 @@ operator extra link reading the ``console_url`` XCom."""
 
 from __future__ import annotations
 
-from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -62,9 +61,9 @@ def test_operators_and_sensors_carry_the_link():
     ("https://console.cloud.tencent.com/cfg/experience/detail?id=1&region=ap-guangzhou", None),
     (None, ""),
 ])
-def test_get_link_reads_the_console_url_xcom(stored, shown):
-    ti_key = mock.sentinel.ti_key
-    with mock.patch("airflow.providers.common.compat.sdk.XCom.get_value", return_value=stored) as get_value:
-        link = CfgConsoleLink().get_link(mock.Mock(), ti_key=ti_key)
+def test_get_link_reads_the_console_url_xcom(stored, shown, mocker):
+    ti_key = mocker.sentinel.ti_key
+    get_value = mocker.patch("airflow.providers.common.compat.sdk.XCom.get_value", return_value=stored)
+    link = CfgConsoleLink().get_link(mocker.Mock(), ti_key=ti_key)
     get_value.assert_called_once_with(key=XCOM_CONSOLE_URL, ti_key=ti_key)
     assert link == (stored if shown is None else shown)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import string
-from unittest import mock
 
 import httpx
 import pytest
@@ -119,16 +118,16 @@ def test_credentials_reject_blank_or_padded(bad):
         Credentials(bad, "key")
 
 
-def test_signing_key_is_cached_per_day():
+def test_signing_key_is_cached_per_day(mocker):
     now = [1551113065.0]
     auth = Tc3Auth(Credentials("AKIDx", "key"), clock=lambda: now[0])
-    with mock.patch("airflow_provider_cfg.api.signing.derive_signing_key", wraps=derive_signing_key) as derive:
-        for _ in range(5):
-            _signed("https://cfg.tencentcloudapi.com/", b"{}", "application/json", auth)
-        assert derive.call_count == 1
-        now[0] += 86400  # next UTC day → a new key
+    derive = mocker.patch("airflow_provider_cfg.api.signing.derive_signing_key", wraps=derive_signing_key)
+    for _ in range(5):
         _signed("https://cfg.tencentcloudapi.com/", b"{}", "application/json", auth)
-        assert derive.call_count == 2
+    assert derive.call_count == 1
+    now[0] += 86400  # next UTC day → a new key
+    _signed("https://cfg.tencentcloudapi.com/", b"{}", "application/json", auth)
+    assert derive.call_count == 2
 
 
 def _random_text(rng: random.Random, n: int) -> str:
@@ -136,17 +135,18 @@ def _random_text(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
-def _sdk_authorization(secret_id, secret_key, region, host, action, params, timestamp) -> tuple[str, str]:
+def _sdk_authorization(mocker, secret_id, secret_key, region, host, action, params, timestamp) -> tuple[str, str]:
     profile = ClientProfile(httpProfile=HttpProfile(endpoint=host))
     client = CommonClient("cfg", "2021-08-20", credential.Credential(secret_id, secret_key), region, profile)
     request = RequestInternal(host, "POST", "/")
-    with mock.patch("time.time", return_value=timestamp):
-        client._build_req_inter(action, params, request)
+    patched = mocker.patch("time.time", return_value=timestamp)
+    client._build_req_inter(action, params, request)
+    mocker.stop(patched)
     return request.header["Authorization"], request.data
 
 
 @pytest.mark.parametrize("seed", range(60))
-def test_matches_official_sdk_on_random_requests(seed):
+def test_matches_official_sdk_on_random_requests(seed, mocker):
     rng = random.Random(seed)
     secret_id = "AKID" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
     secret_key = "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(rng.randint(16, 40)))
@@ -159,8 +159,8 @@ def test_matches_official_sdk_on_random_requests(seed):
         "Nested": {"List": [rng.randint(-5, 5) for _ in range(rng.randint(0, 4))], "Flag": rng.random() < 0.5},
     }
     timestamp = rng.randint(1_500_000_000, 1_900_000_000)
-    expected, body = _sdk_authorization(secret_id, secret_key, rng.choice(["ap-guangzhou", "ap-beijing"]), host, action,
-                                        params, timestamp)
+    region = rng.choice(["ap-guangzhou", "ap-beijing"])
+    expected, body = _sdk_authorization(mocker, secret_id, secret_key, region, host, action, params, timestamp)
 
     auth = Tc3Auth(Credentials(secret_id, secret_key), clock=lambda: timestamp)
     request = _signed(f"https://{host}/", body.encode(), "application/json", auth)
