@@ -25,6 +25,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -371,3 +372,24 @@ def rollback_experiment(
         report.problems.append(f"rollback stopped: {exc}")
         report.left_injected.append("unknown (the experiment could not be read)")
         return report
+
+
+def rollback_best_effort(
+    open_client: Callable[[], AbstractContextManager[CfgClient]],
+    experiment_id: int,
+    reason: str,
+    logger: logging.Logger | logging.LoggerAdapter = log,
+) -> RollbackReport | None:
+    """The one entry of every best-effort rollback (an ``on_kill``, a timed-out wait): never raises.
+
+    :param open_client: builds the client (``hook.get_client``); a failure there is logged like any other.
+    :returns: the report, or ``None`` when the rollback could not run at all (the teardown rolls back too).
+    """
+    try:
+        with open_client() as client:
+            report = rollback_experiment(client, experiment_id, reason)
+    except Exception:  # best effort: the rollback teardown of the DAG run rolls back as well
+        logger.warning("Rollback of experiment %s failed", experiment_id, exc_info=True)
+        return None
+    logger.warning("Rollback of experiment %s: %s", experiment_id, report.summary())
+    return report
