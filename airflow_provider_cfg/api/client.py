@@ -38,6 +38,7 @@ from airflow_provider_cfg.api.methods import CfgActions
 from airflow_provider_cfg.api.models.base import CfgModel
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry, SlidingWindowLimiter, shared_limiters
 from airflow_provider_cfg.api.signing import DEFAULT_SIGNED_HEADERS, Credentials, Tc3Auth
+from airflow_provider_cfg.api.wire import Wire, fast_wire
 
 if TYPE_CHECKING:
     # The async client runs the CfgActions methods, which return its ``_invoke``'s coroutine;
@@ -54,9 +55,6 @@ _M = TypeVar("_M", bound=CfgModel)
 _AMBIGUOUS_CODES = frozenset({"InternalError", "ServiceUnavailable"})
 # httpx errors raised before the request left the machine.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-# Signed headers whose value changes with every request (the others are fixed per action).
-_PER_REQUEST_HEADERS = frozenset({"x-tc-timestamp", "content-length", "authorization"})
-
 _ENVELOPES: dict[type[CfgModel], type[pydantic.BaseModel]] = {}
 
 
@@ -69,47 +67,6 @@ def _envelope(model: type[CfgModel]) -> type[pydantic.BaseModel]:
         )
         _ENVELOPES[model] = envelope
     return envelope
-
-
-class _Wire:
-    """What the fast path needs, worked out once per httpx client.
-
-    The fast path builds the ``httpx.Request`` itself (no URL and header merging, no cookie jar,
-    no auth-flow generator, no redirect machinery: none of which a CFG call uses) and hands it to
-    the transport that the httpx client would have picked for the endpoint (its keep-alive pool,
-    or the proxy mounted from the environment). The wire stays as ``client.send`` made it: the
-    same headers in the same order, signed by the same :class:`Tc3Auth`, the same timeouts.
-    """
-
-    __slots__ = ("extensions", "headers", "lower", "prefixes", "static_prefix", "token", "transport", "url")
-
-    def __init__(self, http: httpx.Client | httpx.AsyncClient, transport: Any, url: httpx.URL, auth: Tc3Auth) -> None:
-        self.transport = transport
-        self.url = url
-        host = httpx.Request("POST", url).headers["Host"]
-        self.headers: list[tuple[bytes, bytes]] = [(b"Host", host.encode("ascii")), *http.headers.raw]
-        self.lower = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in self.headers}
-        token = auth.credentials.token
-        self.token: list[tuple[bytes, bytes]] = [(b"X-TC-Token", token.encode())] if token else []
-        if token:
-            self.lower["x-tc-token"] = token
-        self.extensions = {"timeout": http.timeout.as_dict()}
-        # The canonical headers block is fixed per action unless a per-request header is signed.
-        self.static_prefix = not (_PER_REQUEST_HEADERS & set(auth.signed_headers))
-        self.prefixes: dict[str, str] = {}
-
-
-def _fast_wire(http: httpx.Client | httpx.AsyncClient, base_url: str, auth: Tc3Auth) -> _Wire | None:
-    """The fast path's :class:`_Wire`, or ``None`` (use ``client.send``) if httpx does not let us
-    find the transport or the client carries something the fast path does not reproduce."""
-    transport_for_url = getattr(http, "_transport_for_url", None)
-    if transport_for_url is None or http.cookies or http.event_hooks["request"] or http.event_hooks["response"]:
-        return None
-    url = httpx.URL(base_url + "/")
-    try:
-        return _Wire(http, transport_for_url(url), url, auth)
-    except Exception:  # pragma: no cover - an httpx we do not know: stay on the public path
-        return None
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -180,7 +137,7 @@ class _BaseClient:
         self._limiter_by_action: dict[str, SlidingWindowLimiter | None] = {}
         self._transport = transport
         self._http: Any = None
-        self._wire: _Wire | None = None
+        self._wire: Wire | None = None
         self._base_headers = {
             "Content-Type": "application/json",
             "X-TC-Version": API_VERSION,
@@ -233,7 +190,7 @@ class _BaseClient:
         """The request for ``client.send`` (signed there by ``Tc3Auth``): the public-API path."""
         return self._http.build_request("POST", "/", content=body, headers={"X-TC-Action": action})
 
-    def _signed_request(self, wire: _Wire, action: str, body: bytes) -> httpx.Request:
+    def _signed_request(self, wire: Wire, action: str, body: bytes) -> httpx.Request:
         """The fast path's request, signed, with the headers ``client.send`` would have sent."""
         timestamp = int(self._auth.clock())
         length = str(len(body))
@@ -372,7 +329,7 @@ class CfgClient(_BaseClient, CfgActions):
     def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(**self._http_options())
-            self._wire = _fast_wire(self._http, self.config.endpoint, self._auth)
+            self._wire = fast_wire(self._http, self.config.endpoint, self._auth)
         return self._http
 
     def close(self) -> None:
@@ -463,7 +420,7 @@ class AsyncCfgClient(_BaseClient, _AsyncActions):
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(**self._http_options())
-            self._wire = _fast_wire(self._http, self.config.endpoint, self._auth)
+            self._wire = fast_wire(self._http, self.config.endpoint, self._auth)
         return self._http
 
     async def aclose(self) -> None:
