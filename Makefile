@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test demo bench bench-smoke ui-check lint package lock clean
+.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui-check lint package lock clean
 
 setup: $(VENV)/.installed
 
@@ -16,8 +16,13 @@ $(VENV)/.installed: requirements/ci.lock pyproject.toml
 	$(UV) pip install -q --python $(PY) -r requirements/ci.lock -e .
 	@touch $@
 
+# Everything: tests/unit (mirrors the package, no server), tests/integration (against the emulator over
+# loopback), tests/system (example DAGs end to end, airflow standalone, failure matrix, soak, benchmarks).
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
+
+test-unit test-integration test-system: test-%: setup
+	$(PY) -m pytest -q -p no:cacheprovider tests/$*
 
 demo: setup
 	bash scripts/demo.sh
