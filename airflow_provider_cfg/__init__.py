@@ -1,3 +1,3 @@
 """Apache Airflow provider for Tencent Cloud Chaos Fault Generator (CFG)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

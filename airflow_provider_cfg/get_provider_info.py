@@ -17,6 +17,16 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": "Tencent Cloud CFG",
                 "external-doc-url": "https://www.tencentcloud.com/document/product/1235",
+                "how-to-guide": [
+                    "/docs/connection.md",
+                    "/docs/operators/experiment.md",
+                    "/docs/operators/step.md",
+                    "/docs/operators/guard.md",
+                    "/docs/operators/plan.md",
+                    "/docs/operators/rollback.md",
+                    "/docs/sensors-and-triggers.md",
+                ],
+                "logo": "/docs/img/cfg-logo.svg",
                 "tags": ["service"],
             }
         ],
@@ -32,12 +42,20 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_cfg.operators.guard",
                     "airflow_provider_cfg.operators.plan",
                 ],
+                "how-to-guide": [
+                    "/docs/operators/experiment.md",
+                    "/docs/operators/step.md",
+                    "/docs/operators/guard.md",
+                    "/docs/operators/plan.md",
+                    "/docs/operators/rollback.md",
+                ],
             }
         ],
         "sensors": [
             {
                 "integration-name": "Tencent Cloud CFG",
                 "python-modules": ["airflow_provider_cfg.sensors.experiment", "airflow_provider_cfg.sensors.step"],
+                "how-to-guide": ["/docs/sensors-and-triggers.md"],
             }
         ],
         "triggers": [
