@@ -26,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from airflow_provider_cfg.api.actions import ACTIONS, API_VERSION, ActionSpec
+from airflow_provider_cfg.api.client import MAX_BODY_BYTES
 from airflow_provider_cfg.api.ratelimit import SlidingWindowLimiter
 from airflow_provider_cfg.api.signing import Credentials
 from airflow_provider_cfg.emulator import auth
@@ -41,7 +42,6 @@ log = logging.getLogger("airflow_provider_cfg.emulator")
 
 DEFAULT_SECRET_ID = "AKIDcfgEmulatorDefaultSecretId"
 DEFAULT_SECRET_KEY = "cfgEmulatorDefaultSecretKey"
-MAX_BODY_BYTES = 10 * 1024 * 1024
 RATE_WINDOW_SECONDS = 1.0
 
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_cfg.api import models as m
+from airflow_provider_cfg.api.enums import ActionAttribute
 from airflow_provider_cfg.emulator import catalogue_data as data
 from airflow_provider_cfg.emulator.errors import ApiError, bad_value
 
@@ -138,7 +139,7 @@ class ActionDef:
 
     @property
     def is_fault(self) -> bool:
-        return self.attribute == data.FAULT
+        return self.attribute == ActionAttribute.FAULT
 
     @property
     def risk_text(self) -> str:
@@ -253,7 +254,7 @@ class Catalogue:
         common = [FieldDef.from_data(raw) for raw in data.COMMON_FIELDS]
         self.actions: dict[int, ActionDef] = {}
         for raw in data.ACTIONS:
-            general = tuple(common if raw["AttributeId"] == data.FAULT else common[1:])
+            general = tuple(common if raw["AttributeId"] == ActionAttribute.FAULT else common[1:])
             self.actions[raw["ActionId"]] = self._action(raw, general)
         self._check_pairs()
 

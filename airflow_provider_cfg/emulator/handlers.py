@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from airflow_provider_cfg.api import models as m
+from airflow_provider_cfg.api.enums import PolicyDealType
 from airflow_provider_cfg.emulator.catalogue import ActionDef, ObjectTypeDef, object_key
 from airflow_provider_cfg.emulator.errors import ApiError, bad_value, failed
 from airflow_provider_cfg.emulator.state import (
@@ -37,7 +38,7 @@ def _choice(value: int | None, allowed: dict[int, str], param: str) -> int | Non
 
 _MODES = {1: "manual", 2: "automatic"}
 _GROUP_MODES = {1: "sequential", 2: "by stage"}
-_DEAL_TYPES = {1: "sequential rollback", 2: "pause experiment"}
+_DEAL_TYPES = {deal.value: deal.text for deal in PolicyDealType}
 
 
 def _non_negative(value: int | None, param: str) -> None:
