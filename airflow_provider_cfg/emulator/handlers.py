@@ -12,7 +12,7 @@ from typing import Any
 
 from airflow_provider_cfg.api import models as m
 from airflow_provider_cfg.api.enums import PolicyDealType
-from airflow_provider_cfg.emulator.catalogue import ActionDef, ObjectTypeDef, object_key
+from airflow_provider_cfg.emulator.definitions import ActionDef, ObjectTypeDef, object_key
 from airflow_provider_cfg.emulator.errors import ApiError, bad_value, failed
 from airflow_provider_cfg.emulator.state import (
     ActionSpec,
@@ -180,9 +180,7 @@ def _with_recoveries(state: EmulatorState, specs: list[ActionSpec]) -> list[Acti
         if recovery is not None and spec.pair is None:
             general, custom = recovery.resolve(None, None, f"recovery action {recovery.id} ")
             final.append(ActionSpec(recovery, general, custom))
-    for spec in final:
-        spec.pair = None
-    return pair_actions(final)
+    return pair_actions(final)  # pairs again: the recoveries added shift the positions
 
 
 def _action_task(

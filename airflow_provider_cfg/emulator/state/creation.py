@@ -14,7 +14,7 @@ from airflow_provider_cfg.api.enums import (
     TaskStatusType,
 )
 from airflow_provider_cfg.emulator import catalogue_data as data
-from airflow_provider_cfg.emulator.catalogue import dumps
+from airflow_provider_cfg.emulator.definitions import dumps
 from airflow_provider_cfg.emulator.state.core import StateCore
 from airflow_provider_cfg.emulator.state.records import (
     DEFAULT_POLICY_DEAL_TYPE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from airflow_provider_cfg.api.enums import ActionStatus, ActionStatusType, InstanceStatus, InstanceStatusType
-from airflow_provider_cfg.emulator.catalogue import object_key
+from airflow_provider_cfg.emulator.definitions import object_key
 from airflow_provider_cfg.emulator.state.core import StateCore
 from airflow_provider_cfg.emulator.state.records import ActionRec, InstanceRec, TaskRec
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_cfg.emulator.catalogue import object_key
+from airflow_provider_cfg.emulator.definitions import object_key
 from airflow_provider_cfg.emulator.state.clock import SimClock
 from airflow_provider_cfg.emulator.state.records import ActionRec, InstanceRec, TaskRec
 

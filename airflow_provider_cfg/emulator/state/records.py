@@ -19,7 +19,7 @@ from airflow_provider_cfg.api.enums import (
     TaskMode,
     TaskStatusType,
 )
-from airflow_provider_cfg.emulator.catalogue import ActionDef, ObjectTypeDef
+from airflow_provider_cfg.emulator.definitions import ActionDef, ObjectTypeDef
 
 OPEN = (ActionStatus.NOT_STARTED, ActionStatus.PENDING)
 """Action states that have not run yet."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_cfg.emulator.catalogue import ActionDef, ObjectTypeDef
+from airflow_provider_cfg.emulator.definitions import ActionDef, ObjectTypeDef, pair_faults
 
 
 @dataclass
@@ -48,13 +48,8 @@ class TaskSpec:
 
 
 def pair_actions(actions: list[ActionSpec]) -> list[ActionSpec]:
-    """Pair each fault with the first later unpaired recovery of its library partner."""
-    for i, fault in enumerate(actions):
-        if not fault.definition.is_fault or not fault.definition.relation or fault.pair is not None:
-            continue
-        for j in range(i + 1, len(actions)):
-            other = actions[j]
-            if other.pair is None and other.definition.id == fault.definition.relation:
-                fault.pair, other.pair = j, i
-                break
+    """Pair each fault with the first later unpaired recovery of its library partner (sets every ``pair``)."""
+    pairs = pair_faults([spec.definition for spec in actions])
+    for i, spec in enumerate(actions):
+        spec.pair = pairs.get(i)
     return actions
