@@ -6,7 +6,7 @@ import json
 
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator
 from tests.airflow_helpers import FakeTI, context_for, use_emulator
-from tests.unit.core.report.conftest import run_game_day
+from tests.unit.core.report.game_day import run_game_day
 
 
 def test_conclude_pushes_and_writes_the_report(cfg_emulator, monkeypatch, tmp_path):
