@@ -84,6 +84,8 @@ class FieldDef:
 
 @dataclass(frozen=True)
 class ObjectTypeDef:
+    """An object type (CVM, MySQL, TKE pod…) and the format of its instance ids."""
+
     id: int
     title: str
     id_format: str
@@ -122,6 +124,8 @@ def object_key(object_id: str) -> str:
 
 @dataclass(frozen=True)
 class ActionDef:
+    """A library action: fault or recovery, its partner (``relation``), risk and parameters."""
+
     id: int
     name: str
     desc: str
@@ -193,6 +197,7 @@ class ActionDef:
 
 
 def parse_json_object(text: str | None, param: str) -> dict[str, Any]:
+    """A configuration parameter: a JSON object string (empty = ``{}``), else ``InvalidParameterValue``."""
     if text is None or text.strip() == "":
         return {}
     try:
@@ -206,6 +211,8 @@ def parse_json_object(text: str | None, param: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TemplateActionDef:
+    """An action of a template group with its resolved parameters and RandomId."""
+
     action: ActionDef
     order: int
     general: dict[str, Any]
@@ -218,6 +225,8 @@ class TemplateActionDef:
 
 @dataclass(frozen=True)
 class TemplateGroupDef:
+    """An action group of a template."""
+
     title: str
     description: str
     order: int
@@ -229,6 +238,8 @@ class TemplateGroupDef:
 
 @dataclass
 class TemplateDef:
+    """A template: its catalogue data, groups and API model."""
+
     id: int
     raw: dict[str, Any]
     groups: tuple[TemplateGroupDef, ...]

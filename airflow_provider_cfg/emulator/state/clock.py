@@ -25,6 +25,7 @@ class SimClock:
         self._w0 = wall()
 
     def now(self) -> float:
+        """The simulation time now."""
         return self._monotonic()
 
     def wall(self, t: float) -> float:

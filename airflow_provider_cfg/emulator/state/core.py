@@ -111,11 +111,13 @@ class StateCore:
         return task
 
     def tasks_in(self, region: str) -> list[TaskRec]:
+        """The tasks of ``region`` (tasks are regional)."""
         return [t for t in self.tasks.values() if t.region == region]
 
     # -- records and log lines --------------------------------------------------------------
 
     def fmt(self, t: float) -> str:
+        """Simulation time ``t`` as CFG shows times."""
         return self.clock.fmt(t)
 
     def _random_id(self) -> int:

@@ -35,6 +35,8 @@ def _assigned(value: int | None, what: str) -> int:
 
 @dataclass(eq=False)
 class InstanceRec:
+    """One instance of an action (an object it runs on), with its execution log and fail reason."""
+
     model: m.TaskGroupInstance
     object_id: str
     log: list[str] = field(default_factory=list)
@@ -54,6 +56,11 @@ class InstanceRec:
 
 @dataclass(eq=False)
 class ActionRec:
+    """One action of a task: its parameters, instances, paired fault/recovery and current run.
+
+    ``token`` changes with every run and termination, so timers of an older run do nothing.
+    """
+
     model: m.TaskGroupAction
     group: GroupRec
     definition: ActionDef
@@ -82,20 +89,25 @@ class ActionRec:
         return self.model.ActionTitle or self.definition.name
 
     def label(self) -> str:
+        """How log lines and errors name the action."""
         return f"action {self.id} '{self.title}'"
 
     def wait(self, key: str) -> float:
+        """A wait or timeout of the general configuration in seconds (0 when unset or not a number)."""
         try:
             return max(0.0, float(self.general.get(key) or 0))
         except (TypeError, ValueError):
             return 0.0
 
     def open_instances(self) -> list[InstanceRec]:
+        """The instances that have not run yet."""
         return [i for i in self.instances if i.status == InstanceStatus.NOT_STARTED]
 
 
 @dataclass(eq=False)
 class GroupRec:
+    """One action group of a task."""
+
     model: m.TaskGroup
     object_type: ObjectTypeDef
     actions: list[ActionRec] = field(default_factory=list)
@@ -103,6 +115,11 @@ class GroupRec:
 
 @dataclass(eq=False)
 class TaskRec:
+    """One task (experiment): its groups, actions in order, logs, guardrail and rollback queue.
+
+    ``auto_token`` changes whenever automatic mode is rescheduled, paused or ended.
+    """
+
     model: m.Task
     region: str
     groups: list[GroupRec] = field(default_factory=list)
@@ -132,9 +149,11 @@ class TaskRec:
 
     @property
     def deal_type(self) -> int:
+        """What a triggered guardrail does (``PolicyDealType``)."""
         return int(self.model.PolicyDealType or DEFAULT_POLICY_DEAL_TYPE)
 
     def running_action(self) -> ActionRec | None:
+        """The action running now (a task runs one at a time)."""
         return next((a for a in self.actions if a.running), None)
 
     def outcome(self) -> TaskStatusType:

@@ -10,6 +10,8 @@ from airflow_provider_cfg.emulator.definitions import ActionDef, ObjectTypeDef, 
 
 @dataclass
 class ActionSpec:
+    """An action to create, its parameters resolved; ``*_json`` keep a template's text as written."""
+
     definition: ActionDef
     general: dict[str, Any]
     custom: dict[str, Any]
@@ -20,6 +22,8 @@ class ActionSpec:
 
 @dataclass
 class GroupSpec:
+    """An action group to create."""
+
     title: str
     description: str | None
     mode: int
@@ -31,6 +35,8 @@ class GroupSpec:
 
 @dataclass
 class TaskSpec:
+    """A task to create; ``origin`` says where it came from in the creation log line."""
+
     title: str
     description: str
     mode: int
