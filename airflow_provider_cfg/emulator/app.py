@@ -1,4 +1,5 @@
-"""The Starlette app: the CFG wire protocol on ``POST /`` plus the out-of-band ``/_emulator`` routes.
+"""The Starlette app: the CFG wire protocol on ``POST /``, assembled with the out-of-band
+``/_emulator`` routes (:mod:`.control`) and the task page (:mod:`.views`).
 
 One API call: read the body (≤ 10 MB) → ``X-TC-Action`` / ``X-TC-Version`` → TC3 signature (and
 token) → region → per-action rate limit → chaos (latency, injected error) → parameters → handler
@@ -11,26 +12,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 import uuid
-from collections import Counter, deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from airflow_provider_cfg.api.actions import ACTIONS, API_VERSION, ActionSpec
-from airflow_provider_cfg.api.ratelimit import SlidingWindowLimiter
+from airflow_provider_cfg.api.client import MAX_BODY_BYTES
 from airflow_provider_cfg.api.signing import Credentials
 from airflow_provider_cfg.emulator import auth
 from airflow_provider_cfg.emulator.catalogue_data import DEFAULT_REGION, REGIONS
-from airflow_provider_cfg.emulator.chaos import Chaos, ChaosConfig
+from airflow_provider_cfg.emulator.context import EmulatorContext
+from airflow_provider_cfg.emulator.control import chaos_route, faults, health, rate_limits_route, reset, stats_route
 from airflow_provider_cfg.emulator.errors import ApiError
 from airflow_provider_cfg.emulator.handlers import HANDLERS
 from airflow_provider_cfg.emulator.params import parse_body, parse_request
@@ -41,87 +40,6 @@ log = logging.getLogger("airflow_provider_cfg.emulator")
 
 DEFAULT_SECRET_ID = "AKIDcfgEmulatorDefaultSecretId"
 DEFAULT_SECRET_KEY = "cfgEmulatorDefaultSecretKey"
-MAX_BODY_BYTES = 10 * 1024 * 1024
-RATE_WINDOW_SECONDS = 1.0
-
-
-@dataclass
-class EmulatorContext:
-    """Everything the routes share: state, credentials, chaos and rate limiters."""
-
-    state: EmulatorState
-    credentials: dict[str, str]
-    token: str | None = None
-    rate_limits_default: bool = True
-    chaos: Chaos = field(default_factory=Chaos)
-    clock: Any = time.time
-
-    def __post_init__(self) -> None:
-        self.rate_limits = self.rate_limits_default
-        self._limiters: dict[tuple[str, str, str], SlidingWindowLimiter] = {}
-        self._limiter_lock = threading.Lock()
-        self.reset_stats()
-
-    def reset_stats(self) -> None:
-        """Zero the request counters of ``GET /_emulator/stats``."""
-        with self._limiter_lock:
-            self._calls: Counter[str] = Counter()
-            self._limited: Counter[str] = Counter()
-            self._recent: dict[str, deque[float]] = {}
-            self._peak: Counter[str] = Counter()
-            self._stats_since = time.monotonic()
-
-    def stats(self) -> dict[str, Any]:
-        """Authenticated API calls per action since the last reset: how many, how many were refused with
-        ``RequestLimitExceeded`` by the rate limiter, and the most calls seen in any 1 s window."""
-        with self._limiter_lock:
-            return {
-                "seconds": time.monotonic() - self._stats_since,
-                "calls": dict(self._calls),
-                "request_limit_exceeded": dict(self._limited),
-                "peak_per_second": dict(self._peak),
-            }
-
-    def _count(self, action: str) -> None:  # under _limiter_lock
-        now = time.monotonic()
-        self._calls[action] += 1
-        recent = self._recent.setdefault(action, deque())
-        recent.append(now)
-        while recent[0] <= now - RATE_WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) > self._peak[action]:
-            self._peak[action] = len(recent)
-
-    def configure_chaos(self, config: ChaosConfig) -> None:
-        self.chaos.configure(config)
-        with self.state.lock:
-            self.state.failing_instances = config.failing_keys()
-            self.state.failing_actions = config.failing_actions
-
-    def reset(self) -> None:
-        """Fresh state, chaos off, rate limiters emptied and back to their start-up setting."""
-        self.state.reset()
-        self.configure_chaos(ChaosConfig())
-        with self._limiter_lock:
-            self._limiters.clear()
-        self.rate_limits = self.rate_limits_default
-        self.reset_stats()
-
-    def check_rate(self, secret_id: str, region: str, spec: ActionSpec) -> None:
-        with self._limiter_lock:
-            self._count(spec.name)
-            if not self.rate_limits:
-                return
-            key = (secret_id, region, spec.name)
-            limiter = self._limiters.get(key)
-            if limiter is None:
-                limiter = self._limiters[key] = SlidingWindowLimiter(spec.rate_limit, RATE_WINDOW_SECONDS)
-        if not limiter.try_acquire():
-            with self._limiter_lock:
-                self._limited[spec.name] += 1
-            raise ApiError("RequestLimitExceeded",
-                           f"The request rate of {spec.name} exceeded {spec.rate_limit} per second for this "
-                           f"SecretId in region {region}; retry later.")
 
 
 def _envelope(content: dict[str, Any], request_id: str) -> bytes:
@@ -244,80 +162,6 @@ async def api(request: Request) -> Response:
 async def api_get(request: Request) -> Response:
     return _json(_error_body("UnsupportedOperation", "cfg-emulator accepts only POST requests with a JSON body "
                              "(the SDK default); GET-style requests are not emulated.", str(uuid.uuid4())))
-
-
-# -- out-of-band routes -------------------------------------------------------------------------
-
-
-# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
-async def health(request: Request) -> Response:
-    ctx: EmulatorContext = request.app.state.emulator
-    state = ctx.state
-    with state.lock:
-        state.advance()
-        tasks = len(state.tasks)
-        faults = len(state.ledger)
-    return JSONResponse({
-        "status": "ok",
-        "service": "cfg",
-        "version": API_VERSION,
-        "tasks": tasks,
-        "faults": faults,
-        "action_seconds": state.action_seconds,
-        "rate_limits": ctx.rate_limits,
-        "chaos": ctx.chaos.config.to_json(),
-    })
-
-
-# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
-async def faults(request: Request) -> Response:
-    return JSONResponse(request.app.state.emulator.state.faults())
-
-
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    return json.loads(raw)
-
-
-async def chaos_route(request: Request) -> Response:
-    ctx: EmulatorContext = request.app.state.emulator
-    if request.method == "POST":
-        try:
-            config = ChaosConfig.parse(await _json_body(request))
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        ctx.configure_chaos(config)
-    return JSONResponse(ctx.chaos.config.to_json())
-
-
-# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
-async def reset(request: Request) -> Response:
-    request.app.state.emulator.reset()
-    return JSONResponse({"status": "reset"})
-
-
-async def rate_limits_route(request: Request) -> Response:
-    ctx: EmulatorContext = request.app.state.emulator
-    if request.method == "POST":
-        try:
-            raw = await _json_body(request)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        if not isinstance(raw, dict) or set(raw) != {"enabled"} or not isinstance(raw["enabled"], bool):
-            return JSONResponse({"error": 'expected {"enabled": true|false}'}, status_code=400)
-        ctx.rate_limits = raw["enabled"]
-    return JSONResponse({"enabled": ctx.rate_limits})
-
-
-# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
-async def stats_route(request: Request) -> Response:
-    """``GET``: the request counters (:meth:`EmulatorContext.stats`); ``POST``: zero them (state untouched)."""
-    ctx: EmulatorContext = request.app.state.emulator
-    if request.method == "POST":
-        ctx.reset_stats()
-    return JSONResponse(ctx.stats())
 
 
 def _credential_map(

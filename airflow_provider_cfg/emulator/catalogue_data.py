@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_cfg.api.enums import ActionAttribute
+
 OWNER_UIN = "100032429988"
 CATALOGUE_TIME = "2023-05-10 10:00:00"
 DEFAULT_REGION = "ap-guangzhou"
@@ -206,7 +208,7 @@ def _action(
     object_type: int,
     name: str,
     desc: str,
-    attribute: int,
+    attribute: ActionAttribute,
     relation: int,
     *,
     risk: int = 1,
@@ -221,7 +223,7 @@ def _action(
         "ObjectTypeId": object_type,
         "ActionName": name,
         "Desc": desc,
-        "AttributeId": attribute,
+        "AttributeId": int(attribute),  # plain data: the code, not the enum member
         "RelationActionId": relation,
         "risk": risk,
         "ActionCommandType": api_type,
@@ -232,7 +234,8 @@ def _action(
     }
 
 
-FAULT, RECOVERY = 1, 2
+# Short names for the table below; the codes are ActionAttribute's (api/enums.py), not defined again here.
+FAULT, RECOVERY = ActionAttribute.FAULT, ActionAttribute.RECOVERY
 CVM, MYSQL, CLB, REDIS, TKE_NODE, TKE_POD = 1, 2, 3, 4, 21, 22
 
 ACTIONS: list[dict[str, Any]] = [

@@ -10,7 +10,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from airflow_provider_cfg.emulator.catalogue import object_key
+from airflow_provider_cfg.emulator.definitions import object_key
 
 ERROR_MESSAGES = {
     "InternalError": "An internal error occurred (injected by the cfg-emulator chaos settings).",

@@ -22,8 +22,9 @@ import uvicorn
 
 from airflow_provider_cfg.api.actions import API_VERSION
 from airflow_provider_cfg.api.signing import Credentials, Tc3Auth
-from airflow_provider_cfg.emulator.app import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, EmulatorContext, create_app
+from airflow_provider_cfg.emulator.app import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, create_app
 from airflow_provider_cfg.emulator.catalogue_data import DEFAULT_REGION
+from airflow_provider_cfg.emulator.context import EmulatorContext
 from airflow_provider_cfg.emulator.state import EmulatorState
 
 

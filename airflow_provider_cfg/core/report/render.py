@@ -1,124 +1,15 @@
-"""The game-day report: what was injected where, for how long, what the checks saw, the verdict.
+"""The game-day report in Markdown: verdict, a Mermaid Gantt chart of the steps, the timeline,
+steps and instances, steady-state checks, guardrail, plan and CFG's execution log.
 
-Built from CFG's own record (``DescribeTask``, ``DescribeTaskExecuteLogs``,
-``DescribeTaskPolicyTriggerLog``) plus the steady-state checks, as a JSON-safe dict and a Markdown
-rendering with a Mermaid Gantt chart of the steps. CFG's own report export is console-only and
-expires; this one lives in XCom, the task log, and any object storage path. No Airflow import here.
+Works on the dict of :func:`.collect.build_report` only (no CFG call, no Airflow import).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
-from airflow_provider_cfg.api.enums import (
-    ActionAttribute,
-    ActionStatus,
-    ActionStatusType,
-    InstanceStatusType,
-    TaskExpect,
-    TaskStatus,
-    TriggerType,
-)
-
-if TYPE_CHECKING:
-    from airflow_provider_cfg.api.client import CfgClient
-    from airflow_provider_cfg.api.models import PolicyTriggerLog, Task
-
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-def _end_time(start: str | None, seconds: int | None, end: str | None) -> str | None:
-    if end or not start or seconds is None:
-        return end
-    try:
-        return (datetime.strptime(start, TIME_FORMAT) + timedelta(seconds=int(seconds))).strftime(TIME_FORMAT)
-    except ValueError:
-        return None
-
-
-def _outcome(kind: type[ActionStatusType] | type[InstanceStatusType], value: int | None) -> str:
-    """``success``, ``failed``, ``terminated``, ``skipped`` (a type code means nothing to a reader),
-    ``—`` before there is one."""
-    if value is None:
-        return "—"
-    try:
-        return kind(int(value)).text
-    except ValueError:
-        return kind.describe(value)
-
-
-def build_report(
-    task: Task,
-    *,
-    checks: Mapping[str, Mapping[str, Any]] | None = None,
-    trigger_logs: Sequence[PolicyTriggerLog] = (),
-    execute_logs: Sequence[str] = (),
-    plan: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The report as a JSON-safe dict."""
-    steps = []
-    for group, action in task.iter_actions():
-        instances = [
-            {
-                "object_id": inst.TaskGroupInstanceObjectId,
-                "instance_id": inst.TaskGroupInstanceId,
-                "outcome": _outcome(InstanceStatusType, inst.TaskGroupInstanceStatusType),
-                "start": inst.TaskGroupInstanceStartTime,
-                "end": inst.TaskGroupInstanceEndTime,
-                "log": inst.TaskGroupInstanceExecuteLog,
-            }
-            for inst in action.TaskGroupInstances or []
-        ]
-        ends = [i["end"] for i in instances if i["end"]]
-        end = max(ends) if ends else _end_time(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime, None)
-        steps.append(
-            {
-                "order": f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}",
-                "group": group.TaskGroupTitle,
-                "title": action.ActionTitle,
-                "kind": "fault" if action.ActionAttribute == ActionAttribute.FAULT else "recovery",
-                "risk": action.ActionRisk,
-                "status": ActionStatus.describe(action.TaskGroupActionStatus),
-                "finished": action.TaskGroupActionStatus == ActionStatus.FINISHED,
-                "outcome": _outcome(ActionStatusType, action.TaskGroupActionStatusType),
-                "start": action.TaskGroupActionStartTime,
-                "end": end,
-                "seconds": action.TaskGroupActionExecuteTime,
-                "instances": instances,
-            }
-        )
-    guardrail = [
-        {
-            "at": log.CreatTime,
-            "type": "trigger" if log.TriggerType == TriggerType.TRIGGER else "recover",
-            "name": log.Name,
-            "content": log.Content,
-        }
-        for log in trigger_logs
-    ]
-    return {
-        "experiment": {
-            "id": task.TaskId,
-            "title": task.TaskTitle,
-            "status": TaskStatus.describe(task.TaskStatus),
-            "mode": "automatic" if task.TaskMode == 2 else "manual",
-            "created": task.TaskCreateTime,
-            "start": task.TaskStartTime,
-            "end": task.TaskEndTime,
-        },
-        "verdict": {
-            "as_expected": task.TaskExpect == TaskExpect.MET if task.TaskExpect is not None else None,
-            "summary": task.TaskSummary,
-            "issue": task.TaskIssue,
-        },
-        "plan": dict(plan) if plan else None,
-        "steps": steps,
-        "checks": {name: dict(check) for name, check in (checks or {}).items()},
-        "guardrail": guardrail,
-        "log": list(execute_logs),
-    }
+from airflow_provider_cfg.core.report.times import plus_seconds
 
 
 def _cell(value: Any, limit: int | None = None) -> str:
@@ -164,7 +55,7 @@ def _timeline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _visible_end(start: str, end: str) -> str:
     """A step that took under a second (CFG times have whole seconds) is drawn one second long."""
-    return _end_time(start, 1, None) or end if end <= start else end
+    return (plus_seconds(start, 1) or end) if end <= start else end
 
 
 def _gantt(report: Mapping[str, Any]) -> list[str]:
@@ -227,10 +118,8 @@ def _plan_section(plan: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(report: Mapping[str, Any]) -> str:
-    """The report in Markdown: verdict and summary as sent to CFG, a Mermaid Gantt chart, the
-    timeline, the steps and their instances (outcomes, execution logs), the steady-state checks,
-    the guardrail, the plan, and CFG's execution log."""
+def _header(report: Mapping[str, Any]) -> list[str]:
+    """Title, verdict, status and summary (as sent to CFG), the issue if one was recorded."""
     exp, verdict = report["experiment"], report["verdict"]
     expected = {True: "✅ as expected", False: "❌ NOT as expected", None: "no conclusion yet"}[verdict["as_expected"]]
     lines = [
@@ -244,10 +133,17 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     ]
     if verdict.get("issue"):
         lines += [f"**Issue recorded:** {verdict['issue']}", ""]
-    lines += _gantt(report)
-    lines += ["## Timeline", "", "| time | event |", "|---|---|"]
-    lines += [f"| {at} | {_cell(event)} |" for at, event in _timeline(report)] or ["| — | nothing ran |"]
-    lines += [
+    return lines
+
+
+def _timeline_section(report: Mapping[str, Any]) -> list[str]:
+    lines = ["## Timeline", "", "| time | event |", "|---|---|"]
+    return lines + ([f"| {at} | {_cell(event)} |" for at, event in _timeline(report)] or ["| — | nothing ran |"])
+
+
+def _steps_section(report: Mapping[str, Any]) -> list[str]:
+    """A row per step, then (when any ran) a row per instance with its execution log."""
+    lines = [
         "",
         "## Steps",
         "",
@@ -269,42 +165,42 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"{_cell(i['end'])} | {_cell(i['log'], 300)} |"
             for step, i in ran
         ]
-    lines += ["", "## Steady-state checks", ""]
-    if report["checks"]:
-        lines += ["| check | result | detail |", "|---|---|---|"]
-        lines += [
-            f"| {_cell(n)} | {'passed' if c.get('passed') else 'FAILED'} | {_cell(c.get('detail'))} |"
-            for n, c in report["checks"].items()
-        ]
-    else:
-        lines.append("No check reported.")
-    lines += ["", "## Guardrail", ""]
+    return lines
+
+
+def _checks_section(report: Mapping[str, Any]) -> list[str]:
+    lines = ["", "## Steady-state checks", ""]
+    if not report["checks"]:
+        return [*lines, "No check reported."]
+    lines += ["| check | result | detail |", "|---|---|---|"]
+    return lines + [
+        f"| {_cell(n)} | {'passed' if c.get('passed') else 'FAILED'} | {_cell(c.get('detail'))} |"
+        for n, c in report["checks"].items()
+    ]
+
+
+def _guardrail_section(report: Mapping[str, Any]) -> list[str]:
     guardrail = [f"* {g['at']}: {g['type']} — {g['name']}: {g['content']}" for g in report["guardrail"]]
-    lines += guardrail or ["Not triggered."]
+    return ["", "## Guardrail", "", *(guardrail or ["Not triggered."])]
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The report in Markdown: verdict and summary as sent to CFG, a Mermaid Gantt chart, the
+    timeline, the steps and their instances (outcomes, execution logs), the steady-state checks,
+    the guardrail, the plan, and CFG's execution log.
+
+    :param report: the dict of :func:`.collect.build_report`.
+    """
+    lines = [
+        *_header(report),
+        *_gantt(report),
+        *_timeline_section(report),
+        *_steps_section(report),
+        *_checks_section(report),
+        *_guardrail_section(report),
+    ]
     if report.get("plan"):
         lines += _plan_section(report["plan"])
     if report["log"]:
         lines += ["", "## CFG execution log", "", "```", *report["log"][-200:], "```"]
     return "\n".join(lines) + "\n"
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
-
-
-def collect_report(
-    client: CfgClient, task_id: int, *, checks: Mapping[str, Mapping[str, Any]] | None = None,
-    plan: Mapping[str, Any] | None = None, max_log_lines: int = 1000,
-) -> dict[str, Any]:
-    """Read everything the report needs from CFG (read-only calls) and build it."""
-    task = client.describe_task(task_id).require_task()
-    triggers = client.describe_task_policy_trigger_log(task_id, page=1, page_size=100).TriggerLogs or []
-    lines: list[str] = []
-    while len(lines) < max_log_lines:
-        page = client.describe_task_execute_logs(task_id, limit=100, offset=len(lines)).LogMessage or []
-        lines += page
-        if len(page) < 100:
-            break
-    return build_report(task, checks=checks, trigger_logs=triggers, execute_logs=lines, plan=plan)

@@ -1,0 +1,87 @@
+"""The out-of-band ``/_emulator`` routes: health, the fault ledger, chaos, reset, rate limits, stats.
+
+Unsigned: they are the test harness's controls, not part of the CFG API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from airflow_provider_cfg.api.actions import API_VERSION
+from airflow_provider_cfg.emulator.chaos import ChaosConfig
+from airflow_provider_cfg.emulator.context import EmulatorContext
+
+
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
+async def health(request: Request) -> Response:
+    ctx: EmulatorContext = request.app.state.emulator
+    state = ctx.state
+    with state.lock:
+        state.advance()
+        tasks = len(state.tasks)
+        faults = len(state.ledger)
+    return JSONResponse({
+        "status": "ok",
+        "service": "cfg",
+        "version": API_VERSION,
+        "tasks": tasks,
+        "faults": faults,
+        "action_seconds": state.action_seconds,
+        "rate_limits": ctx.rate_limits,
+        "chaos": ctx.chaos.config.to_json(),
+    })
+
+
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
+async def faults(request: Request) -> Response:
+    return JSONResponse(request.app.state.emulator.state.faults())
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    return json.loads(raw)
+
+
+async def chaos_route(request: Request) -> Response:
+    ctx: EmulatorContext = request.app.state.emulator
+    if request.method == "POST":
+        try:
+            config = ChaosConfig.parse(await _json_body(request))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        ctx.configure_chaos(config)
+    return JSONResponse(ctx.chaos.config.to_json())
+
+
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
+async def reset(request: Request) -> Response:
+    request.app.state.emulator.reset()
+    return JSONResponse({"status": "reset"})
+
+
+async def rate_limits_route(request: Request) -> Response:
+    ctx: EmulatorContext = request.app.state.emulator
+    if request.method == "POST":
+        try:
+            raw = await _json_body(request)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        if not isinstance(raw, dict) or set(raw) != {"enabled"} or not isinstance(raw["enabled"], bool):
+            return JSONResponse({"error": 'expected {"enabled": true|false}'}, status_code=400)
+        ctx.rate_limits = raw["enabled"]
+    return JSONResponse({"enabled": ctx.rate_limits})
+
+
+# ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
+async def stats_route(request: Request) -> Response:
+    """``GET``: the request counters (:meth:`EmulatorContext.stats`); ``POST``: zero them (state untouched)."""
+    ctx: EmulatorContext = request.app.state.emulator
+    if request.method == "POST":
+        ctx.reset_stats()
+    return JSONResponse(ctx.stats())
