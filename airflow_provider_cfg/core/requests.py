@@ -9,11 +9,14 @@ instance grouping and action-list check, so an argument means one thing in both.
 
 The names of the wire codes (``mode="manual"``, ``policy_deal_type="pause"``) come from
 :mod:`airflow_provider_cfg.api.enums`, in both directions.
+
+:func:`create_experiment` sends a create call exactly once per Airflow task instance.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +25,14 @@ import pydantic
 from airflow_provider_cfg.api.actions import ACTIONS
 from airflow_provider_cfg.api.client import validation_error
 from airflow_provider_cfg.api.enums import PolicyDealType, TaskMode
+from airflow_provider_cfg.core.identity import find_experiment
+from airflow_provider_cfg.core.settle import settle_mutation
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.identity import AirflowIdentity
 
+log = logging.getLogger(__name__)
 MODES: dict[str, int] = {member.name.lower(): int(member) for member in TaskMode}
 """``mode`` names to ``TaskMode`` codes: ``{"manual": 1, "automatic": 2}``."""
 MODE_NAMES: dict[int, str] = {code: name for name, code in MODES.items()}
@@ -313,6 +319,41 @@ def validate_request(action: str, params: Mapping[str, Any]) -> None:
         ACTIONS[action].request.model_validate(params)
     except pydantic.ValidationError as exc:
         raise validation_error(action, exc) from None
+
+
+def create_experiment(
+    client: CfgClient,
+    action: str,
+    params: Mapping[str, Any],
+    identity: AirflowIdentity,
+    *,
+    title: str | None = None,
+    reattach: bool = True,
+) -> int:
+    """Create the experiment exactly once for the task instance ``identity``; its ``TaskId``.
+
+    With ``reattach``, an experiment this task instance created earlier (a retry, a cleared task)
+    is returned instead of creating a second one. A create call that fails in any way is settled by
+    :func:`~.settle.settle_mutation`: the experiment is looked up (a few reads) and the call is sent
+    again only when it is confirmed absent, so a lost answer cannot make a duplicate.
+
+    :param action: the create call (``CreateTaskFromTemplate``…) with its ``params``.
+    :param title: look the experiment up by title and description marker instead of by tag (the
+        call takes no tags).
+    """
+    if reattach:
+        experiment_id = find_experiment(client, identity, title=title)
+        if experiment_id is not None:
+            log.info("Reattaching to experiment %s, created earlier by %s", experiment_id, identity.describe())
+            return experiment_id
+    experiment_id = settle_mutation(
+        lambda: int(client.call(action, params)["TaskId"]),
+        lambda: find_experiment(client, identity, title=title, attempts=3),
+        what=action,
+        logger=log,
+    )
+    log.info("Created experiment %s (%s)", experiment_id, action)
+    return experiment_id
 
 
 def json_text(value: Any) -> Any:
