@@ -6,6 +6,7 @@ import pytest
 
 from airflow_provider_cfg.api import models as m
 from airflow_provider_cfg.core.plan import id_format_for
+from airflow_provider_cfg.core.plan.ids import object_key
 from tests.unit.core.plan.helpers import POD
 
 
@@ -37,3 +38,9 @@ def test_id_format_fallbacks():
     assert id_format_for(22, None).name == "TKE Pod"
     assert id_format_for(999, m.ObjectType(ObjectTypeId=999, ObjectTypeTitle="Quantum flux capacitor")) is None
     assert id_format_for(999, None) is None
+
+
+def test_object_key_compares_json_ids_by_content():
+    assert object_key('{"b": 1, "a": 2}') == object_key('{"a":2,"b":1}')
+    assert object_key("ins-aaaaaaaa") == "ins-aaaaaaaa" and object_key("[1]") == "[1]"
+    assert object_key(5) == "5"

@@ -82,3 +82,11 @@ def test_mode_from_task_config_is_checked(client):
     plan = build_plan(client, template_id=626,
                       task_config={"TaskMode": 3, "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
     assert "must be one of 1 (manual), 2 (automatic); got 3" in only(plan, "mode").message
+
+
+def test_instances_are_grouped_as_the_create_operator_groups_them(client):
+    # a flat list is one group; a malformed group is reported as a violation, not refused
+    assert build_plan(client, template_id=626, instances=INSTANCES).groups[0].instances == INSTANCES
+    plan = build_plan(client, template_id=628, instances=[[INSTANCE], "cdb-aaaaaaaa"])
+    violation = only(plan, "instances_type")
+    assert violation.field == "TaskConfig.TaskGroupsConfig[1].TaskGroupInstances"
