@@ -1,10 +1,13 @@
 """Operators creating a CFG experiment: from a template, from one library action, or from several.
 
-Creation is exactly-once per Airflow task instance: the experiment is marked with the Airflow
-identity, looked up before creating, and looked up again after a create call whose outcome is
-unknown — a retry, a cleared task or a lost response reattaches instead of creating a second
-experiment. The experiment id is returned (``return_value``) and pushed with the console URL to
-XCom before the operator returns.
+Creation is exactly-once per Airflow task instance
+(:func:`airflow_provider_cfg.core.requests.create_experiment`): the experiment is marked with the
+Airflow identity, looked up before creating, and looked up again after a create call that failed
+(:func:`airflow_provider_cfg.core.settle.settle_mutation`) — a retry, a cleared task or a lost
+response reattaches instead of creating a second experiment. The experiment id is returned
+(``return_value``) and pushed with the console URL to XCom before the operator returns.
+
+The operators parse their arguments; the requests are built in :mod:`airflow_provider_cfg.core.requests`.
 
 Before anything is created, the experiment is planned and checked (:mod:`airflow_provider_cfg.core.plan`,
 read-only calls): instance-id formats, required and well-typed action parameters, a template in
