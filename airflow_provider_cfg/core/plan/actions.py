@@ -45,20 +45,10 @@ def actions_plan(
     )
     plan = ExperimentPlan(source=source, title=str(title or first.ActionName or f"action {ids[0]}"),
                           mode=MODE_NAMES[TaskMode.MANUAL], groups=[], policy=policy)
-    object_types = catalogue.object_types()
-    plan.object_type_titles = {k: v.ObjectTypeTitle for k, v in object_types.items()}
+    plan.object_type_titles = {k: v.ObjectTypeTitle for k, v in catalogue.object_types().items()}
     _check_one_object_type(plan, catalogue, ids, found, type_id)
     library, schemas = _library_and_schemas(catalogue, ids, found, type_id)
-    obj = object_types.get(type_id) if type_id is not None else None
-    fmt = id_format_for(type_id, obj)
-    if fmt is None:
-        plan.notes.append(f"no known instance-id format for object type {type_id}; ids not checked")
-    given = check_instances(plan, _INSTANCES_FIELD, instances if instances is not None else [], fmt, type_id,
-                            obj.ObjectTypeTitle if obj else None)
-    count, selection = affected(None, len(given), known_all=True)
-    group = PlanGroup(order=1, title=plan.title, object_type_id=type_id,
-                      object_type_title=obj.ObjectTypeTitle if obj else None, instances=given,
-                      execute_rule={"mode": int(InstancesExecuteMode.ALL)}, affected=count, selection=selection)
+    group = _instances_group(plan, catalogue, type_id, instances)
     steps = _with_cfg_recoveries(plan, _caller_steps(plan, ids, entries, library, schemas, single=single),
                                  library, schemas)
     for order, (entry, general, custom, added) in enumerate(steps, start=1):
@@ -71,6 +61,20 @@ def actions_plan(
     plan.groups.append(group)
     group_checks(plan, group, _INSTANCES_FIELD)
     return plan
+
+
+def _instances_group(plan: ExperimentPlan, catalogue: Catalogue, type_id: int | None, instances: Any) -> PlanGroup:
+    """The one group of the experiment: every given instance (checked), no steps yet."""
+    obj = catalogue.object_types().get(type_id) if type_id is not None else None
+    fmt = id_format_for(type_id, obj)
+    if fmt is None:
+        plan.notes.append(f"no known instance-id format for object type {type_id}; ids not checked")
+    given = check_instances(plan, _INSTANCES_FIELD, instances if instances is not None else [], fmt, type_id,
+                            obj.ObjectTypeTitle if obj else None)
+    count, selection = affected(None, len(given), known_all=True)
+    return PlanGroup(order=1, title=plan.title, object_type_id=type_id,
+                     object_type_title=obj.ObjectTypeTitle if obj else None, instances=given,
+                     execute_rule={"mode": int(InstancesExecuteMode.ALL)}, affected=count, selection=selection)
 
 
 def _find_actions(catalogue: Catalogue, ids: list[int], *, single: bool) -> dict[int, m.ActionLibraryListResult]:
