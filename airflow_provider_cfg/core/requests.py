@@ -50,7 +50,7 @@ _WIRE_ACTION_KEYS = {
     "TaskActionCustomConfiguration": "custom",
 }
 _SHOWN_IN_MESSAGES = 60  # characters of a bad value quoted in a message
-_SHOWN_IN_REQUEST_ERRORS = 80
+_SHOWN_IN_REQUEST_ERRORS = 80  # the request builders have always quoted a little more
 
 
 def shown(value: Any, limit: int = _SHOWN_IN_MESSAGES) -> str:
