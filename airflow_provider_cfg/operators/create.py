@@ -1,10 +1,13 @@
 """Operators creating a CFG experiment: from a template, from one library action, or from several.
 
-Creation is exactly-once per Airflow task instance: the experiment is marked with the Airflow
-identity, looked up before creating, and looked up again after a create call whose outcome is
-unknown — a retry, a cleared task or a lost response reattaches instead of creating a second
-experiment. The experiment id is returned (``return_value``) and pushed with the console URL to
-XCom before the operator returns.
+Creation is exactly-once per Airflow task instance
+(:func:`airflow_provider_cfg.core.requests.create_experiment`): the experiment is marked with the
+Airflow identity, looked up before creating, and looked up again after a create call that failed
+(:func:`airflow_provider_cfg.core.settle.settle_mutation`) — a retry, a cleared task or a lost
+response reattaches instead of creating a second experiment. The experiment id is returned
+(``return_value``) and pushed with the console URL to XCom before the operator returns.
+
+The operators parse their arguments; the requests are built in :mod:`airflow_provider_cfg.core.requests`.
 
 Before anything is created, the experiment is planned and checked (:mod:`airflow_provider_cfg.core.plan`,
 read-only calls): instance-id formats, required and well-typed action parameters, a template in
@@ -21,213 +24,53 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_cfg.operators.base import CfgBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import BaseOperator, Context
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.identity import AirflowIdentity
-    from airflow_provider_cfg.core.plan import BlastRadiusPolicy
-
-MODES = {"manual": 1, "automatic": 2}
-POLICY_DEAL_TYPES = {"rollback": 1, "pause": 2}
+    from airflow_provider_cfg.core.plan import BlastRadiusPolicy, ExperimentPlan
 
 
-def _code(value: Any, names: Mapping[str, int], field: str) -> int | None:
-    """Map ``"manual"`` / ``1`` style values to the wire code, naming the allowed values on error."""
+def wire_code_argument(value: str | int | None, argument: str) -> int | None:
+    """The wire code of ``mode`` or ``policy_deal_type`` (``"manual"``, ``"pause"``…), checked when the
+    DAG is parsed.
+
+    :raises ValueError: an unknown name or code.
+    """
     if value is None:
-        return None
-    if isinstance(value, str) and value.strip().lower() in names:
-        return names[value.strip().lower()]
-    if isinstance(value, int) and not isinstance(value, bool) and value in names.values():
-        return value
-    allowed = ", ".join(f"{name!r} ({code})" for name, code in names.items())
-    raise ValueError(f"{field} must be one of {allowed}; got {value!r}")
+        return None  # nothing to check: the API models behind core.requests stay unimported at parse time
+    from airflow_provider_cfg.core.requests import MODES, POLICY_DEAL_TYPES, wire_code
+
+    return wire_code(value, {"mode": MODES, "policy_deal_type": POLICY_DEAL_TYPES}[argument], argument)
 
 
-def _with_marker(description: str | None, identity: AirflowIdentity) -> str:
-    text = (description or "").strip()
-    return f"{text} {identity.marker}".strip()
+def airflow_identity(context: Context) -> AirflowIdentity:
+    """The Airflow task instance an experiment belongs to (what a retry finds it again by)."""
+    from airflow_provider_cfg.core.identity import AirflowIdentity
+
+    ti = context["ti"]
+    map_index = getattr(ti, "map_index", None)
+    return AirflowIdentity(ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else int(map_index))
 
 
-def _tag_list(tags: Mapping[str, object]) -> list[dict[str, str]]:
-    return [{"TagKey": str(k), "TagValue": str(v)} for k, v in tags.items()]
-
-
-def _object_ids(value: Any, field: str) -> list[Any]:
-    """A list of object ids; a bare string (``"ins-a"`` instead of ``["ins-a"]``) is refused, not split."""
-    if value is None or isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-        raise ValueError(f"{field} must be a list of object ids such as ['ins-xxxxxxxx']; got {_shown(value)}")
-    return list(value)
-
-
-def _shown(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
-
-
-def group_instances(instances: Sequence[Sequence[str]] | Sequence[str] | None) -> list[list[str]] | None:
-    """``instances`` of a template experiment as one list per group (a flat list is one group)."""
-    if instances is None:
-        return None
-    items = _object_ids(instances, "instances")
-    if all(isinstance(item, str) for item in items):
-        return [list(items)]
-    if not all(isinstance(item, (list, tuple)) and all(isinstance(i, str) for i in item) for item in items):
-        raise ValueError(
-            f"instances must be a list of object ids or a list of such lists (one per group); got {_shown(instances)}"
-        )
-    return [list(item) for item in items]
-
-
-def template_request(
-    client: CfgClient,
-    identity: AirflowIdentity,
-    *,
-    template_id: int | str,
-    instances: Sequence[Sequence[str]] | Sequence[str] | None = None,
-    task_config: Mapping[str, Any] | None = None,
-    action_parameters: Mapping[str, Mapping[str, Any]] | None = None,
-    mode: int | None = None,
-    pause_duration: int | None = None,
-    policy_deal_type: int | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    tags: Mapping[str, str] | None = None,
+def publish_plan(
+    operator: BaseOperator, context: Context, plan: ExperimentPlan, *, action: str, with_markdown: bool
 ) -> dict[str, Any]:
-    """The ``CreateTaskFromTemplate`` parameters (reads the template: a wrong group count fails here)."""
-    try:
-        template_id = int(str(template_id).strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"template_id must be a CFG TemplateId (an integer); got {_shown(template_id)}") from None
-    template = client.describe_template(template_id).Template
-    groups = (template.TemplateGroups or []) if template else []
-    config = dict(task_config or {})
-    groups_config = [dict(g) for g in config.get("TaskGroupsConfig", [])]
-    grouped = group_instances(instances)
-    if grouped is not None:
-        groups_config = [
-            {**(groups_config[i] if i < len(groups_config) else {}), "TaskGroupInstances": group}
-            for i, group in enumerate(grouped)
-        ]
-    if len(groups_config) != len(groups):
-        raise ValueError(
-            f"template {template_id} has {len(groups)} action group(s) but {len(groups_config)} instance list(s) "
-            f"were given (instances / TaskGroupsConfig must have one entry per group)"
-        )
-    for key, override in (action_parameters or {}).items():
-        group_order, _, action_order = str(key).partition(".")
-        if not (group_order.isdigit() and action_order.isdigit()) or not 1 <= int(group_order) <= len(groups_config):
-            raise ValueError(
-                f"action_parameters key {key!r} must be 'group.action' with a group between 1 and {len(groups_config)}"
-            )
-        if not isinstance(override, Mapping):
-            raise ValueError(
-                f"action_parameters[{key!r}] must be a dict with 'general' and/or 'custom'; got {_shown(override)}"
-            )
-        unknown = set(override) - {"general", "custom"}
-        if unknown:
-            raise ValueError(f"action_parameters[{key!r}] accepts 'general' and 'custom', not {sorted(unknown)}")
-        entry = {"TaskGroupActionOrder": int(action_order)}
-        # CFG types these as JSON strings (like CreateTaskFromAction's configurations)
-        if "general" in override:
-            entry["TaskGroupActionGeneralConfiguration"] = _json(override["general"])
-        if "custom" in override:
-            entry["TaskGroupActionCustomConfiguration"] = _json(override["custom"])
-        groups_config[int(group_order) - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
-    template_tags = {t.TagKey: t.TagValue for t in (template.Tags or []) if t.TagKey} if template else {}
-    template_description = template.TemplateDescription if template else None
-    config.update(
-        {
-            "TaskGroupsConfig": groups_config,
-            "TaskTitle": title or config.get("TaskTitle"),
-            "TaskDescription": _with_marker(
-                description or config.get("TaskDescription") or template_description, identity
-            ),
-            "TaskMode": mode or config.get("TaskMode"),
-            "TaskPauseDuration": pause_duration or config.get("TaskPauseDuration"),
-            "PolicyDealType": policy_deal_type or config.get("PolicyDealType"),
-            "Tags": _tag_list({**template_tags, **dict(tags or {}), **identity.tags()}),
-        }
-    )
-    return {"TemplateId": template_id, "TaskConfig": {k: v for k, v in config.items() if v is not None}}
+    """Push the plan to XCom (``plan``) and return it; with its Markdown (``plan_markdown``, also in
+    the operator's log) when ``with_markdown``.
 
-
-def action_request(
-    identity: AirflowIdentity,
-    *,
-    action_id: int | str,
-    instances: Sequence[str] | None,
-    general_configuration: Mapping[str, Any] | str | None = None,
-    custom_configuration: Mapping[str, Any] | str | None = None,
-    pause_duration: int | None = None,
-    title: str | None = None,
-    description: str | None = None,
-    tags: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """The ``CreateTaskFromAction`` parameters.
-
-    ``instances`` is checked here (it may come from a template): anything but a list of object ids,
-    ``None`` included, raises ``ValueError``.
+    :param action: the create call the plan stands for, for the log.
     """
-    return {
-        key: value
-        for key, value in {
-            "TaskActionId": action_id,
-            "TaskInstances": _object_ids(instances, "instances"),
-            "TaskTitle": title,
-            "TaskDescription": _with_marker(description, identity),
-            "TaskActionGeneralConfiguration": _json(general_configuration),
-            "TaskActionCustomConfiguration": _json(custom_configuration),
-            "TaskPauseDuration": pause_duration,
-            "TaskTags": _tag_list({**dict(tags or {}), **identity.tags()}),
-        }.items()
-        if value is not None
-    }
+    from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN
 
-
-def actions_request(
-    identity: AirflowIdentity,
-    *,
-    instances: Sequence[str] | None,
-    actions: Sequence[Mapping[str, Any]] | None,
-    pause_duration: int | None = None,
-    title: str | None = None,
-    description: str | None = None,
-) -> dict[str, Any]:
-    """The ``CreateTaskFromMultiAction`` parameters.
-
-    ``instances`` and ``actions`` are checked here (they may come from templates): anything but a
-    list, ``None`` included, raises ``ValueError``.
-    """
-    if actions is None or isinstance(actions, (str, bytes, Mapping)) or not isinstance(actions, Sequence):
-        raise ValueError(f"actions must be a list of {{'action_id', 'general', 'custom'}} dicts; got {_shown(actions)}")
-    entries = []
-    for index, item in enumerate(actions):
-        if not isinstance(item, Mapping):
-            raise ValueError(
-                f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {_shown(item)}"
-            )
-        unknown = set(item) - {"action_id", "general", "custom"}
-        if "action_id" not in item or unknown:
-            raise ValueError(
-                f"actions[{index}] needs 'action_id' and may have 'general' and 'custom'; got {dict(item)!r}"
-            )
-        entry: dict[str, Any] = {"TaskActionId": item["action_id"]}
-        if item.get("general") is not None:
-            entry["TaskActionGeneralConfiguration"] = _json(item["general"])
-        if item.get("custom") is not None:
-            entry["TaskActionCustomConfiguration"] = _json(item["custom"])
-        entries.append(entry)
-    return {
-        key: value
-        for key, value in {
-            "TaskInstances": _object_ids(instances, "instances"),
-            "TaskAction": entries,
-            "TaskTitle": title,
-            "TaskDescription": _with_marker(description, identity),
-            "TaskPauseDuration": pause_duration,
-        }.items()
-        if value is not None
-    }
+    ti = context["ti"]
+    result = plan.to_dict()
+    ti.xcom_push(key=XCOM_PLAN, value=result)
+    if with_markdown:
+        markdown = plan.to_markdown()
+        ti.xcom_push(key=XCOM_PLAN_MARKDOWN, value=markdown)
+        operator.log.info("Plan of %s (nothing created):\n%s", action, markdown)
+    return result
 
 
 class _CfgCreateExperimentOperator(CfgBaseOperator):
@@ -258,8 +101,6 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         policy: Mapping[str, Any] | BlastRadiusPolicy | None = None,
         **kwargs: Any,
     ) -> None:
-        from airflow_provider_cfg.core.plan import BlastRadiusPolicy
-
         super().__init__(**kwargs)
         self.title = title
         self.description = description
@@ -267,8 +108,11 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         self.reattach = reattach
         # Not ``self.dry_run``: that is BaseOperator.dry_run(), the method rendering the template fields.
         self.plan_only = dry_run
-        # a bad policy fails when the DAG is parsed; kept as a plain dict
-        self.policy = BlastRadiusPolicy.from_value(policy).to_dict() if policy is not None else None
+        self.policy: dict[str, Any] | None = None
+        if policy is not None:  # a bad policy fails when the DAG is parsed; kept as a plain dict
+            from airflow_provider_cfg.core.plan import BlastRadiusPolicy
+
+            self.policy = BlastRadiusPolicy.from_value(policy).to_dict()
 
     # subclasses: the wire parameters of the create call
     def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:  # pragma: no cover
@@ -284,57 +128,31 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         The plan is pushed to XCom (``plan``; the game-day report shows it); its Markdown too, and
         to the log, when this is a dry run or when it is violated (then the task fails, before any
         mutating call)."""
-        from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
+        from airflow_provider_cfg.core.plan import plan_for_request
 
         plan = plan_for_request(client, self.action, params, self.policy)
-        ti = context["ti"]
-        ti.xcom_push(key=XCOM_PLAN, value=plan.to_dict())
-        if self.plan_only or not plan.ok:
-            markdown = plan.to_markdown()
-            ti.xcom_push(key=XCOM_PLAN_MARKDOWN, value=markdown)
-            self.log.info("Plan of %s (nothing created):\n%s", self.action, markdown)
+        publish_plan(self, context, plan, action=self.action, with_markdown=self.plan_only or not plan.ok)
         plan.raise_for_violations()
         self.log.info("Plan checked: %s, %d group(s), %d step(s), within policy",
                       plan.describe_source(), len(plan.groups), sum(len(g.steps) for g in plan.groups))
 
     def execute(self, context: Context) -> int | None:
-        import pydantic
+        from airflow_provider_cfg.core.requests import create_experiment, validate_request
 
-        from airflow_provider_cfg.api.actions import ACTIONS
-        from airflow_provider_cfg.api.client import validation_error
-        from airflow_provider_cfg.api.errors import CfgOutcomeUnknownError
-        from airflow_provider_cfg.core.identity import AirflowIdentity, find_experiment
-
-        ti = context["ti"]
-        map_index = getattr(ti, "map_index", None)
-        identity = AirflowIdentity(ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else int(map_index))
+        identity = airflow_identity(context)
         with self.client() as client:
             params = self.build_params(client, identity)
-            try:  # bad input fails here, before anything is changed remotely
-                ACTIONS[self.action].request.model_validate(params)
-            except pydantic.ValidationError as exc:
-                raise validation_error(self.action, exc) from None
+            validate_request(self.action, params)  # bad input fails here, before anything is changed remotely
             self.check_plan(context, client, params)  # policy and plan checks, before any mutating call
             if self.plan_only:
                 self.log.info("Dry run: %s was not sent; nothing was created", self.action)
                 return None
-            title = self.lookup_title(params)
-            task_id = find_experiment(client, identity, title=title) if self.reattach else None
-            if task_id is not None:
-                self.log.info("Reattaching to experiment %s, created earlier by %s", task_id, identity.describe())
-            else:
-                try:
-                    task_id = int(client.call(self.action, params)["TaskId"])
-                except CfgOutcomeUnknownError as exc:
-                    self.log.warning("%s outcome unknown (%s); looking the experiment up", self.action, exc.cause)
-                    task_id = find_experiment(client, identity, title=title, attempts=3)
-                    if task_id is None:
-                        # Confirmed absent: sending again cannot create a duplicate.
-                        self.log.info("No experiment was created; sending %s again", self.action)
-                        task_id = int(client.call(self.action, params)["TaskId"])
-                self.log.info("Created experiment %s (%s)", task_id, self.action)
-            self.publish_experiment(context, client, task_id)
-        return task_id
+            experiment_id = create_experiment(
+                client, self.action, params, identity,
+                title=self.lookup_title(params), reattach=self.reattach,
+            )
+            self.publish_experiment(context, client, experiment_id)
+        return experiment_id
 
 
 class CfgCreateExperimentFromTemplateOperator(_CfgCreateExperimentOperator):
@@ -378,16 +196,21 @@ class CfgCreateExperimentFromTemplateOperator(_CfgCreateExperimentOperator):
         super().__init__(**kwargs)
         self.template_id = template_id
         self.instances = instances
-        self.mode = _code(mode, MODES, "mode")
+        self.mode = wire_code_argument(mode, "mode")
         self.pause_duration = pause_duration
         self.action_parameters = action_parameters
-        self.policy_deal_type = _code(policy_deal_type, POLICY_DEAL_TYPES, "policy_deal_type")
+        self.policy_deal_type = wire_code_argument(policy_deal_type, "policy_deal_type")
         self.task_config = task_config
 
     def group_instances(self) -> list[list[str]] | None:
+        """``instances`` as one list per template group."""
+        from airflow_provider_cfg.core.requests import group_instances
+
         return group_instances(self.instances)
 
     def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        from airflow_provider_cfg.core.requests import template_request
+
         return template_request(
             client, identity, template_id=self.template_id, instances=self.instances, task_config=self.task_config,
             action_parameters=self.action_parameters, mode=self.mode, pause_duration=self.pause_duration,
@@ -432,6 +255,8 @@ class CfgCreateExperimentFromActionOperator(_CfgCreateExperimentOperator):
         self.pause_duration = pause_duration
 
     def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        from airflow_provider_cfg.core.requests import action_request
+
         return action_request(
             identity, action_id=self.action_id, instances=self.instances,
             general_configuration=self.general_configuration, custom_configuration=self.custom_configuration,
@@ -472,6 +297,8 @@ class CfgCreateExperimentFromActionsOperator(_CfgCreateExperimentOperator):
         self.pause_duration = pause_duration
 
     def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        from airflow_provider_cfg.core.requests import actions_request
+
         return actions_request(
             identity, instances=self.instances, actions=self.actions, pause_duration=self.pause_duration,
             title=self.title, description=self.description,
@@ -479,11 +306,3 @@ class CfgCreateExperimentFromActionsOperator(_CfgCreateExperimentOperator):
 
     def lookup_title(self, params: Mapping[str, Any]) -> str | None:
         return str(params["TaskTitle"])
-
-
-def _json(value: Any) -> Any:
-    import json
-
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

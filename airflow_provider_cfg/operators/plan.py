@@ -13,10 +13,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator
-from airflow_provider_cfg.operators.create import MODES, POLICY_DEAL_TYPES, _code
+from airflow_provider_cfg.operators.create import airflow_identity, publish_plan, wire_code_argument
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.core.identity import AirflowIdentity
+    from airflow_provider_cfg.core.plan import BlastRadiusPolicy
 
 
 class CfgPlanExperimentOperator(CfgBaseOperator):
@@ -83,12 +87,12 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
         self.action_id = action_id
         self.actions = actions
         self.instances = instances
-        self.mode = _code(mode, MODES, "mode")
+        self.mode = wire_code_argument(mode, "mode")
         self.action_parameters = action_parameters
         self.task_config = task_config
         self.general_configuration = general_configuration
         self.custom_configuration = custom_configuration
-        self.policy_deal_type = _code(policy_deal_type, POLICY_DEAL_TYPES, "policy_deal_type")
+        self.policy_deal_type = wire_code_argument(policy_deal_type, "policy_deal_type")
         self.policy = policy
         self.fail_on_violation = fail_on_violation
         self.title = title
@@ -100,7 +104,8 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
             return "CreateTaskFromTemplate"
         return "CreateTaskFromAction" if self.action_id is not None else "CreateTaskFromMultiAction"
 
-    def _policy(self) -> Any:
+    def _policy(self) -> BlastRadiusPolicy:
+        """The policy argument, given as a dict or (rendered from a template) as its JSON text."""
         import json
 
         from airflow_provider_cfg.core.plan import BlastRadiusPolicy, PlanError
@@ -114,8 +119,9 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
                 raise PlanError(f"policy must be a dict (or its JSON text); got {text[:80]!r}") from None
         return BlastRadiusPolicy.from_value(policy)
 
-    def build_params(self, client: Any, identity: Any) -> dict[str, Any]:
-        from airflow_provider_cfg.operators.create import action_request, actions_request, template_request
+    def build_params(self, client: CfgClient, identity: AirflowIdentity) -> dict[str, Any]:
+        """The wire parameters of the create call this plan stands for."""
+        from airflow_provider_cfg.core.requests import action_request, actions_request, template_request
 
         if self.template_id is not None:
             return template_request(
@@ -132,29 +138,15 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
         return actions_request(identity, instances=self.instances, actions=self.actions, title=self.title)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        import pydantic
-
-        from airflow_provider_cfg.api.actions import ACTIONS
-        from airflow_provider_cfg.api.client import validation_error
-        from airflow_provider_cfg.core.identity import AirflowIdentity
-        from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, plan_for_request
+        from airflow_provider_cfg.core.plan import plan_for_request
+        from airflow_provider_cfg.core.requests import validate_request
 
         policy = self._policy()
-        ti = context["ti"]
-        map_index = getattr(ti, "map_index", None)
-        identity = AirflowIdentity(ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else int(map_index))
         with self.client() as client:
-            params = self.build_params(client, identity)
-            try:
-                ACTIONS[self.action].request.model_validate(params)
-            except pydantic.ValidationError as exc:
-                raise validation_error(self.action, exc) from None
+            params = self.build_params(client, airflow_identity(context))
+            validate_request(self.action, params)
             plan = plan_for_request(client, self.action, params, policy)
-        result = plan.to_dict()
-        markdown = plan.to_markdown()
-        ti.xcom_push(key=XCOM_PLAN, value=result)
-        ti.xcom_push(key=XCOM_PLAN_MARKDOWN, value=markdown)
-        self.log.info("Plan of %s (nothing created):\n%s", self.action, markdown)
+        result = publish_plan(self, context, plan, action=self.action, with_markdown=True)
         if self.fail_on_violation:
             plan.raise_for_violations()
         elif not plan.ok:

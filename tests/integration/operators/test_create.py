@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from airflow_provider_cfg.api.errors import CfgApiError, CfgValidationError
+from airflow_provider_cfg.api.client import CfgClient
+from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError, CfgValidationError
 from airflow_provider_cfg.core.identity import IDENTITY_TAG, MANAGED_TAG, MANAGED_VALUE, AirflowIdentity
 from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID
 from airflow_provider_cfg.operators.create import (
@@ -103,11 +104,11 @@ def test_from_template_creates_tags_and_publishes(emu):
         task_id="create", template_id=627, instances=INSTANCES, title="Shutdown drill",
         description="weekly", tags={"owner": "sre-oncall", "team": "chaos"},
     )
-    task_id = op.execute(context_for(ti))
+    experiment_id = op.execute(context_for(ti))
 
     (listed,) = task_list(emu)
-    assert listed["TaskId"] == task_id
-    task = task_of(emu, task_id)
+    assert listed["TaskId"] == experiment_id
+    task = task_of(emu, experiment_id)
     assert task["TaskTitle"] == "Shutdown drill"
     identity = identity_of(ti)
     assert task["TaskDescription"] == f"weekly {identity.marker}"
@@ -118,17 +119,17 @@ def test_from_template_creates_tags_and_publishes(emu):
     # the template's tags are merged in; a tag given to the operator wins over the template's
     assert tags["env"] == "staging" and tags["team"] == "chaos" and tags["owner"] == "sre-oncall"
     # the experiment is published before the operator returns
-    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id
-    assert ti.pushed[XCOM_CONSOLE_URL] == f"{emu.url}/_emulator/tasks/{task_id}"
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == experiment_id
+    assert ti.pushed[XCOM_CONSOLE_URL] == f"{emu.url}/_emulator/tasks/{experiment_id}"
     assert emu.http().get(ti.pushed[XCOM_CONSOLE_URL]).status_code == 200
 
 
 def test_from_template_defaults_to_template_description_and_mode(emu):
     ti = FakeTI()
-    task_id = CfgCreateExperimentFromTemplateOperator(
+    experiment_id = CfgCreateExperimentFromTemplateOperator(
         task_id="create", template_id=629, instances=[INSTANCE],
     ).execute(context_for(ti))
-    task = task_of(emu, task_id)
+    task = task_of(emu, experiment_id)
     assert task["TaskMode"] == 2  # template 629 is automatic
     assert (task["TaskDescription"].startswith("Runs CPU high load")
             and task["TaskDescription"].endswith(identity_of(ti).marker))
@@ -137,10 +138,10 @@ def test_from_template_defaults_to_template_description_and_mode(emu):
 
 @pytest.mark.parametrize(("mode", "code"), [("manual", 1), ("Automatic", 2), (2, 2)])
 def test_mode_and_policy(emu, mode, code):
-    task_id = CfgCreateExperimentFromTemplateOperator(
+    experiment_id = CfgCreateExperimentFromTemplateOperator(
         task_id="create", template_id=626, instances=[INSTANCE], mode=mode, policy_deal_type="pause", pause_duration=7,
     ).execute(context_for(FakeTI()))
-    task = task_of(emu, task_id)
+    task = task_of(emu, experiment_id)
     assert task["TaskMode"] == code
     assert task["PolicyDealType"] == 2
     assert task["TaskPauseDuration"] == 7
@@ -153,8 +154,8 @@ def test_per_action_overrides_reach_the_task(emu, monkeypatch):
                            "2.1": {"custom": {"ForceSwitch": "true"}}},
     )
     recorder = record_wire(monkeypatch, op, emu)
-    task_id = op.execute(context_for(FakeTI()))
-    loss, loss_recovery, switch = actions_of(emu, task_id)
+    experiment_id = op.execute(context_for(FakeTI()))
+    loss, loss_recovery, switch = actions_of(emu, experiment_id)
     assert json.loads(loss["TaskGroupActionCustomConfiguration"]) == {
         "duration": 180, "percent": 70, "interfaces": "eth0"}
     assert json.loads(loss["TaskGroupActionGeneralConfiguration"])["ActionTimeout"] == 600
@@ -172,14 +173,14 @@ def test_per_action_overrides_reach_the_task(emu, monkeypatch):
 
 
 def test_task_config_passthrough_with_named_arguments_first(emu):
-    task_id = CfgCreateExperimentFromTemplateOperator(
+    experiment_id = CfgCreateExperimentFromTemplateOperator(
         task_id="create", template_id=626, title="named wins",
         task_config={"TaskTitle": "raw", "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-cccccccc"]}],
                      "TaskPauseDuration": 5},
     ).execute(context_for(FakeTI()))
-    task = task_of(emu, task_id)
+    task = task_of(emu, experiment_id)
     assert task["TaskTitle"] == "named wins" and task["TaskPauseDuration"] == 5
-    (action, _) = actions_of(emu, task_id)
+    (action, _) = actions_of(emu, experiment_id)
     assert [i["TaskGroupInstanceObjectId"] for i in action["TaskGroupInstances"]] == ["ins-cccccccc"]
 
 
@@ -231,12 +232,34 @@ def test_reattach_disabled_creates_again(emu):
 def test_lost_create_answer_reattaches_without_duplicate(emu, make, caplog):
     chaos(emu, drop_after_commit_rate=1.0)
     ti = FakeTI()
-    task_id = make().execute(context_for(ti))
+    experiment_id = make().execute(context_for(ti))
     chaos(emu)
     assert "answer dropped after commit" in caplog.text  # the answer really was lost
-    assert [t["TaskId"] for t in task_list(emu)] == [task_id]
-    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id
-    assert identity_of(ti).marker in task_of(emu, task_id)["TaskDescription"]
+    assert [t["TaskId"] for t in task_list(emu)] == [experiment_id]
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == experiment_id
+    assert identity_of(ti).marker in task_of(emu, experiment_id)["TaskDescription"]
+
+
+def test_lost_create_that_did_not_land_is_sent_once_more(emu, mocker, caplog):
+    """An ambiguous create that CFG never applied: the lookup finds nothing, so it is sent again, once."""
+    sent = CfgClient.call
+
+    def lose_the_first_create(client, action, params=None):
+        if action.startswith("Create") and not lost:
+            lost.append(action)
+            raise CfgOutcomeUnknownError(action, "connection reset before the request was read")
+        return sent(client, action, params)
+
+    lost: list[str] = []
+    mocker.patch.object(CfgClient, "call", lose_the_first_create)
+    ti = FakeTI()
+    experiment_id = CfgCreateExperimentFromActionOperator(
+        task_id="create", action_id=12, instances=[INSTANCE], title="sent again",
+    ).execute(context_for(ti))
+    assert lost == ["CreateTaskFromAction"]
+    assert [t["TaskId"] for t in task_list(emu)] == [experiment_id]
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == experiment_id
+    assert "did not take effect; sending it once more" in caplog.text
 
 
 # -- refused before anything is created --------------------------------------------------------
@@ -305,19 +328,19 @@ def test_from_action(emu, monkeypatch):
         tags={"owner": "net"},
     )
     recorder = record_wire(monkeypatch, op, emu)
-    task_id = op.execute(context_for(ti))
-    task = task_of(emu, task_id)
+    experiment_id = op.execute(context_for(ti))
+    task = task_of(emu, experiment_id)
     assert task["TaskTitle"] == "Packet loss drill"
     tags = tags_of(task)
     assert tags[IDENTITY_TAG] == identity_of(ti).key and tags[MANAGED_TAG] == MANAGED_VALUE and tags["owner"] == "net"
-    loss, recovery = actions_of(emu, task_id)
+    loss, recovery = actions_of(emu, experiment_id)
     assert json.loads(loss["TaskGroupActionCustomConfiguration"])["interfaces"] == "eth1"
     assert json.loads(loss["TaskGroupActionGeneralConfiguration"])["ActionTimeout"] == 300
     assert recovery["ActionId"] == 463
     (body,) = recorder.bodies("CreateTaskFromAction")
     assert isinstance(body["TaskActionCustomConfiguration"], str)
     # and a retry of the same task instance reattaches
-    assert op.execute(context_for(FakeTI(task_id="create_loss"))) == task_id
+    assert op.execute(context_for(FakeTI(task_id="create_loss"))) == experiment_id
     assert len(task_list(emu)) == 1
 
 
@@ -330,16 +353,16 @@ def test_from_actions_reattaches_by_title_and_marker(emu):
         )
 
     ti = FakeTI(task_id="create_multi")
-    task_id = op().execute(context_for(ti))
-    titles = [a["ActionTitle"] for a in actions_of(emu, task_id)]
+    experiment_id = op().execute(context_for(ti))
+    titles = [a["ActionTitle"] for a in actions_of(emu, experiment_id)]
     assert titles == ["Empty Operation", "Empty Operation (rollback)", "CPU high load", "CPU high load recovery"]
-    cpu = actions_of(emu, task_id)[2]
+    cpu = actions_of(emu, experiment_id)[2]
     assert json.loads(cpu["TaskGroupActionCustomConfiguration"])["cpu_percent"] == 55
-    assert identity_of(ti).marker in task_of(emu, task_id)["TaskDescription"]
-    assert op().execute(context_for(FakeTI(task_id="create_multi"))) == task_id
+    assert identity_of(ti).marker in task_of(emu, experiment_id)["TaskDescription"]
+    assert op().execute(context_for(FakeTI(task_id="create_multi"))) == experiment_id
     # same title, another run: the marker differs, so it is a different experiment
     other = op().execute(context_for(FakeTI(task_id="create_multi", run_id="manual__other")))
-    assert other != task_id and len(task_list(emu)) == 2
+    assert other != experiment_id and len(task_list(emu)) == 2
 
 
 def test_from_actions_needs_a_title():

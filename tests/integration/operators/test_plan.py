@@ -180,8 +180,8 @@ def test_violating_policy_creates_nothing(emu, monkeypatch, make):
 def test_satisfied_policy_creates(emu, make):
     ti = FakeTI()
     policy = {"max_risk_level": 3, "max_instances_per_group": 2, "allowed_object_types": [1]}
-    task_id = make(policy=policy).execute(context_for(ti))
-    assert [t["TaskId"] for t in task_list(emu)] == [task_id]
+    experiment_id = make(policy=policy).execute(context_for(ti))
+    assert [t["TaskId"] for t in task_list(emu)] == [experiment_id]
     # the plan it checked is published too, for the game-day report; its Markdown only on a dry run
     assert ti.pushed[XCOM_PLAN]["verdict"] == {"ok": True, "violations": []}
     assert ti.pushed[XCOM_PLAN]["policy"]["max_instances_per_group"] == 2
