@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from airflow_provider_cfg.api.errors import CfgApiError, CfgError, CfgOutcomeUnknownError, CfgTransportError
 
@@ -29,6 +29,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
+
+
+class Logger(Protocol):
+    """What is logged through: a ``logging`` logger, an adapter, or an Airflow task's ``self.log``."""
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> Any: ...
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def waitable(exc: BaseException) -> bool:
@@ -42,7 +50,7 @@ def settle_mutation(
     *,
     what: str,
     check_first: bool = False,
-    logger: logging.Logger | logging.LoggerAdapter = log,
+    logger: Logger = log,
 ) -> T | R:
     """Make one change so that it takes effect exactly once.
 

@@ -96,7 +96,7 @@ class CfgBaseOperator(BaseOperator):
 
     def upstream_plan(self, context: Context) -> dict[str, Any] | None:
         """The plan an upstream create (or plan) task checked and pushed, if any (for the report)."""
-        from airflow_provider_cfg.core.plan import XCOM_PLAN
+        from airflow_provider_cfg.core.plan.model import XCOM_PLAN
 
         return self.upstream_xcom(context, XCOM_PLAN)
 

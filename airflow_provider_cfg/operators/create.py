@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.identity import AirflowIdentity
-    from airflow_provider_cfg.core.plan import BlastRadiusPolicy, ExperimentPlan
+    from airflow_provider_cfg.core.plan.model import ExperimentPlan
+    from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy
 
 
 def wire_code_argument(value: str | int | None, argument: str) -> int | None:
@@ -39,7 +40,7 @@ def wire_code_argument(value: str | int | None, argument: str) -> int | None:
     """
     if value is None:
         return None  # nothing to check: the API models behind core.requests stay unimported at parse time
-    from airflow_provider_cfg.core.requests import MODES, POLICY_DEAL_TYPES, wire_code
+    from airflow_provider_cfg.core.names import MODES, POLICY_DEAL_TYPES, wire_code
 
     return wire_code(value, {"mode": MODES, "policy_deal_type": POLICY_DEAL_TYPES}[argument], argument)
 
@@ -61,7 +62,7 @@ def publish_plan(
 
     :param action: the create call the plan stands for, for the log.
     """
-    from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN
+    from airflow_provider_cfg.core.plan.model import XCOM_PLAN, XCOM_PLAN_MARKDOWN
 
     ti = context["ti"]
     result = plan.to_dict()
@@ -82,7 +83,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
     :param reattach: look for an experiment this task instance already created before creating one.
     :param dry_run: plan and check only: push the plan (``plan``, ``plan_markdown``) to XCom, log it and
         return ``None`` without creating anything (fails after pushing if the plan has violations).
-    :param policy: the blast-radius policy as a dict (:class:`~airflow_provider_cfg.core.plan.BlastRadiusPolicy`
+    :param policy: the blast-radius policy as a dict (:class:`~airflow_provider_cfg.core.plan.policy.BlastRadiusPolicy`
         fields: ``max_instances_per_group``, ``max_risk_level``, ``allowed_object_types``,
         ``require_recovery``); ``None``: the default policy (every fault needs a recovery).
     """
@@ -110,7 +111,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         self.plan_only = dry_run
         self.policy: dict[str, Any] | None = None
         if policy is not None:  # a bad policy fails when the DAG is parsed; kept as a plain dict
-            from airflow_provider_cfg.core.plan import BlastRadiusPolicy
+            from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy
 
             self.policy = BlastRadiusPolicy.from_value(policy).to_dict()
 
@@ -128,7 +129,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         The plan is pushed to XCom (``plan``; the game-day report shows it); its Markdown too, and
         to the log, when this is a dry run or when it is violated (then the task fails, before any
         mutating call)."""
-        from airflow_provider_cfg.core.plan import plan_for_request
+        from airflow_provider_cfg.core.plan.build import plan_for_request
 
         plan = plan_for_request(client, self.action, params, self.policy)
         publish_plan(self, context, plan, action=self.action, with_markdown=self.plan_only or not plan.ok)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.identity import AirflowIdentity
-    from airflow_provider_cfg.core.plan import BlastRadiusPolicy
+    from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy
 
 
 class CfgPlanExperimentOperator(CfgBaseOperator):
@@ -108,7 +108,7 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
         """The policy argument, given as a dict or (rendered from a template) as its JSON text."""
         import json
 
-        from airflow_provider_cfg.core.plan import BlastRadiusPolicy, PlanError
+        from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy, PlanError
 
         policy = self.policy
         if isinstance(policy, str):  # a template rendered to JSON text
@@ -138,7 +138,7 @@ class CfgPlanExperimentOperator(CfgBaseOperator):
         return actions_request(identity, instances=self.instances, actions=self.actions, title=self.title)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_cfg.core.plan import plan_for_request
+        from airflow_provider_cfg.core.plan.build import plan_for_request
         from airflow_provider_cfg.core.requests import validate_request
 
         policy = self._policy()

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.api.enums import ActionAttribute, InstancesExecuteMode, TaskMode
+from airflow_provider_cfg.core.names import MODE_NAMES
 from airflow_provider_cfg.core.plan.groups import affected, check_instances, group_checks
 from airflow_provider_cfg.core.plan.ids import id_format_for
 from airflow_provider_cfg.core.plan.model import STEP_KINDS, ExperimentPlan, PlanGroup, PlanStep
 from airflow_provider_cfg.core.plan.parameters import resolve_parameters
 from airflow_provider_cfg.core.plan.policy import PlanError, as_int, risk_level
-from airflow_provider_cfg.core.requests import MODE_NAMES
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api import models as m

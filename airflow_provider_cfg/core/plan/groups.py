@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.api.enums import InstancesExecuteMode
+from airflow_provider_cfg.core.names import shown
 from airflow_provider_cfg.core.plan.ids import IdFormat, object_key
 from airflow_provider_cfg.core.plan.policy import RISK_LEVELS, risk_text
-from airflow_provider_cfg.core.requests import shown
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.core.plan.model import ExperimentPlan, PlanGroup, PlanStep

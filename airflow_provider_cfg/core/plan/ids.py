@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.core.requests import shown
+from airflow_provider_cfg.core.names import shown
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api import models as m

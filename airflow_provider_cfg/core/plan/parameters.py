@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.core.requests import shown
+from airflow_provider_cfg.core.names import shown
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api import models as m

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from airflow_provider_cfg.core.requests import shown
+from airflow_provider_cfg.core.names import shown
 
 RISK_LEVELS = {1: "low", 2: "medium", 3: "high"}
 _RISK_WORDS = ((3, ("high", "高")), (2, ("medium", "middle", "moderate", "中")), (1, ("low", "低")))

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.api.enums import TemplateIsUsed
 from airflow_provider_cfg.api.errors import CfgApiError
+from airflow_provider_cfg.core.names import MODE_NAMES, shown
 from airflow_provider_cfg.core.plan.groups import affected, check_instances, execute_rule, group_checks
 from airflow_provider_cfg.core.plan.ids import id_format_for
 from airflow_provider_cfg.core.plan.model import STEP_KINDS, ExperimentPlan, PlanGroup, PlanStep
 from airflow_provider_cfg.core.plan.parameters import json_object, resolve_parameters
 from airflow_provider_cfg.core.plan.policy import PlanError, as_int, risk_level
-from airflow_provider_cfg.core.requests import MODE_NAMES, as_groups, shown
+from airflow_provider_cfg.core.requests import as_groups
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api import models as m

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_cfg.core.plan.model import describe_source
 from airflow_provider_cfg.core.report.times import plus_seconds
 
 
@@ -84,8 +85,6 @@ def _gantt(report: Mapping[str, Any]) -> list[str]:
 
 
 def _plan_section(plan: Mapping[str, Any]) -> list[str]:
-    from airflow_provider_cfg.core.plan import describe_source
-
     verdict = plan.get("verdict") or {}
     ok = "within policy" if verdict.get("ok", True) else f"{len(verdict.get('violations') or [])} violation(s)"
     policy = plan.get("policy") or {}

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from airflow_provider_cfg.core.plan import XCOM_PLAN, XCOM_PLAN_MARKDOWN, PlanError, PlanViolationError
+from airflow_provider_cfg.core.plan.model import XCOM_PLAN, XCOM_PLAN_MARKDOWN
+from airflow_provider_cfg.core.plan.policy import PlanError, PlanViolationError
 from airflow_provider_cfg.get_provider_info import get_provider_info
 from airflow_provider_cfg.links.console import XCOM_EXPERIMENT_ID
 from airflow_provider_cfg.operators.create import (
@@ -244,7 +245,7 @@ def test_create_refuses_a_string_for_instances(emu):
 
 
 def test_create_accepts_a_policy_object(emu):
-    from airflow_provider_cfg.core.plan import BlastRadiusPolicy
+    from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy
 
     op = CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=INSTANCES,
                                                  policy=BlastRadiusPolicy(max_instances_per_group=1))

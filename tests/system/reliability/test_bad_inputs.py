@@ -34,7 +34,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow_provider_cfg.api.client import AsyncCfgClient, CfgClient
 from airflow_provider_cfg.api.errors import CfgApiError, CfgValidationError
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
-from airflow_provider_cfg.core.plan import PlanError, PlanViolationError
+from airflow_provider_cfg.core.plan.policy import PlanError, PlanViolationError
 from airflow_provider_cfg.core.steps import StepNotFoundError
 from airflow_provider_cfg.emulator.server import EmulatorServer
 from airflow_provider_cfg.hooks.cfg import CfgConnectionError, CfgHook

@@ -8,14 +8,10 @@ import json
 import pytest
 
 from airflow_provider_cfg.api import models as m
-from airflow_provider_cfg.api.enums import PolicyDealType, TaskMode
 from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError, CfgValidationError
 from airflow_provider_cfg.core import requests
 from airflow_provider_cfg.core.identity import IDENTITY_TAG, AirflowIdentity
 from airflow_provider_cfg.core.requests import (
-    MODE_NAMES,
-    MODES,
-    POLICY_DEAL_TYPES,
     action_entries,
     action_request,
     actions_request,
@@ -24,10 +20,8 @@ from airflow_provider_cfg.core.requests import (
     group_instances,
     json_text,
     object_ids,
-    shown,
     template_request,
     validate_request,
-    wire_code,
 )
 
 IDENTITY = AirflowIdentity("dag", "create", "manual__1")
@@ -46,24 +40,6 @@ def template_client(mocker, groups: int = 1):
 
 
 # -- wire codes ----------------------------------------------------------------------------------
-
-
-def test_code_names_come_from_the_api_enums_in_both_directions():
-    assert MODES == {"manual": 1, "automatic": 2}
-    assert MODES == {"manual": TaskMode.MANUAL, "automatic": TaskMode.AUTOMATIC}
-    assert MODE_NAMES == {1: "manual", 2: "automatic"}
-    assert POLICY_DEAL_TYPES == {"rollback": PolicyDealType.SEQUENTIAL_ROLLBACK, "pause": PolicyDealType.PAUSE}
-
-
-@pytest.mark.parametrize(("value", "code"), [("manual", 1), (" Automatic ", 2), (2, 2), (None, None)])
-def test_wire_code_accepts_names_and_codes(value, code):
-    assert wire_code(value, MODES, "mode") == code
-
-
-@pytest.mark.parametrize("value", ["chaotic", 3, True, 1.0])
-def test_wire_code_names_the_allowed_values(value):
-    with pytest.raises(ValueError, match=r"mode must be one of 'manual' \(1\), 'automatic' \(2\); got "):
-        wire_code(value, MODES, "mode")
 
 
 # -- instances and actions -------------------------------------------------------------------------
@@ -118,13 +94,6 @@ def test_action_entries_in_the_wire_form():
     wire = [{"TaskActionId": 21, "TaskActionCustomConfiguration": '{"cpu_percent": 60}'}, {"action_id": 12}]
     assert action_entries(wire, wire_form=True) == [
         {"action_id": 21, "general": None, "custom": '{"cpu_percent": 60}'}, {"action_id": 12}]
-
-
-def test_shown_cuts_long_values():
-    assert shown("ins-a") == "'ins-a'"
-    long = shown("x" * 500)
-    assert long.startswith("'xxx") and long.endswith("…' (502 characters)") and len(long) < 90
-    assert len(shown("x" * 500, 80)) > len(long)
 
 
 # -- the requests ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from airflow_provider_cfg.api import models as m
-from airflow_provider_cfg.core.plan import ExperimentPlan
+from airflow_provider_cfg.core.plan.model import ExperimentPlan
 
 POD = json.dumps({"ClusterId": "cls-aaaaaaaa", "PodName": "web-1", "NodeName": "10.0.0.1", "NameSpace": "prod",
                   "Workload": "web"})

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from airflow_provider_cfg.core.plan import MAX_BODY_BYTES, PlanError, build_plan, plan_for_request
+from airflow_provider_cfg.api.client import MAX_BODY_BYTES
+from airflow_provider_cfg.core.plan.build import build_plan, plan_for_request
+from airflow_provider_cfg.core.plan.policy import PlanError
 from tests.airflow_helpers import INSTANCE
 from tests.unit.core.plan.helpers import only
 

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from airflow_provider_cfg.api import models as m
-from airflow_provider_cfg.core.plan import BlastRadiusPolicy, build_plan
+from airflow_provider_cfg.core.plan.build import build_plan
+from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy
 from tests.airflow_helpers import INSTANCE, INSTANCES
 from tests.unit.core.plan.helpers import POD, PatchedClient, codes, only
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_cfg.api import models as m
-from airflow_provider_cfg.core.plan import id_format_for
-from airflow_provider_cfg.core.plan.ids import object_key
+from airflow_provider_cfg.core.plan.ids import id_format_for, object_key
 from tests.unit.core.plan.helpers import POD
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from airflow_provider_cfg.api.actions import ACTIONS
-from airflow_provider_cfg.core.plan import build_plan
+from airflow_provider_cfg.core.plan.build import build_plan
 from tests.airflow_helpers import INSTANCE, INSTANCES, make_client, task_list
 from tests.unit.core.plan.helpers import Recorder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_cfg.core.plan import build_plan
+from airflow_provider_cfg.core.plan.build import build_plan
 from tests.airflow_helpers import INSTANCE
 from tests.unit.core.plan.helpers import only
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_cfg.core.plan import BlastRadiusPolicy, PlanError, PlanViolationError, build_plan, risk_level
+from airflow_provider_cfg.core.plan.build import build_plan
+from airflow_provider_cfg.core.plan.policy import BlastRadiusPolicy, PlanError, PlanViolationError, risk_level
 from tests.unit.core.plan.helpers import codes
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow_provider_cfg.core.plan import build_plan
+from airflow_provider_cfg.core.plan.build import build_plan
 from tests.airflow_helpers import INSTANCE
 
 

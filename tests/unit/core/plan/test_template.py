@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from airflow_provider_cfg.core.plan import PlanViolationError, build_plan
+from airflow_provider_cfg.core.plan.build import build_plan
+from airflow_provider_cfg.core.plan.policy import PlanViolationError
 from tests.airflow_helpers import INSTANCE, INSTANCES
 from tests.unit.core.plan.helpers import POD, codes, only
 
