@@ -29,8 +29,8 @@ Measured per run:
   thread) over the run's wall time, as cores; the emulator and the changing process are separate.
 
 Contenders: ``shared`` — the triggers as shipped (the shared poller: batched ``DescribeTaskList``,
-jittered reads); ``private`` — the same triggers with ``CfgPollingTrigger.shared_polling = False``:
-each trigger its own client and one ``DescribeTask`` per interval, no jitter, as the triggers did
+jittered reads); ``private`` — the same triggers polling privately (``bench/private.py``): each
+trigger its own client and one ``DescribeTask`` per interval, no jitter, as the triggers did
 before (and as most providers' triggers do). Both go through the process-wide client limiter.
 """
 
@@ -171,11 +171,11 @@ def _change(endpoint: str, secret_id: str, secret_key: str, plan: list[tuple[int
 
 async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: float, max_changes: int,
                  emu: EmulatorProcess, rng: random.Random, log: Callable[[str], None]) -> dict[str, Any]:
-    from airflow_provider_cfg.triggers.base import CfgPollingTrigger
     from airflow_provider_cfg.triggers.experiment import CfgExperimentTrigger
     from airflow_provider_cfg.triggers.poller import live_pollers
+    from bench.private import TRIGGERS
 
-    CfgPollingTrigger.shared_polling = mode == "shared"
+    trigger_class = TRIGGERS[mode]
     changed = rng.sample(ids, min(max_changes, len(ids)))
     plan = [(task_id, PAUSED if status[task_id] == RUNNING else RUNNING) for task_id in changed]
     events: dict[int, tuple[float, dict[str, Any]]] = {}
@@ -194,8 +194,8 @@ async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: fl
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.monotonic()
         started = time.time()
-        watchers = [asyncio.create_task(watch(CfgExperimentTrigger(
-            target_statuses=[PAUSED if status[task_id] == RUNNING else RUNNING], task_id=task_id,
+        watchers = [asyncio.create_task(watch(trigger_class(
+            target_statuses=[PAUSED if status[task_id] == RUNNING else RUNNING], experiment_id=task_id,
             cfg_conn_id=CONN_ID, poll_interval=interval))) for task_id in ids]
         # The changes start once every trigger has read at least once (shared: the first read is at
         # a random point of the first interval) and run in another process, off this one's CPU.
@@ -219,7 +219,6 @@ async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: fl
     for watcher in watchers:
         watcher.cancel()
     await asyncio.gather(*watchers, return_exceptions=True)
-    CfgPollingTrigger.shared_polling = True
     assert not live_pollers(), "a shared poller outlived its triggers"
 
     changed_at = {task_id: at for task_id, at, error in changes if error is None}

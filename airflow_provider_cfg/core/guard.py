@@ -1,0 +1,350 @@
+"""The steady-state guard: probe the system *while* a fault is injected and stop at the first breach.
+
+No Airflow import here. The guard operator (its synchronous watch, in the worker) and the guard
+trigger (in the triggerer) both run :meth:`GuardWatch.steps`, the one watch loop, so a breach is
+the same breach whichever mode watched it. Each round reads the experiment once and probes once;
+the watch ends with exactly one event (:data:`~airflow_provider_cfg.core.events.GUARD_STATUSES`):
+
+``passed``
+    the whole watch (until ``deadline``) passed without tripping;
+``breached``
+    ``failures_to_trip`` probes in a row failed (the event carries their details);
+``ended``
+    the experiment ended (1004) meanwhile, so there is nothing left to guard;
+``error``
+    the guard itself cannot work: a misconfigured probe, or CFG unreadable for ``error_patience`` s.
+
+:class:`ProbeSpec` says what is probed and what counts as healthy; it travels to the triggerer as
+JSON (:meth:`ProbeSpec.as_kwargs` / :meth:`ProbeSpec.from_kwargs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_cfg.api.enums import TaskStatus
+from airflow_provider_cfg.api.errors import CfgError
+from airflow_provider_cfg.core.events import BREACHED, ENDED, ERROR, PASSED, event
+from airflow_provider_cfg.core.probes import (
+    ProbeResult,
+    callable_probe,
+    callable_probe_async,
+    check_probe_url,
+    http_probe,
+    http_probe_async,
+    load_probe_callable,
+)
+from airflow_provider_cfg.core.settle import ErrorPatience
+
+if TYPE_CHECKING:
+    import httpx
+
+    from airflow_provider_cfg.api.models import Task, TaskListItem
+    from airflow_provider_cfg.core.progress import Log
+
+log = logging.getLogger(__name__)
+
+
+def latency_limit(value: Any) -> float | None:
+    """``max_latency_ms`` as milliseconds (``None``, ``""`` or ``"None"``: no limit); ``ValueError``
+    for anything else (it is templated in the operator, so it may be any text)."""
+    if value is None or value in ("", "None"):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"max_latency_ms must be a number of milliseconds, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One probe and its tolerance; its fields are the guard trigger's probe kwargs.
+
+    :param probe_url: URL to GET (exclusive with ``probe_callable``).
+    :param probe_callable: ``"package.module:function"`` returning a bool or ``{"passed", "detail"}``.
+    :param expected_status: acceptable HTTP status codes.
+    :param max_latency_ms: slowest acceptable answer (HTTP probes), ``None`` for no limit.
+    :param json_path: dotted path into the JSON body to compare with ``expected_value``.
+    :param expected_value: the value expected at ``json_path`` (JSON types only).
+    :param probe_timeout: seconds one probe may take (slower is a failed probe).
+    """
+
+    probe_url: str | None = None
+    probe_callable: str | None = None
+    expected_status: tuple[int, ...] = (200,)
+    max_latency_ms: float | None = 2000.0
+    json_path: str | None = None
+    expected_value: Any = None
+    probe_timeout: float = 10.0
+
+    @classmethod
+    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> ProbeSpec:
+        """The probe described by ``kwargs`` (its own keys only; others are ignored), values coerced."""
+        given = {f.name: kwargs[f.name] for f in fields(cls) if f.name in kwargs}
+        if "expected_status" in given:
+            given["expected_status"] = tuple(int(code) for code in given["expected_status"])
+        if "max_latency_ms" in given:
+            given["max_latency_ms"] = latency_limit(given["max_latency_ms"])
+        if "probe_timeout" in given:
+            given["probe_timeout"] = float(given["probe_timeout"])
+        return cls(**given)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """JSON types only: the trigger's serialised kwargs (:meth:`from_kwargs` reads them back)."""
+        return {**asdict(self), "expected_status": list(self.expected_status)}
+
+    @property
+    def target(self) -> str:
+        """What is probed, for the messages."""
+        return self.probe_url or self.probe_callable or "?"
+
+    def check(self) -> None:
+        """Raise ``ValueError`` when the probe cannot work (a misconfigured probe), before any watch."""
+        if self.probe_callable:
+            load_probe_callable(self.probe_callable)
+        else:
+            check_probe_url(self.probe_url)
+        try:
+            json.dumps(self.expected_value)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected_value must be JSON-serialisable, got {self.expected_value!r}") from None
+
+    def probe(self) -> ProbeResult:
+        """One probe, blocking; raises (``ValueError``/``TypeError``) only for a misconfigured probe."""
+        if self.probe_callable:
+            return callable_probe(self.probe_callable)
+        return http_probe(check_probe_url(self.probe_url), timeout=self.probe_timeout, **self._tolerance())
+
+    async def probe_async(self, http: httpx.AsyncClient | None = None) -> ProbeResult:
+        """:meth:`probe` without blocking the event loop; ``http`` is reused between probes."""
+        if self.probe_callable:
+            return await callable_probe_async(self.probe_callable, timeout=self.probe_timeout)
+        return await http_probe_async(
+            self.probe_url or "", timeout=self.probe_timeout, client=http, **self._tolerance()
+        )
+
+    def _tolerance(self) -> dict[str, Any]:
+        return {
+            "expected_status": self.expected_status, "max_latency_ms": self.max_latency_ms,
+            "json_path": self.json_path, "expected_value": self.expected_value,
+        }
+
+
+READ = "read"
+"""A step of the watch: read the experiment (answer: it, or the :class:`CfgError` raised)."""
+PROBE = "probe"
+"""A step of the watch: probe once (answer: the :class:`ProbeResult`, or the ``TypeError``/``ValueError``)."""
+Step = str | float
+""":data:`READ`, :data:`PROBE`, or seconds to sleep."""
+
+_FAILURES: dict[Step, type[Exception] | tuple[type[Exception], ...]] = {
+    READ: CfgError, PROBE: (TypeError, ValueError),
+}
+"""The exceptions a step answers with instead of raising: the watch decides what they mean."""
+
+
+@dataclass
+class GuardWatch:
+    """One watch: its settings, its tally, the tripping rule and every event it can end with.
+
+    :param experiment_id: the experiment (``TaskId``).
+    :param target: what is probed (URL or ``module:function``), for the messages.
+    :param failures_to_trip: consecutive failed probes that make a breach.
+    :param started_at: Unix time the watch started (survives a triggerer restart).
+    :param deadline: Unix time the watch ends with ``passed``.
+    :param poll_interval: seconds between rounds.
+    :param error_patience: seconds of consecutive read failures put up with.
+    """
+
+    experiment_id: int
+    target: str
+    failures_to_trip: int
+    started_at: float
+    deadline: float = math.inf
+    poll_interval: float = 10.0
+    error_patience: float = 300.0
+    probes: int = 0
+    failed_probes: int = 0
+    streak: list[dict[str, Any]] = field(default_factory=list)  # the current run of failed probes
+    last: dict[str, Any] | None = None
+    patience: ErrorPatience = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.patience = ErrorPatience(self.error_patience)
+
+    # -- the loop (no I/O: a driver answers each step) -------------------------------------------
+
+    def steps(self, logger: Log = log) -> Generator[Step, Any, dict[str, Any]]:
+        """The watch loop: yields :data:`READ`, :data:`PROBE` or seconds to sleep, is sent the
+        answer, and returns the event. Driven by :func:`watch` and :func:`watch_async`."""
+        while True:
+            task = yield READ
+            if isinstance(task, CfgError):
+                if not self.patience.tolerate(task):
+                    return self.error(f"cannot read the experiment: {task}")
+                logger.warning("Reading experiment %s failed (%s); still guarding", self.experiment_id, task)
+            else:
+                self.patience.ok()
+                if task is not None and task.TaskStatus == TaskStatus.ENDED:
+                    return self.ended(task)
+            result = yield PROBE
+            if isinstance(result, Exception):
+                return self.error(f"misconfigured probe: {result}")
+            breach = self.record(result)
+            if breach is not None:
+                return breach
+            if result.passed:
+                logger.info("Probe %s of %s: ok — %s", self.probes, self.target, result.detail)
+            else:
+                logger.warning(
+                    "Probe %s of %s failed (%s in a row, trips at %s): %s",
+                    self.probes, self.target, len(self.streak), self.failures_to_trip, result.detail,
+                )
+            remaining = self.deadline - time.time()
+            if remaining <= 0:
+                return self.passed()  # ruff: ignore[return-in-generator] - the event is its value (PEP 380)
+            yield min(self.poll_interval, remaining)
+
+    # -- the rule and the events ------------------------------------------------------------------
+
+    def record(self, result: ProbeResult) -> dict[str, Any] | None:
+        """Count one probe; the ``breached`` event when it completes a run of failures, else ``None``."""
+        self.probes += 1
+        self.last = _probe_payload(result, self.probes)
+        if result.passed:
+            self.streak.clear()
+            return None
+        self.failed_probes += 1
+        self.streak.append(self.last)
+        if len(self.streak) < self.failures_to_trip:
+            return None
+        return self._event(
+            BREACHED,
+            f"Steady state breached during experiment {self.experiment_id}: "
+            f"{len(self.streak)} consecutive failed probe(s) of {self.target}; last: {result.detail}",
+            failures=list(self.streak),
+        )
+
+    def passed(self) -> dict[str, Any]:
+        return self._event(
+            PASSED,
+            f"Steady state held for {self.elapsed():.1f} s during experiment {self.experiment_id}: "
+            f"{self._tally()} of {self.target}",
+        )
+
+    def ended(self, task: Task | TaskListItem | None) -> dict[str, Any]:
+        status = task.TaskStatusType if task is not None else None
+        if self.probes:
+            message = (
+                f"Experiment {self.experiment_id} ended after {self.elapsed():.1f} s of watching; "
+                f"steady state held until then: {self._tally()} of {self.target}"
+            )
+        else:
+            message = (
+                f"Experiment {self.experiment_id} had ended before the guard probed {self.target}; nothing was watched"
+            )
+        return self._event(
+            ENDED, message,
+            task_status_type=int(status) if status is not None else None,
+            task_expect=int(task.TaskExpect) if task is not None and task.TaskExpect is not None else None,
+        )
+
+    def error(self, message: str) -> dict[str, Any]:
+        return self._event(ERROR, f"Steady-state guard of experiment {self.experiment_id} stopped: {message}")
+
+    def elapsed(self) -> float:
+        return max(0.0, time.time() - self.started_at)
+
+    def _tally(self) -> str:
+        if self.failed_probes:
+            failed = f", {self.failed_probes} failed (never {self.failures_to_trip} in a row)"
+        else:
+            failed = ", all passed"
+        return f"{self.probes} probe(s){failed}"
+
+    def _event(self, status: str, message: str, **extra: Any) -> dict[str, Any]:
+        return event(
+            status, self.experiment_id, message,
+            target=self.target,
+            probes=self.probes,
+            failed_probes=self.failed_probes,
+            consecutive_failures=len(self.streak),
+            failures_to_trip=self.failures_to_trip,
+            watched_seconds=round(self.elapsed(), 3),
+            last_probe=self.last,
+            **extra,
+        )
+
+
+def _probe_payload(result: ProbeResult, number: int) -> dict[str, Any]:
+    return {
+        "number": number,
+        "passed": result.passed,
+        "detail": result.detail,
+        "latency_ms": round(result.latency_ms, 1) if result.latency_ms is not None else None,
+        "at": round(time.time(), 3),
+    }
+
+
+# -- the drivers: the same steps, blocking or on an event loop ---------------------------------------
+
+
+def watch(
+    guard: GuardWatch,
+    read: Callable[[], Task | TaskListItem | None],
+    probe: Callable[[], ProbeResult],
+    logger: Log = log,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Run the watch in this thread (the operator's synchronous mode); returns its one event."""
+    steps = guard.steps(logger)
+    answer: Any = None
+    while True:
+        try:
+            step = steps.send(answer)
+        except StopIteration as done:
+            return done.value
+        try:
+            if step == READ:
+                answer = read()
+            elif step == PROBE:
+                answer = probe()
+            else:
+                sleep(float(step))
+                answer = None
+        except _FAILURES.get(step, ()) as exc:
+            answer = exc
+
+
+async def watch_async(
+    guard: GuardWatch,
+    read: Callable[[], Awaitable[Task | TaskListItem | None]],
+    probe: Callable[[], Awaitable[ProbeResult]],
+    logger: Log = log,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> dict[str, Any]:
+    """:func:`watch` on an event loop (the trigger); returns its one event."""
+    steps = guard.steps(logger)
+    answer: Any = None
+    while True:
+        try:
+            step = steps.send(answer)
+        except StopIteration as done:
+            return done.value
+        try:
+            if step == READ:
+                answer = await read()
+            elif step == PROBE:
+                answer = await probe()
+            else:
+                await sleep(float(step))
+                answer = None
+        except _FAILURES.get(step, ()) as exc:
+            answer = exc
