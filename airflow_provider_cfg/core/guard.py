@@ -1,9 +1,10 @@
 """The steady-state guard: probe the system *while* a fault is injected and stop at the first breach.
 
-No Airflow import here. The guard operator (its synchronous watch, in the worker) and the guard
-trigger (in the triggerer) both run :meth:`GuardWatch.steps`, the one watch loop, so a breach is
-the same breach whichever mode watched it. Each round reads the experiment once and probes once;
-the watch ends with exactly one event (:data:`~airflow_provider_cfg.core.events.GUARD_STATUSES`):
+No Airflow import here. The guard trigger (in the triggerer) and the guard operator (its
+synchronous watch, in the worker, through :func:`watch`) both run :meth:`GuardWatch.run`, the one
+watch loop, so a breach is the same breach whichever mode watched it. Each round reads the
+experiment once and probes once; the watch ends with exactly one event
+(:data:`~airflow_provider_cfg.core.events.GUARD_STATUSES`):
 
 ``passed``
     the whole watch (until ``deadline``) passed without tripping;
@@ -25,9 +26,9 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from airflow_provider_cfg.api.enums import TaskStatus
 from airflow_provider_cfg.api.errors import CfgError
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.core.progress import Log
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def latency_limit(value: Any) -> float | None:
@@ -137,19 +139,6 @@ class ProbeSpec:
         }
 
 
-READ = "read"
-"""A step of the watch: read the experiment (answer: it, or the :class:`CfgError` raised)."""
-PROBE = "probe"
-"""A step of the watch: probe once (answer: the :class:`ProbeResult`, or the ``TypeError``/``ValueError``)."""
-Step = str | float
-""":data:`READ`, :data:`PROBE`, or seconds to sleep."""
-
-_FAILURES: dict[Step, type[Exception] | tuple[type[Exception], ...]] = {
-    READ: CfgError, PROBE: (TypeError, ValueError),
-}
-"""The exceptions a step answers with instead of raising: the watch decides what they mean."""
-
-
 @dataclass
 class GuardWatch:
     """One watch: its settings, its tally, the tripping rule and every event it can end with.
@@ -179,24 +168,40 @@ class GuardWatch:
     def __post_init__(self) -> None:
         self.patience = ErrorPatience(self.error_patience)
 
-    # -- the loop (no I/O: a driver answers each step) -------------------------------------------
+    # -- the one watch loop ----------------------------------------------------------------------
 
-    def steps(self, logger: Log = log) -> Generator[Step, Any, dict[str, Any]]:
-        """The watch loop: yields :data:`READ`, :data:`PROBE` or seconds to sleep, is sent the
-        answer, and returns the event. Driven by :func:`watch` and :func:`watch_async`."""
+    async def run(
+        self,
+        read: Callable[[], Awaitable[Task | TaskListItem | None]],
+        probe: Callable[[], Awaitable[ProbeResult]],
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        logger: Log = log,
+    ) -> dict[str, Any]:
+        """Read the experiment and probe once a round until an event; returns it.
+
+        The trigger awaits it on the triggerer's loop; the operator's blocking watch runs the very
+        same loop through :func:`watch`.
+
+        :param read: the experiment (``None`` if CFG did not list it); a :class:`CfgError` it
+            raises is waited out for ``error_patience`` s when transient.
+        :param probe: one probe; a ``TypeError``/``ValueError`` it raises is a misconfigured probe.
+        :param sleep: waits between rounds.
+        """
         while True:
-            task = yield READ
-            if isinstance(task, CfgError):
-                if not self.patience.tolerate(task):
-                    return self.error(f"cannot read the experiment: {task}")
-                logger.warning("Reading experiment %s failed (%s); still guarding", self.experiment_id, task)
+            try:
+                task = await read()
+            except CfgError as exc:
+                if not self.patience.tolerate(exc):
+                    return self.error(f"cannot read the experiment: {exc}")
+                logger.warning("Reading experiment %s failed (%s); still guarding", self.experiment_id, exc)
             else:
                 self.patience.ok()
                 if task is not None and task.TaskStatus == TaskStatus.ENDED:
                     return self.ended(task)
-            result = yield PROBE
-            if isinstance(result, Exception):
-                return self.error(f"misconfigured probe: {result}")
+            try:
+                result = await probe()
+            except (TypeError, ValueError) as exc:
+                return self.error(f"misconfigured probe: {exc}")
             breach = self.record(result)
             if breach is not None:
                 return breach
@@ -209,8 +214,8 @@ class GuardWatch:
                 )
             remaining = self.deadline - time.time()
             if remaining <= 0:
-                return self.passed()  # ruff: ignore[return-in-generator] - the event is its value (PEP 380)
-            yield min(self.poll_interval, remaining)
+                return self.passed()
+            await sleep(min(self.poll_interval, remaining))
 
     # -- the rule and the events ------------------------------------------------------------------
 
@@ -293,58 +298,29 @@ def _probe_payload(result: ProbeResult, number: int) -> dict[str, Any]:
     }
 
 
-# -- the drivers: the same steps, blocking or on an event loop ---------------------------------------
-
-
 def watch(
     guard: GuardWatch,
     read: Callable[[], Task | TaskListItem | None],
     probe: Callable[[], ProbeResult],
     logger: Log = log,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
 ) -> dict[str, Any]:
-    """Run the watch in this thread (the operator's synchronous mode); returns its one event."""
-    steps = guard.steps(logger)
-    answer: Any = None
-    while True:
-        try:
-            step = steps.send(answer)
-        except StopIteration as done:
-            return done.value
-        try:
-            if step == READ:
-                answer = read()
-            elif step == PROBE:
-                answer = probe()
-            else:
-                sleep(float(step))
-                answer = None
-        except _FAILURES.get(step, ()) as exc:
-            answer = exc
+    """Run :meth:`GuardWatch.run` in this thread with blocking calls (the operator's synchronous watch).
 
+    Each await gets its answer from a blocking call at once and never suspends, so the coroutine
+    runs to its end on one ``send`` without an event loop: one loop for both modes, not two copies.
+    """
 
-async def watch_async(
-    guard: GuardWatch,
-    read: Callable[[], Awaitable[Task | TaskListItem | None]],
-    probe: Callable[[], Awaitable[ProbeResult]],
-    logger: Log = log,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> dict[str, Any]:
-    """:func:`watch` on an event loop (the trigger); returns its one event."""
-    steps = guard.steps(logger)
-    answer: Any = None
-    while True:
-        try:
-            step = steps.send(answer)
-        except StopIteration as done:
-            return done.value
-        try:
-            if step == READ:
-                answer = await read()
-            elif step == PROBE:
-                answer = await probe()
-            else:
-                await sleep(float(step))
-                answer = None
-        except _FAILURES.get(step, ()) as exc:
-            answer = exc
+    def now(call: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+        async def answered(*args: Any) -> T:  # ruff: ignore[unused-async] - awaited by the loop, never suspends
+            return call(*args)
+
+        return answered
+
+    loop = guard.run(now(read), now(probe), now(sleep), logger)
+    try:
+        loop.send(None)
+    except StopIteration as done:
+        return cast("dict[str, Any]", done.value)
+    loop.close()
+    raise RuntimeError("the blocking guard watch was asked to wait for something asynchronous")

@@ -80,9 +80,10 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        import asyncio
+
         import httpx
 
-        from airflow_provider_cfg.core.guard import watch_async
         from airflow_provider_cfg.triggers.poller import acquire
 
         watch = self.watch()
@@ -98,6 +99,6 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
 
         try:
             async with httpx.AsyncClient() as http:
-                yield TriggerEvent(await watch_async(watch, read, lambda: self.probe.probe_async(http), self.log))
+                yield TriggerEvent(await watch.run(read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log))
         finally:
             await poller.release()

@@ -1,6 +1,6 @@
 """The steady-state guard's core (``core/guard.py``), without CFG or a network: the tripping rule,
-the probe settings and their JSON round trip, and the one watch loop driven blocking and async
-with scripted reads and probes."""
+the probe settings and their JSON round trip, and the one watch loop run blocking and on an event
+loop with scripted reads and probes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import pytest
 
 from airflow_provider_cfg.api.errors import CfgApiError, CfgTransportError
-from airflow_provider_cfg.core.guard import GuardWatch, ProbeSpec, latency_limit, watch, watch_async
+from airflow_provider_cfg.core.guard import GuardWatch, ProbeSpec, latency_limit, watch
 from airflow_provider_cfg.core.probes import ProbeResult
 from tests.airflow_helpers import build_task
 
@@ -113,7 +113,8 @@ def new_watch(**kwargs) -> GuardWatch:
 
 
 def run_both(make_script, **kwargs) -> tuple[dict, dict, Script]:
-    """The event of the blocking and of the async driver for the same script (they must agree)."""
+    """The event of the blocking watch and of the same loop on an event loop, for the same script
+    (they must agree)."""
     script = make_script()
     blocking = watch(new_watch(**kwargs), script.read, script.probe, sleep=script.sleep)
     other = make_script()
@@ -131,7 +132,7 @@ def run_both(make_script, **kwargs) -> tuple[dict, dict, Script]:
         other.sleep(seconds)
 
     async def drive():
-        return await watch_async(new_watch(**kwargs), read, probe, sleep=sleep)
+        return await new_watch(**kwargs).run(read, probe, sleep)
 
     event = asyncio.run(drive())
     assert other.slept == script.slept
@@ -207,3 +208,13 @@ def test_the_last_sleep_stops_at_the_deadline():
     event = watch(new_watch(deadline=time.time() + 0.05), script.read, script.probe, sleep=sleep)
     assert event["status"] == "passed" and event["probes"] == 2
     assert len(script.slept) == 1 and 0 < script.slept[0] <= 0.05
+
+
+def test_the_blocking_watch_refuses_to_wait_on_an_event_loop():
+    async def suspends():
+        await asyncio.sleep(0)
+
+    guard = new_watch()
+    guard.run = lambda *args: suspends()  # a loop that suspends cannot be run without an event loop
+    with pytest.raises(RuntimeError, match="asked to wait for something asynchronous"):
+        watch(guard, lambda: RUNNING, lambda: OK)
