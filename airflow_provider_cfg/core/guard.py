@@ -15,6 +15,8 @@ experiment once and probes once; the watch ends with exactly one event
 ``error``
     the guard itself cannot work: a misconfigured probe, or CFG unreadable for ``error_patience`` s.
 
+After a breach, :func:`abort_after_breach` stops the experiment (guardrail, then rollback).
+
 :class:`ProbeSpec` says what is probed and what counts as healthy; it travels to the triggerer as
 JSON (:meth:`ProbeSpec.as_kwargs` / :meth:`ProbeSpec.from_kwargs`).
 """
@@ -30,8 +32,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from airflow_provider_cfg.api.enums import TaskStatus
-from airflow_provider_cfg.api.errors import CfgError
+from airflow_provider_cfg.api.enums import TaskStatus, TriggerType
+from airflow_provider_cfg.api.errors import CfgApiError, CfgError
 from airflow_provider_cfg.core.events import BREACHED, ENDED, ERROR, PASSED, event
 from airflow_provider_cfg.core.probes import (
     ProbeResult,
@@ -42,16 +44,21 @@ from airflow_provider_cfg.core.probes import (
     http_probe_async,
     load_probe_callable,
 )
-from airflow_provider_cfg.core.settle import ErrorPatience
+from airflow_provider_cfg.core.rollback import rollback_experiment
+from airflow_provider_cfg.core.settle import ErrorPatience, settle_mutation
 
 if TYPE_CHECKING:
     import httpx
 
+    from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task, TaskListItem
     from airflow_provider_cfg.core.progress import Log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+GUARDRAIL_NAME = "Airflow steady-state guard"
+"""The name of the guard's guardrail trigger in CFG (``DescribeTaskPolicyTriggerLog``)."""
 
 
 def latency_limit(value: Any) -> float | None:
@@ -324,3 +331,55 @@ def watch(
         return cast("dict[str, Any]", done.value)
     loop.close()
     raise RuntimeError("the blocking guard watch was asked to wait for something asynchronous")
+
+
+# -- after a breach ------------------------------------------------------------------------------------
+
+
+def abort_after_breach(
+    client: CfgClient,
+    experiment_id: int,
+    content: str,
+    rollback_reason: str | None,
+    done: list[str],
+    logger: logging.Logger | logging.LoggerAdapter[Any] = log,
+) -> None:
+    """Stop the experiment after a breach: trigger its guardrail, then (given ``rollback_reason``)
+    run the provider's rollback. Raises what the client raises beyond a refusal (the caller reports it).
+
+    :param content: the guardrail trigger's text (at most 500 characters).
+    :param rollback_reason: why, for the rollback's summary; ``None`` leaves the recovery to CFG's
+        guardrail (it pauses the experiment or rolls it back sequentially, per its policy).
+    :param done: what was done, in words, is appended as it happens, so that a failure midway
+        still reports the first part.
+    """
+    done.append(_trigger_guardrail(client, experiment_id, content, logger))
+    if rollback_reason is None:
+        return
+    report = rollback_experiment(client, experiment_id, rollback_reason)
+    logger.warning("Rollback of experiment %s: %s", experiment_id, report.summary())
+    if report.clean:
+        done.append("rolled back (faults recovered, experiment ended with IsExpect=false)")
+    else:
+        done.append("rollback INCOMPLETE, still injected: " + "; ".join(report.left_injected))
+
+
+def _trigger_guardrail(
+    client: CfgClient, experiment_id: int, content: str, logger: logging.Logger | logging.LoggerAdapter[Any]
+) -> str:
+    """``TriggerPolicy`` once: after an unclear answer the guardrail's state says whether it landed."""
+
+    def triggered() -> bool | None:
+        policy = client.describe_task(experiment_id).require_task().TaskPolicy
+        return True if policy is not None and policy.is_triggered else None
+
+    try:
+        settle_mutation(
+            lambda: client.trigger_policy(experiment_id, GUARDRAIL_NAME, content, TriggerType.TRIGGER),
+            triggered, what="TriggerPolicy", logger=logger,
+        )
+    except CfgApiError as exc:
+        logger.warning("TriggerPolicy on experiment %s refused: %s", experiment_id, exc)
+        return f"guardrail not triggered ({exc.code}: {exc.message})"
+    logger.warning("Guardrail of experiment %s triggered: %s", experiment_id, content)
+    return "guardrail triggered"

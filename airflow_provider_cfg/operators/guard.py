@@ -16,11 +16,8 @@ from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_o
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.guard import GuardWatch, ProbeSpec
     from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
-
-GUARDRAIL_NAME = "Airflow steady-state guard"
 
 
 class CfgSteadyStateBreachError(AirflowFailException):
@@ -214,7 +211,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     def _abort(self, context: Context, event: dict[str, Any]) -> str:
         """Trigger the guardrail, roll back (``rollback_on_breach``); the failure message says what was done."""
-        from airflow_provider_cfg.core.rollback import rollback_experiment
+        from airflow_provider_cfg.core.guard import abort_after_breach
 
         experiment_id = int(event.get("experiment_id") or experiment_id_of(self.experiment_id))
         message = str(event.get("message"))
@@ -223,43 +220,17 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             self.log.error("  probe %s: %s", failure.get("number"), failure.get("detail"))
         ti = context["ti"]
         content = f"{ti.dag_id}.{ti.task_id}: {message}"[:500]
+        reason = f"steady-state guard {ti.dag_id}.{ti.task_id} tripped: {message}"[:400]
         done: list[str] = []
         try:
             with self.client() as client:
-                done.append(self._trigger_guardrail(client, experiment_id, content))
-                if self.rollback_on_breach:
-                    reason = f"steady-state guard {ti.dag_id}.{ti.task_id} tripped: {message}"[:400]
-                    report = rollback_experiment(client, experiment_id, reason)
-                    self.log.warning("Rollback of experiment %s: %s", experiment_id, report.summary())
-                    if report.clean:
-                        done.append("rolled back (faults recovered, experiment ended with IsExpect=false)")
-                    else:
-                        done.append("rollback INCOMPLETE, still injected: " + "; ".join(report.left_injected))
+                abort_after_breach(
+                    client, experiment_id, content, reason if self.rollback_on_breach else None, done, self._stdlib_log
+                )
         except Exception as exc:  # the breach is reported whatever happened while aborting
             self.log.exception("Aborting experiment %s after the breach failed", experiment_id)
             done.append(f"abort failed: {type(exc).__name__}: {exc}")
         return f"{message}. Experiment {experiment_id}: " + "; ".join(done)
-
-    def _trigger_guardrail(self, client: CfgClient, experiment_id: int, content: str) -> str:
-        """``TriggerPolicy`` once: after an unclear answer the guardrail's state says whether it landed."""
-        from airflow_provider_cfg.api.enums import TriggerType
-        from airflow_provider_cfg.api.errors import CfgApiError
-        from airflow_provider_cfg.core.settle import settle_mutation
-
-        def triggered() -> bool | None:
-            policy = client.describe_task(experiment_id).require_task().TaskPolicy
-            return True if policy is not None and policy.is_triggered else None
-
-        try:
-            settle_mutation(
-                lambda: client.trigger_policy(experiment_id, GUARDRAIL_NAME, content, TriggerType.TRIGGER),
-                triggered, what="TriggerPolicy", logger=self._stdlib_log,
-            )
-        except CfgApiError as exc:
-            self.log.warning("TriggerPolicy on experiment %s refused: %s", experiment_id, exc)
-            return f"guardrail not triggered ({exc.code}: {exc.message})"
-        self.log.warning("Guardrail of experiment %s triggered: %s", experiment_id, content)
-        return "guardrail triggered"
 
     def on_kill(self) -> None:
         """Killed while watching: do not leave an unguarded fault running."""

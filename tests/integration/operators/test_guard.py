@@ -13,7 +13,7 @@ import time
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
-from airflow_provider_cfg.core.guard import GuardWatch
+from airflow_provider_cfg.core.guard import GUARDRAIL_NAME, GuardWatch
 from airflow_provider_cfg.core.probes import (
     ProbeResult,
     callable_probe,
@@ -23,7 +23,7 @@ from airflow_provider_cfg.core.probes import (
 )
 from airflow_provider_cfg.exceptions import CfgTriggerError
 from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID
-from airflow_provider_cfg.operators.guard import GUARDRAIL_NAME, CfgSteadyStateBreachError, CfgSteadyStateGuardOperator
+from airflow_provider_cfg.operators.guard import CfgSteadyStateBreachError, CfgSteadyStateGuardOperator
 from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
 from tests.airflow_helpers import FakeTI, context_for, end, faults, task_of, trigger_logs
 from tests.integration import guard_service

@@ -1,6 +1,6 @@
 """The steady-state guard's core (``core/guard.py``), without CFG or a network: the tripping rule,
-the probe settings and their JSON round trip, and the one watch loop run blocking and on an event
-loop with scripted reads and probes."""
+the probe settings and their JSON round trip, the one watch loop run blocking and on an event
+loop with scripted reads and probes, and the abort after a breach with a mocked client."""
 
 from __future__ import annotations
 
@@ -10,9 +10,18 @@ import time
 
 import pytest
 
-from airflow_provider_cfg.api.errors import CfgApiError, CfgTransportError
-from airflow_provider_cfg.core.guard import GuardWatch, ProbeSpec, latency_limit, watch
+from airflow_provider_cfg.api.enums import TriggerType
+from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError, CfgTransportError
+from airflow_provider_cfg.core.guard import (
+    GUARDRAIL_NAME,
+    GuardWatch,
+    ProbeSpec,
+    abort_after_breach,
+    latency_limit,
+    watch,
+)
 from airflow_provider_cfg.core.probes import ProbeResult
+from airflow_provider_cfg.core.rollback import RollbackReport
 from tests.airflow_helpers import build_task
 
 OK = ProbeResult(True, "HTTP 200 in 5 ms", 5.0)
@@ -218,3 +227,71 @@ def test_the_blocking_watch_refuses_to_wait_on_an_event_loop():
     guard.run = lambda *args: suspends()  # a loop that suspends cannot be run without an event loop
     with pytest.raises(RuntimeError, match="asked to wait for something asynchronous"):
         watch(guard, lambda: RUNNING, lambda: OK)
+
+
+# -- after a breach -------------------------------------------------------------------------------------
+
+
+def cfg_client(mocker, *, triggered_after: int | None = None, trigger=None):
+    """A client whose guardrail reads as triggered from the ``triggered_after``-th read on."""
+    client = mocker.Mock()
+    reads = {"n": 0}
+
+    def describe_task(_experiment_id):
+        reads["n"] += 1
+        policy = mocker.Mock(is_triggered=triggered_after is not None and reads["n"] >= triggered_after)
+        answer = mocker.Mock()
+        answer.require_task.return_value.TaskPolicy = policy
+        return answer
+
+    client.describe_task.side_effect = describe_task
+    client.trigger_policy.side_effect = trigger
+    return client
+
+
+def test_abort_triggers_the_guardrail_then_rolls_back(mocker):
+    rollback = mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment",
+                            return_value=RollbackReport(task_id=3256, reason="r"))
+    client, done = cfg_client(mocker), []
+    abort_after_breach(client, 3256, "dag.guard: breached", "guard tripped", done)
+    client.trigger_policy.assert_called_once_with(3256, GUARDRAIL_NAME, "dag.guard: breached", TriggerType.TRIGGER)
+    rollback.assert_called_once_with(client, 3256, "guard tripped")
+    assert done == ["guardrail triggered", "rolled back (faults recovered, experiment ended with IsExpect=false)"]
+
+
+def test_abort_without_rollback_leaves_it_to_the_guardrail(mocker):
+    rollback = mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment")
+    done: list[str] = []
+    abort_after_breach(cfg_client(mocker), 3256, "c", None, done)
+    assert done == ["guardrail triggered"] and not rollback.called
+
+
+def test_abort_reports_a_rollback_that_left_faults(mocker):
+    report = RollbackReport(task_id=3256, reason="r", left_injected=["'CPU load' (TaskActionId 11)"])
+    mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment", return_value=report)
+    done: list[str] = []
+    abort_after_breach(cfg_client(mocker), 3256, "c", "why", done)
+    assert done[-1] == "rollback INCOMPLETE, still injected: 'CPU load' (TaskActionId 11)"
+
+
+def test_guardrail_call_with_an_unknown_outcome_that_landed_is_not_sent_again(mocker):
+    client, done = cfg_client(mocker, triggered_after=1, trigger=CfgOutcomeUnknownError("TriggerPolicy", "timeout")), []
+    abort_after_breach(client, 3256, "c", None, done)
+    assert client.trigger_policy.call_count == 1 and done == ["guardrail triggered"]
+
+
+def test_guardrail_call_with_an_unknown_outcome_that_did_not_land_is_sent_once_more(mocker):
+    trigger = [CfgOutcomeUnknownError("TriggerPolicy", "timeout"), None]
+    client, done = cfg_client(mocker, trigger=trigger), []
+    abort_after_breach(client, 3256, "c", None, done)
+    assert client.trigger_policy.call_count == 2 and done == ["guardrail triggered"]
+
+
+def test_a_refused_guardrail_is_reported_and_the_rollback_still_runs(mocker):
+    rollback = mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment",
+                            return_value=RollbackReport(task_id=3256, reason="r"))
+    refused = CfgApiError("FailedOperation.PolicyNotFound", "no guardrail", "r-2", "TriggerPolicy")
+    client, done = cfg_client(mocker, trigger=refused), []
+    abort_after_breach(client, 3256, "c", "why", done)
+    assert client.trigger_policy.call_count == 1  # a refusal is not resent
+    assert done[0] == "guardrail not triggered (FailedOperation.PolicyNotFound: no guardrail)" and rollback.called
