@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from airflow_provider_cfg.core.events import STATUSES, experiment_event, step_event, validate_event
+from airflow_provider_cfg.core.events import (
+    GUARD_STATUSES,
+    STATUSES,
+    event,
+    experiment_event,
+    step_event,
+    validate_event,
+)
 from tests.airflow_helpers import build_action, build_instance, build_task
 
 
@@ -94,6 +101,25 @@ def test_validate_event_accepts(event):
 def test_validate_event_refuses(event):
     with pytest.raises(ValueError, match="unexpected CFG trigger event"):
         validate_event(event)
+
+
+@pytest.mark.parametrize("status", GUARD_STATUSES)
+def test_validate_event_accepts_guard_statuses_when_asked(status):
+    received = {"status": status}
+    assert validate_event(received, GUARD_STATUSES, what="steady-state guard") is received
+
+
+@pytest.mark.parametrize(("received", "allowed"), [
+    ({"status": "success"}, GUARD_STATUSES), ({"status": "breached"}, STATUSES), ({"status": "passed"}, STATUSES)])
+def test_validate_event_refuses_the_other_vocabulary(received, allowed):
+    with pytest.raises(ValueError, match="unexpected steady-state guard event"):
+        validate_event(received, allowed, what="steady-state guard")
+
+
+def test_every_event_names_its_experiment():
+    assert event("timeout", 3256, "deadline passed", extra=1) == {
+        "status": "timeout", "experiment_id": 3256, "message": "deadline passed", "extra": 1}
+    assert set(STATUSES) & set(GUARD_STATUSES) == {"error"}  # one error status for every wait
 
 
 def test_step_event_for_some_instances():
