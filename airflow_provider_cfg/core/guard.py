@@ -295,6 +295,22 @@ class GuardWatch:
         )
 
 
+def conclusion_check(finished: dict[str, Any]) -> dict[str, Any]:
+    """The check a ``passed`` or ``ended`` watch gives the conclusion (``{"passed", "detail", ...}``,
+    JSON-safe): passed when the whole watch passed, or when the experiment ended after at least one
+    probe without tripping."""
+    ended = finished["status"] == ENDED
+    check = {
+        "passed": bool(finished.get("probes")) if ended else finished["status"] == PASSED,
+        "detail": finished.get("message") or "",
+        "probes": finished.get("probes", 0),
+        "failed_probes": finished.get("failed_probes", 0),
+        "watched_seconds": finished.get("watched_seconds"),
+        "last_probe": finished.get("last_probe"),
+    }
+    return {**check, "ended": True} if ended else check
+
+
 def _probe_payload(result: ProbeResult, number: int) -> dict[str, Any]:
     return {
         "number": number,

@@ -187,25 +187,14 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Every outcome — immediate, after the synchronous watch, or from the trigger — ends here."""
         from airflow_provider_cfg.core.events import BREACHED, ENDED, GUARD_STATUSES, PASSED, validate_event
+        from airflow_provider_cfg.core.guard import conclusion_check
         from airflow_provider_cfg.exceptions import CfgTriggerError
 
         event = validate_event(event, GUARD_STATUSES, what="steady-state guard")
-        status = event["status"]
-        check = {
-            "passed": False,
-            "detail": event.get("message") or "",
-            "probes": event.get("probes", 0),
-            "failed_probes": event.get("failed_probes", 0),
-            "watched_seconds": event.get("watched_seconds"),
-            "last_probe": event.get("last_probe"),
-        }
-        if status == PASSED:
+        if event["status"] in (PASSED, ENDED):
             self.log.info("%s", event.get("message"))
-            return {**check, "passed": True}
-        if status == ENDED:
-            self.log.info("%s", event.get("message"))
-            return {**check, "passed": bool(event.get("probes")), "ended": True}
-        if status == BREACHED:
+            return conclusion_check(event)
+        if event["status"] == BREACHED:
             raise CfgSteadyStateBreachError(self._abort(context, event))
         raise CfgTriggerError(event.get("message"))
 

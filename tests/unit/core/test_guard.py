@@ -17,6 +17,7 @@ from airflow_provider_cfg.core.guard import (
     GuardWatch,
     ProbeSpec,
     abort_after_breach,
+    conclusion_check,
     latency_limit,
     watch,
 )
@@ -44,6 +45,19 @@ def test_guard_watch_rule():
             and event["failed_probes"] == 5 and event["probes"] == 6)
     assert event["experiment_id"] == 7 and "task_id" not in event
     assert json.loads(json.dumps(event)) == event
+
+
+def test_conclusion_check_of_a_finished_watch():
+    held = GuardWatch(7, "svc", 2, time.time() - 3)
+    held.record(OK)
+    check = conclusion_check(held.passed())
+    assert check == {"passed": True, "detail": check["detail"], "probes": 1, "failed_probes": 0,
+                     "watched_seconds": check["watched_seconds"], "last_probe": held.last}
+    assert check["detail"].startswith("Steady state held for 3.0 s") and json.loads(json.dumps(check)) == check
+    assert conclusion_check(held.ended(ENDED))["passed"] is True and conclusion_check(held.ended(ENDED))["ended"]
+    unwatched = conclusion_check(GuardWatch(7, "svc", 2, time.time()).ended(ENDED))
+    assert unwatched["passed"] is False and unwatched["ended"] is True and unwatched["probes"] == 0
+    assert "nothing was watched" in unwatched["detail"]
 
 
 # -- the probe settings ----------------------------------------------------------------------------------
