@@ -29,8 +29,8 @@ Measured per run:
   thread) over the run's wall time, as cores; the emulator and the changing process are separate.
 
 Contenders: ``shared`` — the triggers as shipped (the shared poller: batched ``DescribeTaskList``,
-jittered reads); ``private`` — the same triggers with ``CfgPollingTrigger.shared_polling = False``:
-each trigger its own client and one ``DescribeTask`` per interval, no jitter, as the triggers did
+jittered reads); ``private`` — the same triggers polling privately (``bench/private.py``): each
+trigger its own client and one ``DescribeTask`` per interval, no jitter, as the triggers did
 before (and as most providers' triggers do). Both go through the process-wide client limiter.
 """
 
@@ -132,10 +132,10 @@ async def _set_up(emu: EmulatorProcess, count: int, log: Callable[[str], None]) 
 
         async def start() -> None:
             pace = _Pace(SETUP_PER_SECOND)
-            while (task_id := await created.get()) is not None:
+            while (experiment_id := await created.get()) is not None:
                 await pace.wait_async()
-                await client.execute_task(task_id)
-                ids.append(task_id)
+                await client.execute_task(experiment_id)
+                ids.append(experiment_id)
                 if len(ids) % 100 == 0:
                     log(f"  watching: {len(ids)}/{count} experiments created and started "
                         f"({time.monotonic() - began:.0f} s)")
@@ -146,8 +146,8 @@ async def _set_up(emu: EmulatorProcess, count: int, log: Callable[[str], None]) 
 
 def _change(endpoint: str, secret_id: str, secret_key: str, plan: list[tuple[int, int]], start_at: float,
             per_second: float, results: Any) -> None:
-    """In a helper process: from ``start_at`` (Unix time), set each ``(task_id, status)`` of ``plan``
-    with ``ModifyTaskRunStatus``, paced; sends back ``[(task_id, returned_at, error)]``."""
+    """In a helper process: from ``start_at`` (Unix time), set each ``(experiment_id, status)`` of ``plan``
+    with ``ModifyTaskRunStatus``, paced; sends back ``[(experiment_id, returned_at, error)]``."""
     from airflow_provider_cfg.api import CfgClient
     from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
 
@@ -155,13 +155,13 @@ def _change(endpoint: str, secret_id: str, secret_key: str, plan: list[tuple[int
     with CfgClient(secret_id, secret_key, REGION, endpoint=endpoint, limiters=RateLimiterRegistry()) as client:
         time.sleep(max(0.0, start_at - time.time()))
         pace = _Pace(per_second)
-        for task_id, status in plan:
+        for experiment_id, status in plan:
             pace.wait()
             try:
-                client.modify_task_run_status(task_id, status)
-                done.append((task_id, time.time(), None))
+                client.modify_task_run_status(experiment_id, status)
+                done.append((experiment_id, time.time(), None))
             except Exception as exc:  # reported, not raised
-                done.append((task_id, time.time(), f"{type(exc).__name__}: {exc}"))
+                done.append((experiment_id, time.time(), f"{type(exc).__name__}: {exc}"))
     results.send(done)
     results.close()
 
@@ -171,13 +171,13 @@ def _change(endpoint: str, secret_id: str, secret_key: str, plan: list[tuple[int
 
 async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: float, max_changes: int,
                  emu: EmulatorProcess, rng: random.Random, log: Callable[[str], None]) -> dict[str, Any]:
-    from airflow_provider_cfg.triggers.base import CfgPollingTrigger
     from airflow_provider_cfg.triggers.experiment import CfgExperimentTrigger
     from airflow_provider_cfg.triggers.poller import live_pollers
+    from bench.private import TRIGGERS
 
-    CfgPollingTrigger.shared_polling = mode == "shared"
+    trigger_class = TRIGGERS[mode]
     changed = rng.sample(ids, min(max_changes, len(ids)))
-    plan = [(task_id, PAUSED if status[task_id] == RUNNING else RUNNING) for task_id in changed]
+    plan = [(experiment_id, PAUSED if status[experiment_id] == RUNNING else RUNNING) for experiment_id in changed]
     events: dict[int, tuple[float, dict[str, Any]]] = {}
     fired = asyncio.Event()
     waiting_for = set(changed)
@@ -194,9 +194,9 @@ async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: fl
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.monotonic()
         started = time.time()
-        watchers = [asyncio.create_task(watch(CfgExperimentTrigger(
-            target_statuses=[PAUSED if status[task_id] == RUNNING else RUNNING], task_id=task_id,
-            cfg_conn_id=CONN_ID, poll_interval=interval))) for task_id in ids]
+        watchers = [asyncio.create_task(watch(trigger_class(
+            target_statuses=[PAUSED if status[experiment_id] == RUNNING else RUNNING], experiment_id=experiment_id,
+            cfg_conn_id=CONN_ID, poll_interval=interval))) for experiment_id in ids]
         # The changes start once every trigger has read at least once (shared: the first read is at
         # a random point of the first interval) and run in another process, off this one's CPU.
         receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
@@ -219,16 +219,15 @@ async def _watch(mode: str, ids: list[int], status: dict[int, int], interval: fl
     for watcher in watchers:
         watcher.cancel()
     await asyncio.gather(*watchers, return_exceptions=True)
-    CfgPollingTrigger.shared_polling = True
     assert not live_pollers(), "a shared poller outlived its triggers"
 
-    changed_at = {task_id: at for task_id, at, error in changes if error is None}
-    for task_id, target in plan:
-        if task_id in changed_at:
-            status[task_id] = target
-    delays = [events[task_id][0] - at for task_id, at in changed_at.items() if task_id in events]
-    unexpected = [payload for task_id, (_, payload) in events.items()
-                  if task_id not in changed_at or payload.get("status") != "success"]
+    changed_at = {experiment_id: at for experiment_id, at, error in changes if error is None}
+    for experiment_id, target in plan:
+        if experiment_id in changed_at:
+            status[experiment_id] = target
+    delays = [events[experiment_id][0] - at for experiment_id, at in changed_at.items() if experiment_id in events]
+    unexpected = [payload for experiment_id, (_, payload) in events.items()
+                  if experiment_id not in changed_at or payload.get("status") != "success"]
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     seconds = stats["seconds"]
     result = {

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task, TaskListItem
 
 
-class _Logger(Protocol):
+class Log(Protocol):
+    """What the core logs through: a stdlib logger, or an operator's or trigger's ``self.log``."""
+
     def info(self, event: Any, *args: Any, **kw: Any) -> Any: ...
+
+    def warning(self, event: Any, *args: Any, **kw: Any) -> Any: ...
 
 
 EVERY = 60.0
@@ -76,7 +80,7 @@ class ProgressLog:
     :param clock: monotonic clock (tests pass a fake one).
     """
 
-    def __init__(self, log: _Logger, every: float = EVERY, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, log: Log, every: float = EVERY, clock: Callable[[], float] = time.monotonic) -> None:
         self.log = log
         self.every = every
         self.clock = clock

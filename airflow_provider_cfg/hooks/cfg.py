@@ -79,10 +79,11 @@ def client_kwargs(conn: Connection, region: str | None = None) -> dict[str, Any]
 
 
 class CfgHook(BaseHook):
-    """Interact with Tencent Cloud Chaos Fault Generator (CFG).
+    """Interact with Tencent Cloud Chaos Fault Generator (CFG): the one place CFG clients are built.
 
-    Nothing is looked up or connected in ``__init__``: the connection is read when a client
-    is asked for, so creating the hook in a DAG file costs nothing.
+    Nothing is looked up or connected in ``__init__``: the connection is read when a client (or
+    the console URL) is first asked for, so creating the hook in a DAG file costs nothing. It is
+    read once per hook: a task's clients and its console link all come from that one read.
 
     :param cfg_conn_id: the ``tencentcloud_cfg`` connection to use.
     :param region: overrides the connection's ``region`` extra.
@@ -97,31 +98,45 @@ class CfgHook(BaseHook):
         super().__init__()
         self.cfg_conn_id = cfg_conn_id
         self.region = region
+        self._connection: Connection | None = None
+
+    def connection(self) -> Connection:
+        """The connection, read on first use and kept (a task reads it once)."""
+        if self._connection is None:
+            self._connection = self.get_connection(self.cfg_conn_id)
+        return self._connection
+
+    async def aconnection(self) -> Connection:
+        """:meth:`connection` without blocking the event loop (in a trigger)."""
+        from airflow.providers.common.compat.connection import get_async_connection
+
+        if self._connection is None:
+            self._connection = await get_async_connection(self.cfg_conn_id, hook=self)
+        return self._connection
 
     def get_client(self) -> CfgClient:
         """A synchronous client for this connection (use it as a context manager)."""
         from airflow_provider_cfg.api.client import CfgClient
 
-        return CfgClient(**client_kwargs(self.get_connection(self.cfg_conn_id), self.region))
+        return CfgClient(**client_kwargs(self.connection(), self.region))
 
     async def get_async_client(self) -> AsyncCfgClient:
         """An asynchronous client; the connection is looked up without blocking the event loop."""
-        from airflow.providers.common.compat.connection import get_async_connection
-
         from airflow_provider_cfg.api.client import AsyncCfgClient
 
-        conn = await get_async_connection(self.cfg_conn_id, hook=self)
-        return AsyncCfgClient(**client_kwargs(conn, self.region))
+        return AsyncCfgClient(**client_kwargs(await self.aconnection(), self.region))
 
-    def console_url(self, task_id: int, region: str, endpoint: str) -> str:
-        """The console page of experiment ``task_id``; the connection extra ``console_url``
-        (``"https://…/{task_id}?region={region}"``) overrides the built-in rule."""
+    def console_url(self, experiment_id: int, region: str, endpoint: str) -> str:
+        """The console page of the experiment; the connection extra ``console_url``
+        (``"https://…/{task_id}?region={region}"``, ``{experiment_id}`` works too) overrides the
+        built-in rule."""
         from airflow_provider_cfg.links.console import console_url
 
-        template = _extra(self.get_connection(self.cfg_conn_id).extra_dejson, "console_url")
+        template = _extra(self.connection().extra_dejson, "console_url")
         if template:
-            return str(template).format(task_id=task_id, region=region)
-        return console_url(task_id, region, endpoint)
+            # ``{task_id}`` is what existing connections hold: CFG calls the experiment a task.
+            return str(template).format(task_id=experiment_id, experiment_id=experiment_id, region=region)
+        return console_url(experiment_id, region, endpoint)
 
     def test_connection(self) -> tuple[bool, str]:
         """Sign and send one read-only call (``DescribeTaskList``, one item)."""

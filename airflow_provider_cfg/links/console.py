@@ -18,8 +18,12 @@ from urllib.parse import urlencode, urlsplit
 from airflow.sdk import BaseOperatorLink
 
 if TYPE_CHECKING:
-    from airflow.sdk import BaseOperator
+    from airflow.sdk import BaseOperator, Context
     from airflow.sdk.types import TaskInstanceKey
+
+    from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.core.progress import Log
+    from airflow_provider_cfg.hooks.cfg import CfgHook
 
 XCOM_EXPERIMENT_ID = "experiment_id"
 XCOM_CONSOLE_URL = "console_url"
@@ -28,16 +32,35 @@ MAINLAND_CONSOLE = "https://console.cloud.tencent.com"
 INTERNATIONAL_CONSOLE = "https://console.tencentcloud.com"
 
 
-def console_url(task_id: int, region: str, endpoint: str) -> str:
-    """The page of experiment ``task_id`` for a client talking to ``endpoint``."""
+def console_url(experiment_id: int, region: str, endpoint: str) -> str:
+    """The page of the experiment for a client talking to ``endpoint``."""
     from airflow_provider_cfg.api.config import is_loopback
 
     host = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}").hostname or ""
     if is_loopback(host):
         base = endpoint if "://" in endpoint else f"http://{endpoint}"  # the emulator speaks plain http
-        return f"{base.rstrip('/')}/_emulator/tasks/{task_id}"
+        return f"{base.rstrip('/')}/_emulator/tasks/{experiment_id}"
     console = INTERNATIONAL_CONSOLE if ".intl." in host else MAINLAND_CONSOLE
-    return f"{console}/cfg/experience/detail?{urlencode({'id': task_id, 'region': region})}"
+    return f"{console}/cfg/experience/detail?{urlencode({'id': experiment_id, 'region': region})}"
+
+
+def publish_experiment(
+    context: Context, hook: CfgHook, client: CfgClient, experiment_id: int, log: Log
+) -> str:
+    """Push the experiment id and its console URL to XCom and log the URL; returns the URL.
+
+    Operators and sensors call it before anything waits, so the link works while waiting and
+    after a failure.
+
+    :param hook: gives the console URL (the connection may override the built-in rule).
+    :param client: the task's client: its endpoint and region say which console.
+    """
+    url = hook.console_url(experiment_id, client.config.region, client.config.endpoint)
+    ti = context["ti"]
+    ti.xcom_push(key=XCOM_EXPERIMENT_ID, value=experiment_id)
+    ti.xcom_push(key=XCOM_CONSOLE_URL, value=url)
+    log.info("CFG experiment %s: %s", experiment_id, url)
+    return url
 
 
 class CfgConsoleLink(BaseOperatorLink):

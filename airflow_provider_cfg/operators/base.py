@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
-from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink
+from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
 
 XCOM_REPORT = "report"
 XCOM_REPORT_MARKDOWN = "report_markdown"
@@ -63,17 +63,18 @@ class CfgBaseOperator(BaseOperator):
     def client(self) -> CfgClient:
         return self.hook.get_client()
 
-    def publish_experiment(self, context: Context, client: CfgClient, task_id: int) -> str:
+    def publish_experiment(self, context: Context, client: CfgClient, experiment_id: int) -> str:
         """Push the experiment id and console URL to XCom and log the URL (before any wait)."""
-        url = self.hook.console_url(task_id, client.config.region, client.config.endpoint)
-        ti = context["ti"]
-        ti.xcom_push(key=XCOM_EXPERIMENT_ID, value=task_id)
-        ti.xcom_push(key=XCOM_CONSOLE_URL, value=url)
-        self.log.info("CFG experiment %s: %s", task_id, url)
-        return url
+        return publish_experiment(context, self.hook, client, experiment_id, self.log)
 
     def publish_report(
-        self, context: Context, client: CfgClient, task_id: int, *, checks: Any = None, report_path: str | None = None
+        self,
+        context: Context,
+        client: CfgClient,
+        experiment_id: int,
+        *,
+        checks: Any = None,
+        report_path: str | None = None,
     ) -> dict[str, Any] | None:
         """Build the game-day report, push it (JSON and Markdown) to XCom, log it, and write it to
         ``report_path`` (any Airflow object storage URL: a local folder, ``s3://…``, ``cos://…``).
@@ -81,17 +82,17 @@ class CfgBaseOperator(BaseOperator):
         from airflow_provider_cfg.core.report import collect_report, render_markdown
 
         try:
-            report = collect_report(client, task_id, checks=checks, plan=self.upstream_plan(context))
+            report = collect_report(client, experiment_id, checks=checks, plan=self.upstream_plan(context))
             markdown = render_markdown(report)
             ti = context["ti"]
             ti.xcom_push(key=XCOM_REPORT, value=report)
             ti.xcom_push(key=XCOM_REPORT_MARKDOWN, value=markdown)
-            self.log.info("Game-day report of experiment %s:\n%s", task_id, markdown)
+            self.log.info("Game-day report of experiment %s:\n%s", experiment_id, markdown)
             if report_path:
-                self.write_report(report_path, task_id, report, markdown)
+                self.write_report(report_path, experiment_id, report, markdown)
             return report
         except Exception:  # the report is a by-product; the experiment's state is what matters
-            self.log.warning("Could not build the report of experiment %s", task_id, exc_info=True)
+            self.log.warning("Could not build the report of experiment %s", experiment_id, exc_info=True)
             return None
 
     def upstream_plan(self, context: Context) -> dict[str, Any] | None:
@@ -111,13 +112,13 @@ class CfgBaseOperator(BaseOperator):
         values = found if isinstance(found, list) else [found]
         return next((value for value in values if isinstance(value, dict)), None)
 
-    def write_report(self, report_path: str, task_id: int, report: dict[str, Any], markdown: str) -> None:
+    def write_report(self, report_path: str, experiment_id: int, report: dict[str, Any], markdown: str) -> None:
         import json
 
         from airflow.sdk import ObjectStoragePath
 
         folder = ObjectStoragePath(report_path)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"cfg-experiment-{task_id}.md").write_text(markdown)
-        (folder / f"cfg-experiment-{task_id}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-        self.log.info("Report written to %s", folder / f"cfg-experiment-{task_id}.md")
+        (folder / f"cfg-experiment-{experiment_id}.md").write_text(markdown)
+        (folder / f"cfg-experiment-{experiment_id}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        self.log.info("Report written to %s", folder / f"cfg-experiment-{experiment_id}.md")

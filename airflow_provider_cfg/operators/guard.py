@@ -3,10 +3,10 @@ at the first real breach."""
 
 from __future__ import annotations
 
-import json
+import logging
 import time
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import conf
 from airflow.sdk.exceptions import AirflowFailException
@@ -16,11 +16,8 @@ from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_o
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_cfg.api.client import CfgClient
-    from airflow_provider_cfg.core.probes import ProbeResult
-    from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
-
-GUARDRAIL_NAME = "Airflow steady-state guard"
+    from airflow_provider_cfg.core.guard import GuardWatch, ProbeSpec
+    from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
 
 
 class CfgSteadyStateBreachError(AirflowFailException):
@@ -52,8 +49,8 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
     watched without tripping, or the experiment ended after at least one probe without tripping.
 
     Deferrable mode watches in the triggerer (:class:`~airflow_provider_cfg.triggers.guard.CfgSteadyStateGuardTrigger`),
-    the synchronous mode in the worker; both feed the same rule
-    (:class:`~airflow_provider_cfg.triggers.guard.GuardWatch`, :func:`airflow_provider_cfg.core.probes.judge`)
+    the synchronous mode in the worker; both run the same watch
+    (:class:`~airflow_provider_cfg.core.guard.GuardWatch`, :func:`airflow_provider_cfg.core.probes.judge`)
     and every outcome goes through :meth:`execute_complete`.
 
     :param experiment_id: the experiment (``TaskId``) (templated).
@@ -137,209 +134,106 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.api.enums import TaskStatus
+        from airflow_provider_cfg.core.guard import GuardWatch, watch
 
         self.duration = _positive_duration(self.duration)
-
-        task_id = experiment_id_of(self.experiment_id)
-        self._check_configuration()
+        experiment_id = experiment_id_of(self.experiment_id)
+        probe = self._probe_spec()
         started_at = time.time()
-        trigger = self._trigger(task_id, started_at)
-        with self.client() as client:
-            self.publish_experiment(context, client, task_id)
-            task = client.describe_task(task_id).Task
-            if task is not None and task.TaskStatus == TaskStatus.ENDED:
-                return self.execute_complete(context, trigger.watch().ended(task))
-        self.log.info(
-            "Guarding experiment %s for %g s: probing %s every %g s, tripping after %s consecutive failures",
-            task_id, self.duration, trigger.target, self.poll_interval, self.failures_to_trip,
+        guard = GuardWatch(
+            experiment_id, probe.target, self.failures_to_trip, started_at,
+            deadline=started_at + self.duration, poll_interval=self.poll_interval,
         )
-        if self.deferrable:
-            self.defer(trigger=trigger, method_name="execute_complete", timeout=None)  # the trigger ends the watch
-        return self.execute_complete(context, self._watch(trigger))
+        with self.client() as client:
+            self.publish_experiment(context, client, experiment_id)
+            task = client.describe_task(experiment_id).Task
+            if task is not None and task.TaskStatus == TaskStatus.ENDED:
+                return self.execute_complete(context, guard.ended(task))
+            self.log.info(
+                "Guarding experiment %s for %g s: probing %s every %g s, tripping after %s consecutive failures",
+                experiment_id, self.duration, probe.target, self.poll_interval, self.failures_to_trip,
+            )
+            if self.deferrable:  # the trigger ends the watch
+                self.defer(trigger=self._trigger(guard, probe), method_name="execute_complete", timeout=None)
+            event = watch(guard, lambda: client.describe_task(experiment_id).Task, probe.probe, self.log)
+        return self.execute_complete(context, event)
 
-    def _check_configuration(self) -> None:
-        """Fail before watching anything when the probe cannot work (typed, templated values coerced)."""
-        from airflow_provider_cfg.core.probes import check_probe_url, load_probe_callable
+    def _probe_spec(self) -> ProbeSpec:
+        """The rendered probe, checked: fail before watching anything when it cannot work."""
+        from airflow_provider_cfg.core.guard import ProbeSpec, latency_limit
 
-        if self.probe_callable:
-            load_probe_callable(self.probe_callable)
-        else:
-            check_probe_url(self.probe_url)
-        self.max_latency_ms = self._max_latency_ms()
-        try:
-            json.dumps(self.expected_value)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected_value must be JSON-serialisable, got {self.expected_value!r}") from None
+        probe = ProbeSpec(
+            probe_url=self.probe_url, probe_callable=self.probe_callable,
+            expected_status=tuple(self.expected_status), max_latency_ms=latency_limit(self.max_latency_ms),
+            json_path=self.json_path, expected_value=self.expected_value, probe_timeout=self.probe_timeout,
+        )
+        probe.check()
         if self.execution_timeout is not None and self.execution_timeout.total_seconds() < self.duration:
             raise ValueError(
                 f"execution_timeout ({self.execution_timeout.total_seconds():.0f} s) is shorter than the watch "
                 f"duration ({self.duration:.0f} s): the guard would be stopped before its watch ends"
             )
+        return probe
 
-    def _max_latency_ms(self) -> float | None:
-        """``max_latency_ms`` as a number of milliseconds (``None``, ``""`` or ``"None"``: no limit);
-        a ``ValueError`` for anything else (it is templated, so it may be any text)."""
-        value = self.max_latency_ms
-        if value is None or value in ("", "None"):
-            return None
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"max_latency_ms must be a number of milliseconds, got {value!r}") from None
-
-    def _trigger(self, task_id: int, started_at: float) -> CfgSteadyStateGuardTrigger:
+    def _trigger(self, guard: GuardWatch, probe: ProbeSpec) -> CfgSteadyStateGuardTrigger:
         from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
 
-        return CfgSteadyStateGuardTrigger(
-            task_id=task_id,
-            cfg_conn_id=self.cfg_conn_id,
-            region=self.region,
-            poll_interval=self.poll_interval,
-            deadline=started_at + self.duration,
-            started_at=started_at,
-            rollback_on_kill=self.rollback_on_kill,
-            probe_url=self.probe_url,
-            probe_callable=self.probe_callable,
-            expected_status=self.expected_status,
-            max_latency_ms=self._max_latency_ms(),
-            json_path=self.json_path,
-            expected_value=self.expected_value,
-            probe_timeout=self.probe_timeout,
-            failures_to_trip=self.failures_to_trip,
+        return CfgSteadyStateGuardTrigger.for_watch(
+            guard, probe, cfg_conn_id=self.cfg_conn_id, region=self.region, rollback_on_kill=self.rollback_on_kill
         )
-
-    def _probe(self) -> ProbeResult:
-        from airflow_provider_cfg.core.probes import callable_probe, check_probe_url, http_probe
-
-        if self.probe_callable:
-            return callable_probe(self.probe_callable)
-        return http_probe(
-            check_probe_url(self.probe_url), expected_status=self.expected_status,
-            max_latency_ms=self._max_latency_ms(), json_path=self.json_path, expected_value=self.expected_value,
-            timeout=self.probe_timeout,
-        )
-
-    def _watch(self, trigger: CfgSteadyStateGuardTrigger) -> dict[str, Any]:
-        """The synchronous watch: the trigger's loop, in the worker, with the same rule and events."""
-        from airflow_provider_cfg.api.enums import TaskStatus
-        from airflow_provider_cfg.api.errors import CfgError
-        from airflow_provider_cfg.triggers.base import waitable
-
-        watch: GuardWatch = trigger.watch()
-        failing_since: float | None = None
-        with self.client() as client:
-            while True:
-                try:
-                    task = client.describe_task(trigger.experiment_id).Task
-                    failing_since = None
-                    if task is not None and task.TaskStatus == TaskStatus.ENDED:
-                        return watch.ended(task)
-                except CfgError as exc:
-                    now = time.monotonic()
-                    failing_since = failing_since or now
-                    if not waitable(exc) or now - failing_since >= trigger.error_patience:
-                        return watch.error(f"cannot read the experiment: {exc}")
-                    self.log.warning("Reading experiment %s failed (%s); still guarding", trigger.experiment_id, exc)
-                try:
-                    result = self._probe()
-                except (TypeError, ValueError) as exc:
-                    return watch.error(f"misconfigured probe: {exc}")
-                event = watch.record(result)
-                if event is not None:
-                    return event
-                self.log.info("Probe %s: %s — %s", watch.probes, "ok" if result.passed else "FAILED", result.detail)
-                remaining = trigger.deadline - time.time()
-                if remaining <= 0:
-                    return watch.passed()
-                time.sleep(min(self.poll_interval, remaining))
 
     # -- the one handler ------------------------------------------------------------------------
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Every outcome — immediate, after the synchronous watch, or from the trigger — ends here."""
+        from airflow_provider_cfg.core.events import BREACHED, ENDED, GUARD_STATUSES, PASSED, validate_event
+        from airflow_provider_cfg.core.guard import conclusion_check
         from airflow_provider_cfg.exceptions import CfgTriggerError
-        from airflow_provider_cfg.triggers.guard import BREACHED, ENDED, PASSED, validate_guard_event
 
-        event = validate_guard_event(event)
-        status = event["status"]
-        check = {
-            "passed": False,
-            "detail": event.get("message") or "",
-            "probes": event.get("probes", 0),
-            "failed_probes": event.get("failed_probes", 0),
-            "watched_seconds": event.get("watched_seconds"),
-            "last_probe": event.get("last_probe"),
-        }
-        if status == PASSED:
+        event = validate_event(event, GUARD_STATUSES, what="steady-state guard")
+        if event["status"] in (PASSED, ENDED):
             self.log.info("%s", event.get("message"))
-            return {**check, "passed": True}
-        if status == ENDED:
-            self.log.info("%s", event.get("message"))
-            return {**check, "passed": bool(event.get("probes")), "ended": True}
-        if status == BREACHED:
+            return conclusion_check(event)
+        if event["status"] == BREACHED:
             raise CfgSteadyStateBreachError(self._abort(context, event))
         raise CfgTriggerError(event.get("message"))
 
     def _abort(self, context: Context, event: dict[str, Any]) -> str:
         """Trigger the guardrail, roll back (``rollback_on_breach``); the failure message says what was done."""
-        from airflow_provider_cfg.core.rollback import rollback_experiment
+        from airflow_provider_cfg.core.guard import abort_after_breach
 
-        task_id = int(event.get("task_id") or experiment_id_of(self.experiment_id))
+        experiment_id = int(event.get("experiment_id") or experiment_id_of(self.experiment_id))
         message = str(event.get("message"))
         self.log.error("%s", message)
         for failure in event.get("failures") or []:
             self.log.error("  probe %s: %s", failure.get("number"), failure.get("detail"))
         ti = context["ti"]
         content = f"{ti.dag_id}.{ti.task_id}: {message}"[:500]
+        reason = f"steady-state guard {ti.dag_id}.{ti.task_id} tripped: {message}"[:400]
         done: list[str] = []
         try:
             with self.client() as client:
-                done.append(self._trigger_guardrail(client, task_id, content))
-                if self.rollback_on_breach:
-                    reason = f"steady-state guard {ti.dag_id}.{ti.task_id} tripped: {message}"[:400]
-                    report = rollback_experiment(client, task_id, reason)
-                    self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
-                    if report.clean:
-                        done.append("rolled back (faults recovered, experiment ended with IsExpect=false)")
-                    else:
-                        done.append("rollback INCOMPLETE, still injected: " + "; ".join(report.left_injected))
+                abort_after_breach(
+                    client, experiment_id, content, reason if self.rollback_on_breach else None, done, self._stdlib_log
+                )
         except Exception as exc:  # the breach is reported whatever happened while aborting
-            self.log.exception("Aborting experiment %s after the breach failed", task_id)
+            self.log.exception("Aborting experiment %s after the breach failed", experiment_id)
             done.append(f"abort failed: {type(exc).__name__}: {exc}")
-        return f"{message}. Experiment {task_id}: " + "; ".join(done)
-
-    def _trigger_guardrail(self, client: CfgClient, task_id: int, content: str) -> str:
-        """``TriggerPolicy`` once; an ambiguous call is settled by reading the guardrail state."""
-        from airflow_provider_cfg.api.enums import TriggerType
-        from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError
-
-        try:
-            client.trigger_policy(task_id, GUARDRAIL_NAME, content, TriggerType.TRIGGER)
-        except CfgOutcomeUnknownError as exc:
-            self.log.warning("TriggerPolicy outcome unknown (%s); reading the guardrail state", exc.cause)
-            policy = client.describe_task(task_id).require_task().TaskPolicy
-            if policy is None or not policy.is_triggered:
-                client.trigger_policy(task_id, GUARDRAIL_NAME, content, TriggerType.TRIGGER)
-        except CfgApiError as exc:
-            self.log.warning("TriggerPolicy on experiment %s refused: %s", task_id, exc)
-            return f"guardrail not triggered ({exc.code}: {exc.message})"
-        self.log.warning("Guardrail of experiment %s triggered: %s", task_id, content)
-        return "guardrail triggered"
+        return f"{message}. Experiment {experiment_id}: " + "; ".join(done)
 
     def on_kill(self) -> None:
         """Killed while watching: do not leave an unguarded fault running."""
         if not self.rollback_on_kill:
             return
-        from airflow_provider_cfg.core.rollback import rollback_experiment
+        from airflow_provider_cfg.core.rollback import rollback_best_effort
 
-        try:
-            with self.client() as client:
-                report = rollback_experiment(
-                    client, experiment_id_of(self.experiment_id), "the steady-state guard was killed"
-                )
-            self.log.warning("Rollback of experiment %s: %s", report.task_id, report.summary())
-        except Exception:  # best effort; the teardown rolls back as well
-            self.log.warning("Rollback of experiment %s failed", self.experiment_id, exc_info=True)
+        reason = "the steady-state guard was killed"
+        rollback_best_effort(self.hook.get_client, experiment_id_of(self.experiment_id), reason, self._stdlib_log)
+
+    @property
+    def _stdlib_log(self) -> logging.Logger:
+        """``self.log`` as core/settle and core/rollback type it (Airflow's logger has the same methods)."""
+        return cast("logging.Logger", self.log)
 
 
 def _positive_duration(value: Any) -> float:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, conf
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
-from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID, CfgConsoleLink
+from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
 from airflow_provider_cfg.operators.base import deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class CfgBaseSensor(BaseSensorOperator):
     def verdict(self, task: Task) -> dict[str, Any] | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def trigger(self, task_id: int, deadline: float | None) -> CfgPollingTrigger:  # pragma: no cover - abstract
+    def trigger(self, experiment_id: int, deadline: float | None) -> CfgPollingTrigger:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def progress(self, task: Task) -> str:
@@ -78,15 +78,12 @@ class CfgBaseSensor(BaseSensorOperator):
         return ProgressLog(self.log)
 
     def poke(self, context: Context) -> bool:
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         with self.hook.get_client() as client:
             if not self._published:  # once per process: the link works while waiting and after a failure
-                url = self.hook.console_url(task_id, client.config.region, client.config.endpoint)
-                context["ti"].xcom_push(key=XCOM_EXPERIMENT_ID, value=task_id)
-                context["ti"].xcom_push(key=XCOM_CONSOLE_URL, value=url)
-                self.log.info("CFG experiment %s: %s", task_id, url)
+                publish_experiment(context, self.hook, client, experiment_id, self.log)
                 self._published = True
-            task = client.describe_task(task_id).require_task()
+            task = client.describe_task(experiment_id).require_task()
         event = self.verdict(task)
         if event is None:
             self._progress_log(self.progress(task))

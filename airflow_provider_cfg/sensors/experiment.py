@@ -37,13 +37,13 @@ class CfgExperimentSensor(CfgBaseSensor):
 
         return experiment_event(task, self.target_statuses, self.failure_statuses)
 
-    def trigger(self, task_id: int, deadline: float | None) -> CfgExperimentTrigger:
+    def trigger(self, experiment_id: int, deadline: float | None) -> CfgExperimentTrigger:
         from airflow_provider_cfg.triggers.experiment import CfgExperimentTrigger
 
         return CfgExperimentTrigger(
             target_statuses=self.target_statuses,
             failure_statuses=self.failure_statuses,
-            task_id=task_id,
+            experiment_id=experiment_id,
             cfg_conn_id=self.cfg_conn_id,
             region=self.region,
             poll_interval=self.poke_interval,

@@ -40,13 +40,13 @@ class CfgStepSensor(CfgBaseSensor):
         assert self._task_action_id is not None  # resolved by verdict() first
         return step_progress(task, self._task_action_id)
 
-    def trigger(self, task_id: int, deadline: float | None) -> CfgStepTrigger:
+    def trigger(self, experiment_id: int, deadline: float | None) -> CfgStepTrigger:
         from airflow_provider_cfg.triggers.step import CfgStepTrigger
 
         assert self._task_action_id is not None  # resolved by the poke before deferring
         return CfgStepTrigger(
             task_action_id=self._task_action_id,
-            task_id=task_id,
+            experiment_id=experiment_id,
             cfg_conn_id=self.cfg_conn_id,
             region=self.region,
             poll_interval=self.poke_interval,

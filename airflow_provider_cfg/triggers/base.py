@@ -1,38 +1,41 @@
-"""The polling loop shared by the CFG triggers.
+"""What the CFG triggers share (:class:`CfgTrigger`) and the polling loop of the waiting ones
+(:class:`CfgPollingTrigger`).
 
-A trigger reads the experiment every ``poll_interval`` seconds and yields exactly one event:
-the verdict computed by :mod:`airflow_provider_cfg.core.events`, a ``timeout`` event at its absolute
-``deadline`` (Unix time, so it survives a triggerer restart), or an ``error`` event once the API
-has failed for longer than ``error_patience`` seconds. Its ``on_kill`` (Airflow 3.3: the task was
-marked failed/success or cleared while deferred) starts the provider's rollback, best effort.
+Every CFG trigger watches one experiment through one connection and region, until an absolute
+``deadline`` (Unix time, so it survives a triggerer restart), puts up with API errors for
+``error_patience`` seconds (:class:`~airflow_provider_cfg.core.settle.ErrorPatience`), and yields
+exactly one event (:mod:`airflow_provider_cfg.core.events`). Its ``on_kill`` (Airflow 3.3: the task
+was marked failed/success or cleared while deferred) starts the provider's rollback, best effort.
 
-The reads go through the process's :class:`~airflow_provider_cfg.triggers.poller.SharedPoller`
-for the trigger's connection and region, which batches and shares them between triggers. The
-first read comes at a random point of the first interval and every wait is ±5 % of
-``poll_interval``, so that triggers started together (a triggerer restart) do not poll in
-lockstep. The next read is due ``poll_interval`` after the *request* of the reading the trigger
-got (see the poller), so a change is seen within about one interval. Everything that decides the
-event — the verdict, the deadline, ``error_patience`` — stays the trigger's own: a read that
-does not come back by the deadline is given up (at most :data:`READ_GRACE` s late), and another
-trigger's errors or cancellation never end this one.
+A polling trigger reads the experiment every ``poll_interval`` seconds through the process's
+:class:`~airflow_provider_cfg.triggers.poller.SharedPoller` for its connection and region, which
+batches and shares the reads between triggers. The first read comes at a random point of the
+first interval and every wait is ±5 % of ``poll_interval``, so that triggers started together (a
+triggerer restart) do not poll in lockstep. The next read is due ``poll_interval`` after the
+*request* of the reading the trigger got (see the poller), so a change is seen within about one
+interval. Everything that decides the event — the verdict, the deadline, ``error_patience`` —
+stays the trigger's own: a read that does not come back by the deadline is given up (at most
+:data:`READ_GRACE` s late), and another trigger's errors or cancellation never end this one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_cfg.core.events import ERROR, TIMEOUT
+from airflow_provider_cfg.core.events import ERROR, TIMEOUT, event
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task, TaskListItem
-    from airflow_provider_cfg.triggers.poller import PrivatePoller, Reading, SharedPoller
+    from airflow_provider_cfg.core.settle import ErrorPatience
+    from airflow_provider_cfg.triggers.poller import Poller, Reading
 
 JITTER = 0.05
 """Each wait is ``poll_interval`` * a random factor in [1 - JITTER, 1 + JITTER]."""
@@ -46,41 +49,39 @@ ValueT = TypeVar("ValueT", bound="Task | TaskListItem")
 """What a trigger's :meth:`~CfgPollingTrigger.read` yields and its ``check`` receives."""
 
 
-def waitable(exc: Exception) -> bool:
-    """Errors worth waiting out: transport failures and transient API codes (not auth or bad input)."""
-    from airflow_provider_cfg.api.errors import CfgApiError, CfgTransportError
+class CfgTrigger(BaseTrigger):
+    """Base of the CFG triggers: the experiment, the connection, the deadline, error patience, ``on_kill``.
 
-    return isinstance(exc, CfgTransportError) or (isinstance(exc, CfgApiError) and exc.is_transient)
-
-
-class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
-    """Base of the CFG triggers; subclasses implement :meth:`check` and list their own kwargs.
-
-    Parametrised by what the subclass's :meth:`read` yields (``DescribeTask``'s :class:`Task` by
-    default; a status read may also give a ``DescribeTaskList`` item), which :meth:`check` gets.
-
-    :param task_id: the experiment (``TaskId``).
+    :param experiment_id: the experiment (``TaskId``).
     :param cfg_conn_id: the ``tencentcloud_cfg`` connection.
     :param region: region override.
     :param poll_interval: seconds between reads.
-    :param deadline: absolute Unix time after which a ``timeout`` event is sent (``None``: no limit).
+    :param deadline: absolute Unix time at which the trigger ends (``None``: no limit).
     :param error_patience: seconds of consecutive API failures tolerated before an ``error`` event.
     :param rollback_on_kill: roll the experiment back when the deferred task is killed.
+    :param task_id: the experiment under its former name, as triggers serialised before the rename
+        hold it; give ``experiment_id``.
     """
 
     def __init__(
         self,
-        task_id: int,
+        experiment_id: int | None = None,
         cfg_conn_id: str = DEFAULT_CONN_ID,
         region: str | None = None,
         poll_interval: float = 10.0,
         deadline: float | None = None,
         error_patience: float = 300.0,
         rollback_on_kill: bool = True,
+        *,
+        task_id: int | None = None,
     ) -> None:
         super().__init__()
+        if experiment_id is None:
+            experiment_id = task_id
+        if experiment_id is None:
+            raise TypeError(f"{type(self).__name__} needs experiment_id")
         # Not ``self.task_id``: the triggerer sets that attribute to the Airflow task id.
-        self.experiment_id = int(task_id)
+        self.experiment_id = int(experiment_id)
         self.cfg_conn_id = cfg_conn_id
         self.region = region
         self.poll_interval = float(poll_interval)
@@ -90,7 +91,7 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
 
     def _base_kwargs(self) -> dict[str, Any]:
         return {
-            "task_id": self.experiment_id,
+            "experiment_id": self.experiment_id,
             "cfg_conn_id": self.cfg_conn_id,
             "region": self.region,
             "poll_interval": self.poll_interval,
@@ -99,9 +100,55 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
             "rollback_on_kill": self.rollback_on_kill,
         }
 
-    shared_polling = True
-    """Read through the process's shared poller (batched, shared reads); ``False`` polls like
-    before it, one client and one ``DescribeTask`` per trigger and interval, no jitter."""
+    def hook(self) -> CfgHook:
+        return CfgHook(self.cfg_conn_id, region=self.region)
+
+    def patience(self) -> ErrorPatience:
+        """A fresh count of consecutive API failures, for one run."""
+        from airflow_provider_cfg.core.settle import ErrorPatience
+
+        return ErrorPatience(self.error_patience)
+
+    async def read_status(self, poller: Poller) -> Reading:
+        """The experiment's task-level status, batched with the other watchers' (waits at most a
+        tenth of an interval, and at most ``BATCH_WINDOW``, for them)."""
+        from airflow_provider_cfg.triggers.poller import BATCH_WINDOW
+
+        return await poller.read_status(
+            self.experiment_id, max_age=SHARE_AGE * self.poll_interval, wait=min(BATCH_WINDOW, self.poll_interval / 10)
+        )
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.time() >= self.deadline
+
+    async def on_kill(self) -> None:
+        """Best-effort rollback when the deferred task is killed; never raises."""
+        if not self.rollback_on_kill:
+            return
+        from asgiref.sync import sync_to_async
+
+        from airflow_provider_cfg.core.rollback import rollback_best_effort
+
+        hook = self.hook()
+        try:
+            await hook.aconnection()  # read on the loop; the rollback (blocking) runs in a thread
+        except Exception:  # reported by the rollback below, which reads it again and fails the same way
+            self.log.debug("Reading connection %r failed", self.cfg_conn_id, exc_info=True)
+        reason = "the Airflow task was killed while waiting"
+        # core/rollback types a stdlib logger; Airflow's has the same methods
+        logger = cast("logging.Logger", self.log)
+        await sync_to_async(rollback_best_effort, thread_sensitive=False)(
+            hook.get_client, self.experiment_id, reason, logger
+        )
+
+
+class CfgPollingTrigger(CfgTrigger, Generic[ValueT]):
+    """Base of the waiting triggers; subclasses implement :meth:`check` and list their own kwargs.
+
+    Parametrised by what the subclass's :meth:`read` yields (``DescribeTask``'s :class:`Task` by
+    default; a status read may also give a ``DescribeTaskList`` item), which :meth:`check` gets.
+    Its events are :data:`~airflow_provider_cfg.core.events.STATUSES`.
+    """
 
     def check(self, task: ValueT) -> dict[str, Any] | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -112,14 +159,28 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
 
         return experiment_progress(value)
 
-    def hook(self) -> CfgHook:
-        return CfgHook(self.cfg_conn_id, region=self.region)
-
-    async def read(self, poller: SharedPoller | PrivatePoller) -> Reading:
+    async def read(self, poller: Poller) -> Reading:
         """One reading for :meth:`check`: the whole experiment (``DescribeTask``) by default."""
         return await poller.read_task(self.experiment_id, max_age=SHARE_AGE * self.poll_interval)
 
-    async def _read_by_deadline(self, poller: SharedPoller | PrivatePoller) -> Reading:
+    # -- how the reads are spread out (the shared poller's, see the module docstring) -------------
+
+    async def open_poller(self) -> Poller:
+        from airflow_provider_cfg.triggers.poller import acquire
+
+        return await acquire(self.cfg_conn_id, self.region)
+
+    def first_read_delay(self) -> float:
+        """At a random point of the first interval: triggers started together do not read together."""
+        return random.uniform(0.0, self.poll_interval)
+
+    def next_read_at(self, reading: Reading) -> float:
+        """One interval after the reading's request (``loop.time()``), give or take the jitter."""
+        return reading.at + self.poll_interval * random.uniform(1.0 - JITTER, 1.0 + JITTER)
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    async def _read_by_deadline(self, poller: Poller) -> Reading:
         if self.deadline is None:
             return await self.read(poller)
         return await asyncio.wait_for(self.read(poller), max(self.deadline - time.time(), READ_GRACE))
@@ -134,82 +195,40 @@ class CfgPollingTrigger(BaseTrigger, Generic[ValueT]):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_cfg.api.errors import CfgError
         from airflow_provider_cfg.core.progress import ProgressLog
-        from airflow_provider_cfg.triggers.poller import PrivatePoller, acquire
 
-        shared = self.shared_polling
         try:
-            poller = await acquire(self.cfg_conn_id, self.region) if shared else await PrivatePoller.open(self.hook())
+            poller = await self.open_poller()
         except Exception as exc:  # reported as one event, never swallowed
-            yield TriggerEvent(
-                {"status": ERROR, "task_id": self.experiment_id, "message": f"cannot build CFG client: {exc}"}
-            )
+            yield TriggerEvent(event(ERROR, self.experiment_id, f"cannot build CFG client: {exc}"))
             return
         loop = asyncio.get_running_loop()
-        failing_since: float | None = None
+        patience = self.patience()
         progress = ProgressLog(self.log)
         try:
-            if shared:  # the first read at a random point of the first interval
-                await self._sleep_until(loop.time() + random.uniform(0.0, self.poll_interval))
+            await self._sleep_until(loop.time() + self.first_read_delay())
             while True:
                 next_read = loop.time() + self.poll_interval
                 try:
                     reading = await self._read_by_deadline(poller)
-                    failing_since = None
-                    if shared:  # one interval after the reading's request, give or take the jitter
-                        next_read = reading.at + self.poll_interval * random.uniform(1.0 - JITTER, 1.0 + JITTER)
-                    else:
-                        next_read = loop.time() + self.poll_interval
-                    event = self.check(reading.value) if reading.value is not None else None
-                    if event is not None:
-                        yield TriggerEvent(event)
+                    patience.ok()
+                    next_read = self.next_read_at(reading)
+                    verdict = self.check(reading.value) if reading.value is not None else None
+                    if verdict is not None:
+                        yield TriggerEvent(verdict)
                         return
                     if reading.value is not None:
                         progress(self.progress(reading.value))
                 except CfgError as exc:
-                    now = time.monotonic()
-                    failing_since = failing_since or now
-                    if not waitable(exc) or now - failing_since >= self.error_patience:
-                        yield TriggerEvent({"status": ERROR, "task_id": self.experiment_id, "message": str(exc)})
+                    if not patience.tolerate(exc):
+                        yield TriggerEvent(event(ERROR, self.experiment_id, str(exc)))
                         return
                     self.log.warning("Reading experiment %s failed (%s); still waiting", self.experiment_id, exc)
                 except asyncio.TimeoutError:
                     pass  # no answer by the deadline: the check below ends the wait
-                if self.deadline is not None and time.time() >= self.deadline:
-                    yield TriggerEvent({
-                        "status": TIMEOUT,
-                        "task_id": self.experiment_id,
-                        "message": f"deadline passed waiting for experiment {self.experiment_id}",
-                    })
+                if self.past_deadline():
+                    message = f"deadline passed waiting for experiment {self.experiment_id}"
+                    yield TriggerEvent(event(TIMEOUT, self.experiment_id, message))
                     return
                 await self._sleep_until(next_read)
         finally:
             await poller.release()
-
-    async def on_kill(self) -> None:
-        """Best-effort rollback when the deferred task is killed; never raises."""
-        if not self.rollback_on_kill:
-            return
-        try:
-            await rollback_async(
-                self.cfg_conn_id, self.region, self.experiment_id, "the Airflow task was killed while waiting"
-            )
-        except Exception:  # best effort; the teardown rolls back too
-            self.log.warning("Rollback of experiment %s from on_kill failed", self.experiment_id, exc_info=True)
-
-
-async def rollback_async(cfg_conn_id: str, region: str | None, task_id: int, reason: str) -> Any:
-    """Run the synchronous rollback in a thread, with the connection looked up asynchronously."""
-    from airflow.providers.common.compat.connection import get_async_connection
-    from asgiref.sync import sync_to_async
-
-    from airflow_provider_cfg.api.client import CfgClient
-    from airflow_provider_cfg.core.rollback import rollback_experiment
-    from airflow_provider_cfg.hooks.cfg import client_kwargs
-
-    conn = await get_async_connection(cfg_conn_id)
-
-    def run() -> Any:
-        with CfgClient(**client_kwargs(conn, region)) as client:
-            return rollback_experiment(client, task_id, reason)
-
-    return await sync_to_async(run, thread_sensitive=False)()

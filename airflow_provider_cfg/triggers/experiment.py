@@ -14,7 +14,7 @@ from airflow_provider_cfg.triggers.base import CfgPollingTrigger
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task, TaskListItem
-    from airflow_provider_cfg.triggers.poller import PrivatePoller, Reading, SharedPoller
+    from airflow_provider_cfg.triggers.poller import Poller, Reading
 
 
 class CfgExperimentTrigger(CfgPollingTrigger["Task | TaskListItem"]):
@@ -36,15 +36,9 @@ class CfgExperimentTrigger(CfgPollingTrigger["Task | TaskListItem"]):
             {**self._base_kwargs(), "target_statuses": self.target_statuses, "failure_statuses": self.failure_statuses},
         )
 
-    async def read(self, poller: SharedPoller | PrivatePoller) -> Reading:
-        """The task-level status, batched with the other watchers' (waits at most a tenth of an
-        interval, and at most ``BATCH_WINDOW``, for them)."""
-        from airflow_provider_cfg.triggers.base import SHARE_AGE
-        from airflow_provider_cfg.triggers.poller import BATCH_WINDOW
-
-        return await poller.read_status(
-            self.experiment_id, max_age=SHARE_AGE * self.poll_interval, wait=min(BATCH_WINDOW, self.poll_interval / 10)
-        )
+    async def read(self, poller: Poller) -> Reading:
+        """The task-level status only (batched ``DescribeTaskList``)."""
+        return await self.read_status(poller)
 
     def check(self, task: Task | TaskListItem) -> dict[str, Any] | None:
         return experiment_event(task, self.target_statuses, self.failure_statuses)

@@ -46,11 +46,10 @@ read it for itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from airflow_provider_cfg.api.actions import ACTIONS
 from airflow_provider_cfg.hooks.cfg import CfgHook
@@ -78,6 +77,16 @@ class Reading(NamedTuple):
 
     value: Any
     at: float
+
+
+class Poller(Protocol):
+    """What a polling trigger reads through (:class:`SharedPoller`; the benchmark's baseline too)."""
+
+    async def read_task(self, experiment_id: int, max_age: float = ...) -> Reading: ...
+
+    async def read_status(self, experiment_id: int, max_age: float = ..., wait: float = ...) -> Reading: ...
+
+    async def release(self) -> None: ...
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
@@ -381,30 +390,6 @@ async def acquire(cfg_conn_id: str, region: str | None = None) -> SharedPoller:
     return poller
 
 
-class PrivatePoller:
-    """The poller interface without sharing: one client per trigger and one ``DescribeTask`` per
-    read (how the triggers polled before :class:`SharedPoller`; kept as the benchmark baseline
-    and as a switch, ``CfgPollingTrigger.shared_polling = False``)."""
-
-    def __init__(self, client: AsyncCfgClient) -> None:
-        self.client = client
-
-    @classmethod
-    async def open(cls, hook: CfgHook) -> PrivatePoller:
-        return cls(await hook.get_async_client())
-
-    async def read_task(self, experiment_id: int, max_age: float = 0.0) -> Reading:
-        at = asyncio.get_running_loop().time()
-        return Reading((await self.client.describe_task(experiment_id)).Task, at)
-
-    async def read_status(self, experiment_id: int, max_age: float = 0.0, wait: float = 0.0) -> Reading:
-        return await self.read_task(experiment_id)
-
-    async def release(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.client.aclose()
-
-
 def live_pollers() -> list[SharedPoller]:
     """The pollers in use (for tests and diagnostics)."""
     return list(_pollers.values())
@@ -415,7 +400,7 @@ __all__ = [
     "BATCH_WINDOW",
     "PACE",
     "REFRESH_AFTER",
-    "PrivatePoller",
+    "Poller",
     "Reading",
     "SharedPoller",
     "acquire",

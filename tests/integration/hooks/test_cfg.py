@@ -48,6 +48,32 @@ def test_async_client_from_connection(monkeypatch, cfg_emulator):
     assert asyncio.run(run()) == 626
 
 
+def test_the_connection_is_read_once_per_hook(monkeypatch, mocker):
+    """A task's clients and its console link come from one read of the connection."""
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, extra={"region": "ap-chengdu"})
+    reads = mocker.patch.object(CfgHook, "get_connection", wraps=CfgHook.get_connection)
+    hook = CfgHook()
+    for _ in range(2):
+        with hook.get_client() as client:
+            assert client.config.region == "ap-chengdu"
+    assert hook.console_url(42, "ap-chengdu", "https://cfg.tencentcloudapi.com").startswith("https://console")
+    assert reads.call_count == 1
+    other = CfgHook()  # another task: its own read
+    with other.get_client():
+        pass
+    assert reads.call_count == 2
+
+
+def test_a_trigger_reads_the_connection_without_blocking_then_reuses_it(monkeypatch, mocker):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET)
+    hook = CfgHook()
+    asyncio.run(hook.aconnection())
+    reads = mocker.patch.object(CfgHook, "get_connection", wraps=CfgHook.get_connection)
+    with hook.get_client():  # e.g. the rollback of a trigger's on_kill, in a thread
+        pass
+    assert reads.call_count == 0
+
+
 def test_prefixed_extras_from_old_forms_are_read(monkeypatch):
     set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
              extra={"extra__tencentcloud_cfg__region": "ap-chengdu", "extra__tencentcloud_cfg__token": "tok"})
@@ -121,6 +147,9 @@ def test_console_url_override_from_the_connection(monkeypatch):
     set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
              extra={"console_url": "http://localhost:8999/_emulator/tasks/{task_id}?r={region}"})
     assert CfgHook().console_url(42, "ap-beijing", "http://cfg-emulator:8999") == "http://localhost:8999/_emulator/tasks/42?r=ap-beijing"
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"console_url": "https://console.example.com/{experiment_id}"})
+    assert CfgHook().console_url(42, "ap-beijing", "http://cfg-emulator:8999") == "https://console.example.com/42"
     set_conn(monkeypatch, login="AKIDabc12345", password=SECRET)
     assert CfgHook().console_url(42, "ap-beijing", "https://cfg.tencentcloudapi.com").startswith("https://console.cloud.tencent.com/cfg/")
 

@@ -1,16 +1,24 @@
-"""The console link: URL per endpoint (emulator page, mainland and international console) and the
-operator extra link reading the ``console_url`` XCom."""
+"""The console link: URL per endpoint (emulator page, mainland and international console), the
+operator extra link reading the ``console_url`` XCom, and publishing the experiment to XCom."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, CfgConsoleLink, console_url
+from airflow_provider_cfg.hooks.cfg import CfgHook
+from airflow_provider_cfg.links.console import (
+    XCOM_CONSOLE_URL,
+    XCOM_EXPERIMENT_ID,
+    CfgConsoleLink,
+    console_url,
+    publish_experiment,
+)
 from airflow_provider_cfg.operators.base import CfgBaseOperator
 from airflow_provider_cfg.sensors.base import CfgBaseSensor
-from tests.airflow_helpers import create_626
+from tests.airflow_helpers import FakeTI, context_for, create_626
 
 
 def test_loopback_link_opens_the_emulator_page(cfg_emulator):
@@ -67,3 +75,16 @@ def test_get_link_reads_the_console_url_xcom(stored, shown, mocker):
     link = CfgConsoleLink().get_link(mocker.Mock(), ti_key=ti_key)
     get_value.assert_called_once_with(key=XCOM_CONSOLE_URL, ti_key=ti_key)
     assert link == (stored if shown is None else shown)
+
+
+def test_publish_experiment_pushes_the_id_and_url_and_logs_it(monkeypatch, mocker):
+    """Operators and sensors publish through this one function, before anything waits."""
+    monkeypatch.setenv("AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT", json.dumps({
+        "conn_type": "tencentcloud_cfg", "login": "AKIDabc12345", "password": "links-secret",
+        "extra": {"region": "ap-shanghai", "console_url": "https://console.example.com/{task_id}?r={region}"}}))
+    hook, ti, log = CfgHook(), FakeTI(), mocker.Mock()
+    with hook.get_client() as client:
+        url = publish_experiment(context_for(ti), hook, client, 3256, log)
+    assert url == "https://console.example.com/3256?r=ap-shanghai"
+    assert ti.pushed == {XCOM_EXPERIMENT_ID: 3256, XCOM_CONSOLE_URL: url}
+    log.info.assert_called_once_with("CFG experiment %s: %s", 3256, url)

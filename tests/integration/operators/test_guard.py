@@ -1,18 +1,19 @@
-"""CfgSteadyStateGuardOperator and CfgSteadyStateGuardTrigger against the emulator, probing a tiny
-local HTTP service whose health the test flips mid-watch: pass, a blip that does not trip, a breach
-(guardrail triggered, faults recovered, experiment ended not as expected, task failed), the
-experiment ending meanwhile, deferral, every trigger event, and probes written as functions."""
+"""CfgSteadyStateGuardOperator against the emulator, probing a tiny local HTTP service whose health
+the test flips mid-watch: pass, a blip that does not trip, a breach (guardrail triggered, faults
+recovered, experiment ended not as expected, task failed), the experiment ending meanwhile,
+deferral, the one handler, and probes written as functions. The trigger's own tests are in
+tests/integration/triggers/test_guard.py, the rule's in tests/unit/core/test_guard.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
+from airflow_provider_cfg.core.guard import GUARDRAIL_NAME, GuardWatch
 from airflow_provider_cfg.core.probes import (
     ProbeResult,
     callable_probe,
@@ -22,112 +23,17 @@ from airflow_provider_cfg.core.probes import (
 )
 from airflow_provider_cfg.exceptions import CfgTriggerError
 from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID
-from airflow_provider_cfg.operators.guard import GUARDRAIL_NAME, CfgSteadyStateBreachError, CfgSteadyStateGuardOperator
-from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger, GuardWatch
-from tests.airflow_helpers import (
-    FakeTI,
-    context_for,
-    end,
-    fast_rollback,
-    faults,
-    json_service,
-    run_action,
-    started_626,
-    task_of,
-    trigger_logs,
-    use_emulator,
-)
+from airflow_provider_cfg.operators.guard import CfgSteadyStateBreachError, CfgSteadyStateGuardOperator
+from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
+from tests.airflow_helpers import FakeTI, context_for, end, faults, task_of, trigger_logs
+from tests.integration import guard_service
+from tests.integration.guard_service import MODULE, POLL, SERVICE, all_events, end_after_probes, injected
 
-POLL = 0.05
-FAST = {"max_attempts": 1, "backoff": 0.01, "backoff_max": 0.02}
-MODULE = "tests.integration.operators.test_guard"
-
-
-# -- the probed service: healthy until the test says otherwise -----------------------------------------
-
-
-class HealthService:
-    """What the local service answers: the scripted answers first, then ``status``/``state``."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.url = "http://127.0.0.1:9/health"  # set by the ``service_url`` fixture
-        self.reset()
-
-    def reset(self) -> None:
-        with self.lock:
-            self.status, self.state, self.script, self.requests = 200, "ok", [], 0
-
-    def answer(self) -> tuple[int, str]:
-        with self.lock:
-            self.requests += 1
-            if self.script:
-                return self.script.pop(0)
-            return self.status, self.state
-
-    def fail_after(self, healthy_answers: int, status: int = 500, state: str = "degraded") -> None:
-        """Answer healthily ``healthy_answers`` more times, then ``status`` for good."""
-        with self.lock:
-            self.script = [(200, "ok")] * healthy_answers
-            self.status, self.state = status, state
-
-
-SERVICE = HealthService()
-
-
-@pytest.fixture(scope="module")
-def service_url():
-    def answer():
-        status, state = SERVICE.answer()
-        return status, {"status": state}
-
-    with json_service(answer) as url:
-        SERVICE.url = url
-        yield url
-
-
-@pytest.fixture
-def service(service_url):
-    SERVICE.reset()
-    yield service_url
-    SERVICE.reset()
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator, **FAST)
-    fast_rollback(monkeypatch)
-    return cfg_emulator
-
-
-# -- probes written as functions (named by import path) ------------------------------------------------
-
-CALLABLE = {"answers": [], "default": True, "calls": 0}
-
-
-def probe_function():
-    CALLABLE["calls"] += 1
-    answer = CALLABLE["answers"].pop(0) if CALLABLE["answers"] else CALLABLE["default"]
-    if isinstance(answer, Exception):
-        raise answer
-    return answer
-
-
-async def async_probe_function():
-    await asyncio.sleep(0)
-    return probe_function()
-
-
-def not_a_verdict():
-    return "fine, probably"
-
-
-@pytest.fixture
-def scripted():
-    CALLABLE.update(answers=[], default=True, calls=0)
-    yield CALLABLE
-    CALLABLE.update(answers=[], default=True, calls=0)
-
+# The fixtures this module uses (pytest finds them by these names).
+emu = guard_service.emu
+scripted = guard_service.scripted
+service = guard_service.service
+service_url = guard_service.service_url
 
 # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -139,42 +45,6 @@ def guard(task_id: int, **kwargs) -> CfgSteadyStateGuardOperator:
     if "probe_callable" not in kwargs:
         kwargs.setdefault("probe_url", SERVICE.url)
     return CfgSteadyStateGuardOperator(task_id="guard", experiment_id=task_id, **kwargs)
-
-
-def guard_trigger(task_id: int, **kwargs) -> CfgSteadyStateGuardTrigger:
-    kwargs.setdefault("poll_interval", POLL)
-    kwargs.setdefault("deadline", time.time() + 5)
-    kwargs.setdefault("probe_timeout", 2.0)
-    return CfgSteadyStateGuardTrigger(task_id=task_id, **kwargs)
-
-
-def injected(emu) -> int:
-    """A running 626 experiment whose fault (1.1) is injected."""
-    task_id, fault, _ = started_626(emu)
-    run_action(emu, task_id, fault)
-    assert faults(emu)
-    return task_id
-
-
-async def all_events(trigger: CfgSteadyStateGuardTrigger, limit: float = 15.0) -> list[dict]:
-    async def collect() -> list[dict]:
-        return [event.payload async for event in trigger.run()]
-
-    return await asyncio.wait_for(collect(), limit)
-
-
-def end_after_probes(emu, task_id: int, probes: int = 1) -> threading.Thread:
-    """End the experiment (as a person would, in CFG) once the service has been probed ``probes`` times."""
-
-    def wait_then_end() -> None:
-        deadline = time.monotonic() + 10
-        while SERVICE.requests < probes and time.monotonic() < deadline:
-            time.sleep(0.01)
-        end(emu, task_id)
-
-    thread = threading.Thread(target=wait_then_end, daemon=True)
-    thread.start()
-    return thread
 
 
 def assert_aborted(emu, task_id: int) -> None:
@@ -358,12 +228,12 @@ def test_defers_with_a_serialisable_trigger_and_deadline(emu, service):
     assert classpath == "airflow_provider_cfg.triggers.guard.CfgSteadyStateGuardTrigger"
     assert json.loads(json.dumps(kwargs)) == kwargs  # JSON types only
     assert CfgSteadyStateGuardTrigger(**kwargs).serialize() == (classpath, kwargs)
-    assert {k: kwargs[k] for k in ("task_id", "poll_interval", "failures_to_trip", "max_latency_ms", "probe_url",
-                                   "probe_callable", "expected_status", "json_path", "expected_value",
+    assert {k: kwargs[k] for k in ("experiment_id", "poll_interval", "failures_to_trip", "max_latency_ms",
+                                   "probe_url", "probe_callable", "expected_status", "json_path", "expected_value",
                                    "rollback_on_kill")} == {
-        "task_id": task_id, "poll_interval": 7.0, "failures_to_trip": 3, "max_latency_ms": 800.0, "probe_url": service,
-        "probe_callable": None, "expected_status": [200], "json_path": "status", "expected_value": "ok",
-        "rollback_on_kill": False,
+        "experiment_id": task_id, "poll_interval": 7.0, "failures_to_trip": 3, "max_latency_ms": 800.0,
+        "probe_url": service, "probe_callable": None, "expected_status": [200], "json_path": "status",
+        "expected_value": "ok", "rollback_on_kill": False,
     }
     assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id  # published before deferring
     assert SERVICE.requests == 0  # all the probing happens in the triggerer
@@ -395,75 +265,6 @@ def test_handler_outcomes():
         op.execute_complete(context_for(), {"status": "success"})
 
 
-def test_guard_watch_rule():
-    watch = GuardWatch(7, "svc", 3, time.time())
-    bad = ProbeResult(False, "HTTP 500", 3.0)
-    assert watch.record(bad) is None and watch.record(bad) is None
-    assert watch.record(ProbeResult(True, "HTTP 200", 2.0)) is None  # a pass resets the run
-    assert watch.record(bad) is None and watch.record(bad) is None
-    event = watch.record(bad)
-    assert event["status"] == "breached" and event["consecutive_failures"] == 3
-    assert ([f["number"] for f in event["failures"]] == [4, 5, 6]
-            and event["failed_probes"] == 5 and event["probes"] == 6)
-    assert json.loads(json.dumps(event)) == event
-
-
-# -- the trigger -----------------------------------------------------------------------------------------
-
-
-async def test_trigger_passed(emu, service):
-    task_id = injected(emu)
-    started = time.time()
-    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=started + 0.3, started_at=started))
-    assert event["status"] == "passed" and event["probes"] >= 1 and event["failed_probes"] == 0
-    assert 0.3 <= event["watched_seconds"] < 3 and json.loads(json.dumps(event)) == event
-
-
-async def test_trigger_breached(emu, service):
-    task_id = injected(emu)
-    SERVICE.fail_after(1, status=502)
-    trigger = guard_trigger(task_id, probe_url=service, failures_to_trip=3)
-    # The triggerer sets the Airflow task id on the trigger: the experiment id must survive it.
-    trigger.task_id = "guard"
-    (event,) = await all_events(trigger)
-    assert event["task_id"] == task_id
-    assert event["status"] == "breached" and event["probes"] == 4
-    assert [f["detail"] for f in event["failures"]] == ["HTTP 502, expected [200]"] * 3
-    assert event["last_probe"]["passed"] is False and json.loads(json.dumps(event)) == event
-    assert trigger_logs(emu, task_id) == [] and faults(emu)  # the trigger reports; the operator aborts
-
-
-async def test_trigger_breached_by_slow_answers(emu, service):
-    task_id = injected(emu)
-    (event,) = await all_events(guard_trigger(task_id, probe_url=service, max_latency_ms=0.0001, failures_to_trip=2))
-    assert event["status"] == "breached" and "ms >" in event["last_probe"]["detail"]
-
-
-async def test_trigger_ended(emu, service):
-    task_id = injected(emu)
-    ender = end_after_probes(emu, task_id, 2)
-    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=time.time() + 30))
-    ender.join()
-    assert event["status"] == "ended" and event["probes"] >= 1 and event["task_expect"] == 1
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"task_id": 999999, "probe_url": "http://127.0.0.1:9/"}, "ResourceNotFound"),
-        ({"probe_callable": f"{MODULE}:not_a_verdict"}, "misconfigured probe"),
-        ({"probe_callable": "tests.no_such_module:probe"}, "cannot be imported"),
-        ({"cfg_conn_id": "no_such_connection", "probe_url": "http://127.0.0.1:9/"}, "no_such_connection"),
-    ],
-)
-async def test_trigger_error(emu, kwargs, message):
-    kwargs = dict(kwargs)
-    task_id = kwargs.pop("task_id", None) or injected(emu)
-    (event,) = await all_events(guard_trigger(task_id, **kwargs))
-    assert event["status"] == "error" and message in event["message"]
-    assert json.loads(json.dumps(event)) == event
-
-
 # -- probes written as functions ------------------------------------------------------------------------
 
 
@@ -476,18 +277,6 @@ def test_callable_probe_sync_pass_and_breach(emu, scripted):
     with pytest.raises(CfgSteadyStateBreachError, match="queue depth 12000"):
         guard(task_id, probe_callable=f"{MODULE}:probe_function").execute(context_for())
     assert_aborted(emu, task_id)
-
-
-async def test_callable_probe_in_the_trigger(emu, scripted):
-    task_id = injected(emu)
-    scripted["answers"] = [True, RuntimeError("database unreachable")]
-    scripted["default"] = False
-    (event,) = await all_events(guard_trigger(task_id, probe_callable=f"{MODULE}:async_probe_function"))
-    assert event["status"] == "breached" and event["target"] == f"{MODULE}:async_probe_function"
-    assert [f["detail"] for f in event["failures"]] == [
-        f"{MODULE}:async_probe_function raised RuntimeError: database unreachable",
-        f"{MODULE}:async_probe_function returned False",
-    ]
 
 
 def test_misbehaving_callable_is_an_error_not_a_breach(emu):

@@ -176,7 +176,8 @@ def test_experiment_execute_complete(emu):
     with pytest.raises(CfgExperimentStatusError, match="1004 ended"):
         sensor.execute_complete(context_for(), failed)
     with pytest.raises(AirflowSensorTimeout, match="deadline passed"):
-        sensor.execute_complete(context_for(), {"status": "timeout", "task_id": task_id, "message": "deadline passed"})
+        sensor.execute_complete(
+            context_for(), {"status": "timeout", "experiment_id": task_id, "message": "deadline passed"})
     with pytest.raises(CfgTriggerError, match="cannot build"):
         sensor.execute_complete(context_for(), {"status": "error", "message": "cannot build CFG client"})
     with pytest.raises(ValueError, match="unexpected CFG trigger event"):

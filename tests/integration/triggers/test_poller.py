@@ -79,10 +79,10 @@ async def test_step_watchers_of_one_experiment_share_one_read_per_interval(emu):
     zero_stats(emu)
     interval, watch = 0.2, 2.0
     deadline = time.time() + watch
-    triggers = [CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=interval, deadline=deadline)
+    triggers = [CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=interval, deadline=deadline)
                 for _ in range(50)]
     results = await run_all(triggers)
-    assert [events for events in results] == [[{"status": "timeout", "task_id": task_id,
+    assert [events for events in results] == [[{"status": "timeout", "experiment_id": task_id,
                                                 "message": f"deadline passed waiting for experiment {task_id}"}]] * 50
     described = calls(emu).get("DescribeTask", 0)
     intervals = watch / interval
@@ -90,17 +90,6 @@ async def test_step_watchers_of_one_experiment_share_one_read_per_interval(emu):
     # (at most two groups in the first interval, then one). Unshared: about 50 x intervals.
     assert 1 <= described <= 2 * intervals + 6, described
     assert "DescribeTaskList" not in calls(emu)
-
-
-async def test_without_the_shared_poller_every_trigger_reads(emu, monkeypatch):
-    """The switch kept for the benchmark baseline: each trigger its own client and DescribeTask."""
-    monkeypatch.setattr(CfgPollingTrigger, "shared_polling", False)
-    task_id, fault, _ = started_626(emu)
-    run_action(emu, task_id, fault)  # finished: each trigger reads once and succeeds
-    zero_stats(emu)
-    results = await run_all([CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=5) for _ in range(20)])
-    assert all(events[0]["status"] == "success" for events in results)
-    assert calls(emu) == {"DescribeTask": 20}  # one read each, none shared
 
 
 async def test_concurrent_task_reads_share_one_request_and_recent_readings_are_reused(emu):
@@ -150,16 +139,16 @@ async def test_experiment_triggers_read_through_batches(emu, monkeypatch):
         end(emu, task_id, is_expect=False)
     zero_stats(emu)
     deadline = time.time() + 1.5
-    triggers = [CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.3, deadline=deadline)
+    triggers = [CfgExperimentTrigger(target_statuses=[1004], experiment_id=i, poll_interval=0.3, deadline=deadline)
                 for i in ids]
     results = await run_all(triggers)
     for task_id, events in zip(ids, results, strict=True):
         (event,) = events
         if task_id in ended:
-            assert (event["status"], event["task_id"], event["task_status"], event["task_expect"]) == (
+            assert (event["status"], event["experiment_id"], event["task_status"], event["task_expect"]) == (
                 "success", task_id, 1004, 2)
         else:
-            assert (event["status"], event["task_id"]) == ("timeout", task_id)
+            assert (event["status"], event["experiment_id"]) == ("timeout", task_id)
     assert batches and all(1 <= len(batch) <= 100 for batch in batches)
     assert max(len(batch) for batch in batches) > 1  # reads were actually batched
     seen = calls(emu)
@@ -201,8 +190,8 @@ async def test_a_permanent_error_ends_every_trigger_with_an_error_event(emu):
     chaos(emu, error_rate=1.0, error_codes=["UnauthorizedOperation"])
     try:
         results = await run_all(
-            [CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.1) for i in ids]
-            + [CfgStepTrigger(task_action_id=1, task_id=ids[0], poll_interval=0.1) for _ in range(5)])
+            [CfgExperimentTrigger(target_statuses=[1004], experiment_id=i, poll_interval=0.1) for i in ids]
+            + [CfgStepTrigger(task_action_id=1, experiment_id=ids[0], poll_interval=0.1) for _ in range(5)])
     finally:
         chaos(emu)
     for events in results:
@@ -217,7 +206,8 @@ async def test_transient_errors_are_waited_out_by_each_trigger(emu):
     chaos(emu, error_rate=1.0, error_codes=["InternalError", "ServiceUnavailable"])
     timer = clear_chaos_after(emu, 0.6)
     results = await run_all([
-        CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.1, error_patience=30) for i in ids])
+        CfgExperimentTrigger(target_statuses=[1004], experiment_id=i, poll_interval=0.1, error_patience=30)
+        for i in ids])
     timer.join()
     assert [events[0]["status"] for events in results] == ["success"] * 20
 
@@ -228,8 +218,8 @@ async def test_error_patience_is_each_triggers_own(emu):
     run_action(emu, task_id, fault)
     chaos(emu, error_rate=1.0, error_codes=["ServiceUnavailable"])
     timer = clear_chaos_after(emu, 1.0)
-    impatient = CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05, error_patience=0.2)
-    patient = CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05, error_patience=30)
+    impatient = CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05, error_patience=0.2)
+    patient = CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05, error_patience=30)
     (first,), (second,) = await run_all([impatient, patient])
     timer.join()
     assert first["status"] == "error" and "ServiceUnavailable" in first["message"]
@@ -245,8 +235,9 @@ async def test_a_deadline_fires_while_a_shared_read_is_slow_and_the_read_goes_on
     zero_stats(emu)
     chaos(emu, latency_ms=3000)
     try:
-        hurried = CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05, deadline=time.time() + 0.2)
-        patient = CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05)
+        hurried = CfgStepTrigger(
+            task_action_id=fault, experiment_id=task_id, poll_interval=0.05, deadline=time.time() + 0.2)
+        patient = CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05)
         (first,), (second,) = await run_all([hurried, patient])
     finally:
         chaos(emu)
@@ -270,7 +261,7 @@ async def test_the_client_is_closed_after_the_last_trigger(emu):
 
     watcher = asyncio.ensure_future(spy())
     results = await run_all(
-        [CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05) for _ in range(10)])
+        [CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05) for _ in range(10)])
     await watcher
     assert all(events[0]["status"] == "success" for events in results)
     (poller,) = seen  # one poller for the ten triggers
@@ -284,7 +275,7 @@ async def test_cancelled_triggers_release_the_poller(emu):
         return [event.payload async for event in trigger.run()]
 
     tasks = [asyncio.ensure_future(
-                 consume(CfgExperimentTrigger(target_statuses=[1004], task_id=task_id, poll_interval=0.05)))
+                 consume(CfgExperimentTrigger(target_statuses=[1004], experiment_id=task_id, poll_interval=0.05)))
              for _ in range(10)]
     while not calls(emu).get("DescribeTaskList"):
         await asyncio.sleep(0.02)
@@ -303,7 +294,7 @@ def test_one_poller_per_event_loop(emu):
     loops = []
 
     async def watch() -> list[list[dict]]:
-        triggers = [CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05) for _ in range(3)]
+        triggers = [CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05) for _ in range(3)]
         results = asyncio.ensure_future(run_all(triggers))
         while not polling.live_pollers():
             await asyncio.sleep(0.001)
@@ -318,7 +309,7 @@ def test_one_poller_per_event_loop(emu):
 
 async def test_a_missing_connection_is_an_error_event_for_every_trigger_and_leaves_nothing(emu):
     results = await run_all(
-        [CfgStepTrigger(task_action_id=1, task_id=1, cfg_conn_id="no_such_cfg_conn") for _ in range(5)])
+        [CfgStepTrigger(task_action_id=1, experiment_id=1, cfg_conn_id="no_such_cfg_conn") for _ in range(5)])
     assert all(events[0]["message"].startswith("cannot build CFG client") for events in results)
 
 
@@ -334,15 +325,17 @@ async def test_hundreds_of_watchers_stay_within_the_rate_limits(emu):
     # 200 status watchers (DescribeTaskList, 100/s) and 50 step watchers of 50 experiments
     # (DescribeTask, 20/s: at a 0.5 s interval they want 100/s, so they wait in the limiter).
     triggers: list[CfgPollingTrigger] = [
-        CfgExperimentTrigger(target_statuses=[1004], task_id=i, poll_interval=0.5, deadline=deadline) for i in watched
-    ] + [CfgStepTrigger(task_action_id=step, task_id=i, poll_interval=0.5, deadline=deadline) for i, step in steps]
+        CfgExperimentTrigger(target_statuses=[1004], experiment_id=i, poll_interval=0.5, deadline=deadline)
+        for i in watched
+    ] + [CfgStepTrigger(task_action_id=step, experiment_id=i, poll_interval=0.5, deadline=deadline)
+         for i, step in steps]
     results = await run_all(triggers)
     seen = stats(emu)
     assert seen["request_limit_exceeded"] == {}
     for action, peak in seen["peak_per_second"].items():
         assert peak <= ACTIONS[action].rate_limit, (action, peak)
     assert seen["calls"]["DescribeTaskList"] >= 1 and seen["calls"]["DescribeTask"] >= 1
-    assert [events for events in results] == [[{"status": "timeout", "task_id": t.experiment_id,
+    assert [events for events in results] == [[{"status": "timeout", "experiment_id": t.experiment_id,
                                                 "message": f"deadline passed waiting for experiment {t.experiment_id}"}]
                                               for t in triggers]
 
@@ -378,7 +371,7 @@ async def test_steady_state_guards_ask_cfg_through_the_batched_status_reads(emu)
     zero_stats(emu)
     with json_service(lambda: (200, {"ok": True})) as url:
         deadline = time.time() + 1.5
-        guards = [CfgSteadyStateGuardTrigger(task_id=i, deadline=deadline, probe_url=url, poll_interval=0.2)
+        guards = [CfgSteadyStateGuardTrigger(experiment_id=i, deadline=deadline, probe_url=url, poll_interval=0.2)
                   for i in ids]
         results = await run_all(guards)
     assert [events[0]["status"] for events in results] == ["passed"] * 20

@@ -52,33 +52,51 @@ async def all_events(trigger: CfgPollingTrigger, limit: float = 15.0) -> list[di
 
 def step_trigger(task_id: int, action_id: int, **kwargs) -> CfgStepTrigger:
     kwargs.setdefault("poll_interval", 0.05)
-    return CfgStepTrigger(task_action_id=action_id, task_id=task_id, **kwargs)
+    return CfgStepTrigger(task_action_id=action_id, experiment_id=task_id, **kwargs)
 
 
 def experiment_trigger(task_id: int, targets, **kwargs) -> CfgExperimentTrigger:
     kwargs.setdefault("poll_interval", 0.05)
-    return CfgExperimentTrigger(target_statuses=targets, task_id=task_id, **kwargs)
+    return CfgExperimentTrigger(target_statuses=targets, experiment_id=task_id, **kwargs)
 
 
 # -- serialisation --------------------------------------------------------------------------------------
 
 
 def test_step_trigger_serialize_round_trip():
-    trigger = CfgStepTrigger(task_action_id="11395", task_id="3256", cfg_conn_id="c", region="ap-beijing",
+    trigger = CfgStepTrigger(task_action_id="11395", experiment_id="3256", cfg_conn_id="c", region="ap-beijing",
                              poll_interval=2, deadline=1767225600, error_patience=60, rollback_on_kill=False)
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_cfg.triggers.step.CfgStepTrigger"
-    assert kwargs == {"task_id": 3256, "task_action_id": 11395, "cfg_conn_id": "c", "region": "ap-beijing",
+    assert kwargs == {"experiment_id": 3256, "task_action_id": 11395, "cfg_conn_id": "c", "region": "ap-beijing",
                       "poll_interval": 2.0, "deadline": 1767225600.0, "error_patience": 60.0, "rollback_on_kill": False,
                       "instance_ids": None}
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert CfgStepTrigger(**kwargs).serialize() == (classpath, kwargs)
-    with_instances = CfgStepTrigger(task_action_id=1, task_id=2, instance_ids=["24376", 24375]).serialize()[1]
+    with_instances = CfgStepTrigger(task_action_id=1, experiment_id=2, instance_ids=["24376", 24375]).serialize()[1]
     assert with_instances["instance_ids"] == [24376, 24375] and json.loads(json.dumps(with_instances)) == with_instances
 
 
+@pytest.mark.parametrize("trigger_class", [CfgStepTrigger, CfgExperimentTrigger])
+def test_a_trigger_serialised_before_the_rename_still_resumes(trigger_class):
+    """Triggers serialised by an older version name the experiment ``task_id``: they still resume."""
+    own = {"task_action_id": 11395} if trigger_class is CfgStepTrigger else {"target_statuses": [1004]}
+    old = {"task_id": 3256, "cfg_conn_id": "c", "region": None, "poll_interval": 2.0, "deadline": None,
+           "error_patience": 60.0, "rollback_on_kill": False, **own}
+    trigger = trigger_class(**old)
+    assert trigger.experiment_id == 3256
+    kwargs = trigger.serialize()[1]
+    assert kwargs["experiment_id"] == 3256 and "task_id" not in kwargs
+    assert trigger_class(**kwargs).serialize() == trigger.serialize()
+
+
+def test_a_trigger_needs_its_experiment():
+    with pytest.raises(TypeError, match="CfgStepTrigger needs experiment_id"):
+        CfgStepTrigger(task_action_id=1)
+
+
 def test_experiment_trigger_serialize_round_trip():
-    trigger = CfgExperimentTrigger(target_statuses=("1004",), failure_statuses=[1003], task_id=7)
+    trigger = CfgExperimentTrigger(target_statuses=("1004",), failure_statuses=[1003], experiment_id=7)
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_cfg.triggers.experiment.CfgExperimentTrigger"
     assert kwargs["target_statuses"] == [1004] and kwargs["failure_statuses"] == [1003]
@@ -96,7 +114,7 @@ async def test_step_success(emu):
     execute_action(emu, task_id, fault)
     (event,) = await all_events(step_trigger(task_id, fault))
     assert event["status"] == "success"
-    assert (event["task_id"], event["task_action_id"], event["action_status"], event["action_status_type"]) == (
+    assert (event["experiment_id"], event["task_action_id"], event["action_status"], event["action_status_type"]) == (
         task_id, fault, 2004, 1)
     assert json.loads(json.dumps(event)) == event
 
@@ -131,7 +149,7 @@ async def test_step_timeout_at_the_deadline(emu):
     began = time.time()
     (event,) = await all_events(step_trigger(task_id, fault, poll_interval=5, deadline=began + 0.4))
     ended = time.time()
-    assert event == {"status": "timeout", "task_id": task_id,
+    assert event == {"status": "timeout", "experiment_id": task_id,
                      "message": f"deadline passed waiting for experiment {task_id}"}
     assert began + 0.4 <= ended < began + 2  # at the deadline, not a poll interval later
 
@@ -205,7 +223,7 @@ async def test_experiment_success_on_an_automatic_run(emu):
     start(emu, task_id)
     (event,) = await all_events(experiment_trigger(task_id, [1004]))
     assert event["status"] == "success"
-    assert (event["task_id"], event["task_status"], event["task_status_type"], event["task_expect"]) == (
+    assert (event["experiment_id"], event["task_status"], event["task_status_type"], event["task_expect"]) == (
         task_id, 1004, 1, None)
 
 
@@ -263,8 +281,8 @@ def test_experiment_id_survives_the_triggerer_setting_task_instance():
     Airflow task id: the experiment id must live elsewhere (found by the standalone smoke run)."""
     from types import SimpleNamespace
 
-    trigger = CfgStepTrigger(task_action_id=11395, task_id=3256)
+    trigger = CfgStepTrigger(task_action_id=11395, experiment_id=3256)
     trigger.task_instance = SimpleNamespace(dag_id="d", task_id="inject_fault_1", run_id="r", map_index=-1,
                                             try_number=1)
     assert trigger.experiment_id == 3256
-    assert trigger.serialize()[1]["task_id"] == 3256
+    assert trigger.serialize()[1]["experiment_id"] == 3256

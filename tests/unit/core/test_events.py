@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from airflow_provider_cfg.core.events import STATUSES, experiment_event, step_event, validate_event
+from airflow_provider_cfg.core.events import (
+    GUARD_STATUSES,
+    STATUSES,
+    event,
+    experiment_event,
+    step_event,
+    validate_event,
+)
 from tests.airflow_helpers import build_action, build_instance, build_task
 
 
@@ -24,10 +31,10 @@ def test_step_event_success():
     event = step_event(
         task_with(status=2004, status_type=1, instances=[build_instance(1, "ins-aaaaaaaa", 3003, 1, "done")]), 11)
     assert event["status"] == "success"
-    keys = ("task_id", "task_action_id", "title", "action_status", "action_status_type", "failed_instances")
+    keys = ("experiment_id", "task_action_id", "title", "action_status", "action_status_type", "failed_instances")
     assert {k: event[k] for k in keys} == {
-        "task_id": 3256, "task_action_id": 11, "title": "Shutdown", "action_status": 2004, "action_status_type": 1,
-        "failed_instances": [],
+        "experiment_id": 3256, "task_action_id": 11, "title": "Shutdown", "action_status": 2004,
+        "action_status_type": 1, "failed_instances": [],
     }
     assert event["message"].startswith("Step 'Shutdown' (TaskActionId 11): 2004 finished, 1 success")
     assert json.loads(json.dumps(event)) == event
@@ -57,7 +64,7 @@ def test_step_event_experiment_ended_first():
 
 def test_step_event_unknown_action():
     event = step_event(task_with(), 99)
-    assert event == {"status": "error", "task_id": 3256, "message": "TaskActionId 99 is not in experiment 3256"}
+    assert event == {"status": "error", "experiment_id": 3256, "message": "TaskActionId 99 is not in experiment 3256"}
 
 
 @pytest.mark.parametrize(
@@ -78,7 +85,7 @@ def test_experiment_event(status, targets, failures, verdict):
         assert event is None
         return
     assert event["status"] == verdict
-    assert (event["task_id"], event["task_status"], event["task_status_type"]) == (3256, status, 0)
+    assert (event["experiment_id"], event["task_status"], event["task_status_type"]) == (3256, status, 0)
     assert event["task_expect"] == (2 if status == 1004 else None)
     assert json.loads(json.dumps(event)) == event
     if verdict == "failed":
@@ -94,6 +101,25 @@ def test_validate_event_accepts(event):
 def test_validate_event_refuses(event):
     with pytest.raises(ValueError, match="unexpected CFG trigger event"):
         validate_event(event)
+
+
+@pytest.mark.parametrize("status", GUARD_STATUSES)
+def test_validate_event_accepts_guard_statuses_when_asked(status):
+    received = {"status": status}
+    assert validate_event(received, GUARD_STATUSES, what="steady-state guard") is received
+
+
+@pytest.mark.parametrize(("received", "allowed"), [
+    ({"status": "success"}, GUARD_STATUSES), ({"status": "breached"}, STATUSES), ({"status": "passed"}, STATUSES)])
+def test_validate_event_refuses_the_other_vocabulary(received, allowed):
+    with pytest.raises(ValueError, match="unexpected steady-state guard event"):
+        validate_event(received, allowed, what="steady-state guard")
+
+
+def test_every_event_names_its_experiment():
+    assert event("timeout", 3256, "deadline passed", extra=1) == {
+        "status": "timeout", "experiment_id": 3256, "message": "deadline passed", "extra": 1}
+    assert set(STATUSES) & set(GUARD_STATUSES) == {"error"}  # one error status for every wait
 
 
 def test_step_event_for_some_instances():

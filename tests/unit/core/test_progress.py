@@ -76,7 +76,7 @@ async def test_the_step_trigger_logs_progress_while_it_waits(cfg_emulator, monke
     task_id, fault, _ = started_626(cfg_emulator)
     cfg_emulator.state.action_seconds = 0.6
     execute_action(cfg_emulator, task_id, fault)
-    trigger = CfgStepTrigger(task_action_id=fault, task_id=task_id, poll_interval=0.05)
+    trigger = CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05)
     events = await asyncio.wait_for(_events(trigger), 15)
     assert events[0]["status"] == "success"
     lines = _progress_lines(capsys)
