@@ -216,8 +216,8 @@ def fast_rollback(monkeypatch, poll_interval: float = 0.05) -> None:
 
     original = rollback.rollback_experiment
 
-    def quick(client, task_id, reason, **options):
-        return original(client, task_id, reason, **{"poll_interval": poll_interval, **options})
+    def quick(client, experiment_id, reason, **options):
+        return original(client, experiment_id, reason, **{"poll_interval": poll_interval, **options})
 
     monkeypatch.setattr(rollback, "rollback_experiment", quick)
 

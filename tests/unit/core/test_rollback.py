@@ -10,7 +10,13 @@ import time
 
 import pytest
 
-from airflow_provider_cfg.core.rollback import GUARDRAIL_NAME, Rollback, RollbackReport, rollback_experiment
+from airflow_provider_cfg.core.rollback import (
+    GUARDRAIL_NAME,
+    Rollback,
+    RollbackReport,
+    rollback_experiment,
+    self_healing_faults,
+)
 from tests.airflow_helpers import (
     INSTANCE,
     INSTANCES,
@@ -346,7 +352,7 @@ def test_only_library_one_shot_faults_heal_by_themselves(cfg_emulator, client):
     from airflow_provider_cfg.core.rollback import unrecovered_faults
 
     task = unpaired_task()
-    healing = Rollback(client, 1, REASON).find_self_healing(task)
+    healing = self_healing_faults(client, task)
     assert healing == {101}
     # 102's recovery is missing: it is still injected
     assert [fault.TaskGroupActionId for fault, _ in unrecovered_faults(task, healing)] == [102]
@@ -355,4 +361,4 @@ def test_only_library_one_shot_faults_heal_by_themselves(cfg_emulator, client):
 
 def test_unreadable_library_counts_faults_as_injected(cfg_emulator, client):
     chaos(cfg_emulator, error_rate=1.0)
-    assert Rollback(client, 1, REASON).find_self_healing(unpaired_task()) == set()
+    assert self_healing_faults(client, unpaired_task()) == set()
