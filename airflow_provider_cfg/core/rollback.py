@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_cfg.api.enums import (
     ActionStatus,
@@ -58,6 +58,13 @@ if TYPE_CHECKING:
         sleep: Callable[[float], None]
 
 log = logging.getLogger(__name__)
+
+
+class TaskLogger(Protocol):
+    """What the best-effort rollback logs with: a stdlib logger, or an operator's or trigger's ``self.log``."""
+
+    def warning(self, event: Any, *args: Any, **kw: Any) -> Any: ...
+
 
 GUARDRAIL_NAME = "airflow-provider-cfg rollback"
 
@@ -440,7 +447,7 @@ def rollback_best_effort(
     open_client: Callable[[], AbstractContextManager[CfgClient]],
     experiment_id: int,
     reason: str,
-    logger: logging.Logger | logging.LoggerAdapter = log,
+    logger: TaskLogger = log,
 ) -> RollbackReport | None:
     """The one entry of every best-effort rollback (an ``on_kill``, a timed-out wait): never raises.
 

@@ -108,7 +108,7 @@ def test_resolve(selector, action_id):
 
 def test_resolved_ref_carries_the_ids():
     ref = resolve_step(two_group_task(), StepSelector.parse("1.1"))
-    assert (ref.task_id, ref.task_group_id, ref.task_action_id, ref.group_order, ref.action_order) == (
+    assert (ref.experiment_id, ref.task_group_id, ref.task_action_id, ref.group_order, ref.action_order) == (
         3256, 800, 11, 1, 1)
     assert ref.is_fault and ref.instance_ids == (501, 502)
     assert ref.label == "step 1.1 'Network packet loss' (TaskActionId 11)"
