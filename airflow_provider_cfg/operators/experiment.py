@@ -150,7 +150,7 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     def conclusion(self, client: CfgClient, task: Task, context: Context) -> tuple[str, bool]:
         if not self.summary:
             raise ValueError("summary is required to end an experiment (CFG's Summary)")
-        return self.summary, _as_bool(self.is_expect, "is_expect")
+        return self.summary, as_bool(self.is_expect, "is_expect")
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.core.rollback import concluded
@@ -242,7 +242,11 @@ def _experiment_id(task: Task) -> int:
     return task.TaskId
 
 
-def _as_bool(value: Any, field: str) -> bool:
+def as_bool(value: Any, field: str) -> bool:
+    """A flag given as a bool or as rendered template text (``"true"``, ``"False"``, ``"1"``, ``"no"``…).
+
+    :param field: the parameter's name, for the error.
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):

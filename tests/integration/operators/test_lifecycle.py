@@ -141,7 +141,8 @@ def test_end_records_the_conclusion_and_keeps_it(emu):
     result = CfgEndExperimentOperator(
         task_id="end", experiment_id=task_id, summary="Service held its SLO", is_expect="true", issue="none found",
     ).execute(context_for())
-    assert result == {"experiment_id": task_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": False}
+    assert result == {
+        "experiment_id": task_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": False}
     task = task_of(emu, task_id)
     assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"], task["TaskIssue"]) == (
         1004, 1, "Service held its SLO", "none found")
@@ -149,7 +150,8 @@ def test_end_records_the_conclusion_and_keeps_it(emu):
     again = CfgEndExperimentOperator(
         task_id="end", experiment_id=task_id, summary="other", is_expect=False,
     ).execute(context_for())
-    assert again == {"experiment_id": task_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": True}
+    assert again == {
+        "experiment_id": task_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": True}
     assert task_of(emu, task_id)["TaskSummary"] == "Service held its SLO"
 
 

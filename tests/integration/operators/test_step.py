@@ -101,8 +101,8 @@ def test_execute_and_wait_then_recover(emu):
     task_id, fault, recovery = started_626(emu)
     ti = FakeTI()
     result = step_op(task_id, "1.1").execute(context_for(ti))
-    assert result == {"experiment_id": task_id, "task_action_id": fault, "title": "Empty Operation", "action_status": 2004,
-                      "action_status_type": 1}
+    assert result == {"experiment_id": task_id, "task_action_id": fault, "title": "Empty Operation",
+                      "action_status": 2004, "action_status_type": 1}
     assert ti.pushed == {XCOM_EXPERIMENT_ID: task_id, XCOM_CONSOLE_URL: f"{emu.url}/_emulator/tasks/{task_id}"}
     assert [f["TaskGroupActionId"] for f in faults(emu)] == [fault]  # injected and still there
 
@@ -200,8 +200,8 @@ def test_execute_complete_success_event(emu):
     task_id, fault, _ = started_626(emu)
     run_action(emu, task_id, fault)
     result = step_op(task_id, "1.1").execute_complete(context_for(), event_for(emu, task_id, fault))
-    assert result == {"experiment_id": task_id, "task_action_id": fault, "title": "Empty Operation", "action_status": 2004,
-                      "action_status_type": 1}
+    assert result == {"experiment_id": task_id, "task_action_id": fault, "title": "Empty Operation",
+                      "action_status": 2004, "action_status_type": 1}
 
 
 def test_execute_complete_failed_event(emu):

@@ -149,21 +149,16 @@ def test_nothing_to_halt(dag, emu):
     assert faults(emu) == []
 
 
-def test_the_sweep_pages_through_every_live_experiment(emu, monkeypatch):
+def test_the_sweep_pages_through_every_live_experiment(emu):
     """Several pages of DescribeTaskList (page size shrunk to 2): every live managed experiment, once."""
-    import importlib.util
-
+    from airflow_provider_cfg.core.identity import list_managed_experiments
     from tests.airflow_helpers import make_client
 
-    spec = importlib.util.spec_from_file_location("cfg_halt_all_module", DAGS_FOLDER / "cfg_halt_all.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "PAGE_SIZE", 2)
     live = [create(emu, f"page {n}", f"ins-0000000{n}") for n in range(5)]
     ended = create(emu, "page ended", "ins-00000009")
     ok(emu, "ModifyTaskRunStatus", TaskId=ended, Status=1004, Summary="done", IsExpect=True)
     create(emu, "page foreign", "ins-00000008", managed=False)
     with make_client(emu) as client:
-        found = module.list_live_experiments(client)
-    assert [item["task_id"] for item in found] == sorted(live, reverse=True)
-    assert {item["dag"] for item in found} == {"cfg_game_day"} and {item["status"] for item in found} == {1001}
+        found = list_managed_experiments(client, page_size=2)
+    assert [item.experiment_id for item in found] == sorted(live, reverse=True)
+    assert {item.dag for item in found} == {"cfg_game_day"} and {item.status for item in found} == {1001}
