@@ -230,6 +230,14 @@ def started_626(emu, instances: list[str] | None = None) -> tuple[int, int, int]
     return task_id, fault["TaskGroupActionId"], recovery["TaskGroupActionId"]
 
 
+def run_626_cleanly(emu) -> tuple[int, int, int]:
+    """A running 626 experiment whose fault was injected and then recovered."""
+    task_id, fault, recovery = started_626(emu)
+    run_action(emu, task_id, fault)
+    run_action(emu, task_id, recovery)
+    return task_id, fault, recovery
+
+
 # -- hand-built DescribeTask results, for the pure modules -------------------------------------------------
 
 

@@ -1,0 +1,116 @@
+"""The rollback teardown and halt-all's sweep and check (operators/rollback.py) against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_cfg.core.rollback import GUARDRAIL_NAME
+from airflow_provider_cfg.exceptions import CfgStepFailedError
+from airflow_provider_cfg.links.console import XCOM_EXPERIMENT_ID
+from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
+from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
+from tests.airflow_helpers import (
+    INSTANCE,
+    FakeTI,
+    action_state,
+    actions_of,
+    chaos,
+    context_for,
+    end,
+    faults,
+    log_lines,
+    ok,
+    run_626_cleanly,
+    run_action,
+    started_626,
+    task_of,
+    trigger_logs,
+    use_emulator,
+)
+
+
+@pytest.fixture
+def emu(cfg_emulator, monkeypatch):
+    use_emulator(monkeypatch, cfg_emulator)
+    return cfg_emulator
+
+
+def test_template_fields():
+    assert set(CfgRollbackExperimentOperator.template_fields) == {
+        "cfg_conn_id", "region", "experiment_id", "reason", "report_path"}
+    op = CfgRollbackExperimentOperator(task_id="t", experiment_id="{{ params.id }}")
+    op.render_template_fields({"params": {"id": "4242"}})
+    assert op.experiment_id == "4242"
+
+
+# -- rollback teardown ------------------------------------------------------------------------------------------
+
+
+def rollback_op(task_id, **kwargs) -> CfgRollbackExperimentOperator:
+    return CfgRollbackExperimentOperator(task_id="rollback", experiment_id=task_id, poll_interval=0.05, **kwargs)
+
+
+@pytest.mark.parametrize("missing", [None, "", "None"])
+def test_rollback_without_experiment(emu, missing):
+    assert rollback_op(missing).execute(context_for()) == {"experiment_id": None, "clean": True}
+
+
+def test_rollback_operator_recovers_and_ends(emu):
+    task_id, fault, recovery = started_626(emu)
+    run_action(emu, task_id, fault)
+    ti = FakeTI()
+    result = rollback_op(str(task_id), reason="inject_fault_1 failed").execute(context_for(ti))
+    assert result["clean"] is True and result["ended_by_rollback"] is True and result["guardrail_triggered"] is False
+    assert result["recovered"] == [f"'Empty Operation (rollback)' (TaskActionId {recovery})"]
+    assert result["left_injected"] == [] and result["problems"] == []
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id
+    assert faults(emu) == []
+    task = task_of(emu, task_id)
+    assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2)
+    assert task["TaskSummary"].startswith("Rolled back by Airflow: inject_fault_1 failed.")
+    # a second run (the teardown retried) changes nothing
+    again = rollback_op(task_id).execute(context_for())
+    assert again["ended_by_rollback"] is False and again["clean"] is True
+    assert task_of(emu, task_id)["TaskEndTime"] == task["TaskEndTime"]
+
+
+def test_rollback_operator_leaves_a_concluded_experiment(emu):
+    task_id, _, _ = run_626_cleanly(emu)
+    end(emu, task_id, "all good", True)
+    before = log_lines(emu, task_id)
+    result = rollback_op(task_id).execute(context_for())
+    assert result["ended_by_rollback"] is False and result["clean"] is True and result["recovered"] == []
+    assert task_of(emu, task_id)["TaskSummary"] == "all good"
+    assert log_lines(emu, task_id) == before
+
+
+def test_rollback_operator_fails_when_a_fault_stays_injected(emu):
+    task_id, fault, recovery = started_626(emu)
+    run_action(emu, task_id, fault)
+    chaos(emu, failing_instances=[INSTANCE], failing_actions="recovery")
+    with pytest.raises(CfgStepFailedError,
+                       match=rf"faults may still be injected: 'Empty Operation' \(TaskActionId {fault}\)"):
+        rollback_op(task_id).execute(context_for())
+    assert [f["TaskGroupActionId"] for f in faults(emu)] == [fault]
+    assert action_state(emu, task_id, recovery)["TaskGroupActionStatusType"] == 2
+    assert [log["Name"] for log in trigger_logs(emu, task_id)] == [GUARDRAIL_NAME]
+    assert "STILL INJECTED" in task_of(emu, task_id)["TaskSummary"]
+
+
+def test_rollback_operator_defaults_to_retries():
+    assert CfgRollbackExperimentOperator(task_id="rollback", experiment_id=1).retries == 3
+
+
+def test_rollback_operator_after_a_clean_game_day_with_a_self_healing_fault(emu):
+    """Template 628 ends with a MySQL switch, which has no recovery: a concluded run must not fail the teardown."""
+    task_id = ok(emu, "CreateTaskFromTemplate", TemplateId=628, TaskConfig={
+        "TaskTitle": "web and db",
+        "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}, {"TaskGroupInstances": ["cdb-aaaaaaaa"]}],
+    })["TaskId"]
+    CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for())
+    for action in actions_of(emu, task_id):
+        run_action(emu, task_id, action["TaskGroupActionId"])
+    CfgConcludeExperimentOperator(task_id="conclude", experiment_id=task_id, checks={"ok": True}).execute(context_for())
+    assert task_of(emu, task_id)["TaskExpect"] == 1
+    result = rollback_op(task_id).execute(context_for())
+    assert result["clean"] is True and result["left_injected"] == [] and result["ended_by_rollback"] is False
