@@ -8,7 +8,11 @@ from airflow_provider_cfg.core.rollback import GUARDRAIL_NAME
 from airflow_provider_cfg.exceptions import CfgStepFailedError
 from airflow_provider_cfg.links.console import XCOM_EXPERIMENT_ID
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
-from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
+from airflow_provider_cfg.operators.rollback import (
+    CfgFindLiveExperimentsOperator,
+    CfgHaltSummaryOperator,
+    CfgRollbackExperimentOperator,
+)
 from tests.airflow_helpers import (
     INSTANCE,
     FakeTI,
@@ -114,3 +118,67 @@ def test_rollback_operator_after_a_clean_game_day_with_a_self_healing_fault(emu)
     assert task_of(emu, task_id)["TaskExpect"] == 1
     result = rollback_op(task_id).execute(context_for())
     assert result["clean"] is True and result["left_injected"] == [] and result["ended_by_rollback"] is False
+
+
+# -- halt-all: the sweep and the check ------------------------------------------------------------------------
+
+
+def managed(emu, title: str) -> int:
+    """A 626 experiment tagged the way the provider's create operators tag."""
+    from airflow_provider_cfg.core.identity import AirflowIdentity
+
+    tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags()
+    return ok(emu, "CreateTaskFromTemplate", TemplateId=626, TaskConfig={
+        "TaskTitle": title, "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}],
+        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()],
+    })["TaskId"]
+
+
+@pytest.mark.parametrize(("list_only", "rolls_back"), [(False, True), ("False", True), ("True", False), (True, False)])
+def test_find_live_experiments(emu, list_only, rolls_back):
+    older, newer = managed(emu, "older"), managed(emu, "newer")
+    ended = managed(emu, "ended")
+    end(emu, ended)
+    ti = FakeTI()
+    ids = CfgFindLiveExperimentsOperator(task_id="find", list_only=list_only).execute(context_for(ti))
+    assert ids == ([newer, older] if rolls_back else [])
+    assert ti.pushed["found"] == [
+        {"experiment_id": newer, "title": "newer", "status": 1001, "dag": "cfg_game_day"},
+        {"experiment_id": older, "title": "older", "status": 1001, "dag": "cfg_game_day"},
+    ]
+
+
+def test_find_live_experiments_template_fields():
+    assert set(CfgFindLiveExperimentsOperator.template_fields) == {"cfg_conn_id", "region", "list_only"}
+    assert set(CfgHaltSummaryOperator.template_fields) == {"cfg_conn_id", "region", "list_only"}
+    assert CfgHaltSummaryOperator(task_id="summary", sweep_task_id="find").trigger_rule == "all_done"
+
+
+def halt_summary(found, **kwargs) -> dict:
+    return CfgHaltSummaryOperator(task_id="summary", sweep_task_id="find", **kwargs).execute(
+        context_for(FakeTI(pulls={"find": found})))
+
+
+def test_halt_summary_of_a_halted_sweep(emu):
+    experiment_id = managed(emu, "swept")
+    CfgStartExperimentOperator(task_id="start", experiment_id=experiment_id).execute(context_for())
+    sweep = FakeTI()
+    assert CfgFindLiveExperimentsOperator(task_id="find").execute(context_for(sweep)) == [experiment_id]
+    rollback_op(experiment_id).execute(context_for())
+    newcomer = managed(emu, "newcomer")
+    assert halt_summary(sweep.pushed["found"]) == {"dry_run": False, "halted": [experiment_id], "appeared_since": [newcomer]}
+
+
+def test_halt_summary_fails_naming_what_is_still_injected(emu):
+    experiment_id, fault, _ = started_626(emu)
+    run_action(emu, experiment_id, fault)
+    found = [{"experiment_id": experiment_id, "title": "t", "status": 1002, "dag": None}]
+    with pytest.raises(CfgStepFailedError, match=rf"STILL INJECTED: 'Empty Operation' \(TaskActionId {fault}\)"):
+        halt_summary(found)
+    assert halt_summary(found, list_only="True") == {"dry_run": True, "would_halt": [experiment_id]}
+    assert faults(emu)  # a dry run checks nothing and changes nothing
+
+
+def test_halt_summary_without_a_sweep_fails():
+    with pytest.raises(CfgStepFailedError, match=r"the sweep \(find\) did not run"):
+        halt_summary(None)
