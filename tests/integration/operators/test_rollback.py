@@ -166,7 +166,8 @@ def test_halt_summary_of_a_halted_sweep(emu):
     assert CfgFindLiveExperimentsOperator(task_id="find").execute(context_for(sweep)) == [experiment_id]
     rollback_op(experiment_id).execute(context_for())
     newcomer = managed(emu, "newcomer")
-    assert halt_summary(sweep.pushed["found"]) == {"dry_run": False, "halted": [experiment_id], "appeared_since": [newcomer]}
+    assert halt_summary(sweep.pushed["found"]) == {
+        "dry_run": False, "halted": [experiment_id], "appeared_since": [newcomer]}
 
 
 def test_halt_summary_fails_naming_what_is_still_injected(emu):
