@@ -222,6 +222,19 @@ def fast_rollback(monkeypatch, poll_interval: float = 0.05) -> None:
     monkeypatch.setattr(rollback, "rollback_experiment", quick)
 
 
+def landed_then_refused(mocker, method: str):
+    """Make ``CfgClient.<method>`` do its work, then answer with a refusal (FailedOperation)."""
+    from airflow_provider_cfg.api.errors import CfgApiError
+
+    real = getattr(CfgClient, method)
+
+    def call(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise CfgApiError("FailedOperation", "refused, yet done", None, method)
+
+    return mocker.patch.object(CfgClient, method, autospec=True, side_effect=call)
+
+
 def started_626(emu, instances: list[str] | None = None) -> tuple[int, int, int]:
     """A running 626 experiment: ``(task_id, fault action id, recovery action id)``."""
     task_id = create_626(emu, instances)

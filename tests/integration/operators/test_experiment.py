@@ -24,6 +24,7 @@ from tests.airflow_helpers import (
     context_for,
     create_626,
     end,
+    landed_then_refused,
     log_lines,
     ok,
     run_626_cleanly,
@@ -107,6 +108,26 @@ def test_start_with_lost_answer_reads_state(emu, caplog):
     assert "ExecuteTask -> OK, answer dropped after commit" in caplog.text
     assert status(emu, task_id) == 1002
     assert lines_with(emu, task_id, "started (ExecuteTask)") == 1
+
+
+def test_start_refused_but_started_is_not_sent_again(emu, mocker):
+    """After any failure the experiment is read: a refusal whose change is there counts as started."""
+    task_id = create_626(emu)
+    call = landed_then_refused(mocker, "execute_task")
+    assert CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for()) == task_id
+    assert call.call_count == 1 and status(emu, task_id) == 1002
+    assert lines_with(emu, task_id, "started (ExecuteTask)") == 1
+
+
+def test_start_refused_and_not_started_raises(emu, mocker):
+    from airflow_provider_cfg.api.client import CfgClient
+
+    task_id = create_626(emu)
+    refused = CfgApiError("InvalidParameter", "no", None, "ExecuteTask")
+    call = mocker.patch.object(CfgClient, "execute_task", autospec=True, side_effect=refused)
+    with pytest.raises(CfgApiError, match="InvalidParameter"):
+        CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for())
+    assert call.call_count == 1 and status(emu, task_id) == 1001
 
 
 # -- pause / resume -------------------------------------------------------------------------------------
@@ -282,6 +303,15 @@ def test_guardrail_lost_answer_is_not_repeated(emu, caplog):
     chaos(emu)
     assert "TriggerPolicy -> OK, answer dropped after commit" in caplog.text
     assert len(trigger_logs(emu, task_id)) == 1
+
+
+def test_guardrail_refused_but_triggered_is_not_repeated(emu, mocker):
+    task_id, _, _ = started_626(emu)
+    call = landed_then_refused(mocker, "trigger_policy")
+    assert CfgTriggerGuardrailOperator(
+        task_id="g", experiment_id=task_id, name="n", content="c",
+    ).execute(context_for()) is True
+    assert call.call_count == 1 and len(trigger_logs(emu, task_id)) == 1
 
 
 def test_guardrail_on_ended_experiment_fails(emu):

@@ -28,6 +28,7 @@ from tests.airflow_helpers import (
     create_multi,
     fast_rollback,
     faults,
+    landed_then_refused,
     log_lines,
     make_client,
     run_action,
@@ -278,6 +279,30 @@ def test_ambiguous_execute_is_settled_by_reading_state(emu, caplog):
     assert "ExecuteTaskInstance -> OK, answer dropped after commit" in caplog.text
     assert result["action_status_type"] == 1
     assert starts(emu, task_id, fault) == 1
+
+
+def test_a_refusal_whose_change_landed_is_not_sent_again(emu, mocker):
+    """After any failure, even a refusal, the step is read: its state, not the error code, decides."""
+    task_id, fault, _ = started_626(emu)
+    call = landed_then_refused(mocker, "execute_task_instance")
+    result = step_op(task_id, "1.1").execute(context_for())
+    assert result["action_status_type"] == 1
+    assert call.call_count == 1 and starts(emu, task_id, fault) == 1
+
+
+def test_a_refusal_that_changed_nothing_is_raised_after_reading(emu, mocker):
+    from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.api.errors import CfgApiError
+
+    task_id, fault, _ = started_626(emu)
+    refused = CfgApiError("FailedOperation", "not now", None, "ExecuteTaskInstance")
+    call = mocker.patch.object(CfgClient, "execute_task_instance", autospec=True, side_effect=refused)
+    read = mocker.spy(CfgClient, "describe_task")
+    with pytest.raises(CfgApiError, match="not now"):
+        step_op(task_id, "1.1").execute(context_for())
+    assert call.call_count == 1  # a refusal is not resent
+    assert read.call_count == 2  # before the call, and after the refusal to see whether it landed
+    assert starts(emu, task_id, fault) == 0
 
 
 # -- skip and retry ----------------------------------------------------------------------------------

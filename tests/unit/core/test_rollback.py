@@ -245,6 +245,47 @@ def test_end_false_recovers_without_ending(cfg_emulator, client):
     assert task_of(cfg_emulator, task_id)["TaskStatus"] == 1002
 
 
+def test_dropped_answers_each_change_lands_once(cfg_emulator, client):
+    """Every change of the rollback loses its answer: each is settled by reading, none is sent twice."""
+    task_id, fault, recovery = started_626(cfg_emulator)
+    run_action(cfg_emulator, task_id, fault)
+    ok(cfg_emulator, "ModifyTaskRunStatus", TaskId=task_id, Status=1003)  # paused: ResumeTask too
+    chaos(cfg_emulator, drop_after_commit_rate=1.0)
+    report = rollback(client, task_id)
+    chaos(cfg_emulator)
+    assert report.clean and report.ended and report.problems == [] and faults(cfg_emulator) == []
+    assert starts(cfg_emulator, task_id, recovery) == 1
+    assert sum(1 for line in log_lines(cfg_emulator, task_id) if "Task resumed" in line) == 1
+    task = task_of(cfg_emulator, task_id)
+    assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"]) == (1004, 2, report.summary())
+
+
+def test_dropped_guardrail_answer_triggers_it_once(cfg_emulator, client):
+    task_id, fault, _ = started_626(cfg_emulator)
+    run_action(cfg_emulator, task_id, fault)
+    chaos(cfg_emulator, failing_instances=[INSTANCE], failing_actions="recovery", drop_after_commit_rate=1.0)
+    report = rollback(client, task_id)
+    chaos(cfg_emulator)
+    assert report.guardrail_triggered is True and report.ended is True
+    assert [log["Name"] for log in trigger_logs(cfg_emulator, task_id)] == [GUARDRAIL_NAME]
+    assert report.left_injected == [label(cfg_emulator, task_id, fault)]
+
+
+def test_a_change_that_keeps_failing_is_reported_and_the_rollback_goes_on(cfg_emulator, client, mocker):
+    """A refused end is logged and left (the report says so); the recovery before it still ran."""
+    from airflow_provider_cfg.api.client import CfgClient
+    from airflow_provider_cfg.api.errors import CfgApiError
+
+    task_id, fault, _ = started_626(cfg_emulator)
+    run_action(cfg_emulator, task_id, fault)
+    refused = CfgApiError("FailedOperation", "no", None, "ModifyTaskRunStatus")
+    end_call = mocker.patch.object(CfgClient, "end_task", autospec=True, side_effect=refused)
+    report = rollback(client, task_id)
+    assert report.clean and report.ended is False and report.problems == ["could not end the experiment"]
+    assert end_call.call_count == 1  # a refusal that changed nothing is not resent
+    assert faults(cfg_emulator) == [] and task_of(cfg_emulator, task_id)["TaskStatus"] == 1002
+
+
 def automatic_629(emu, after_wait: float = 0, policy: int = 2) -> tuple[int, int, int]:
     general = json.dumps({"AfterTimeWait": after_wait})
     task_id = ok(emu, "CreateTaskFromTemplate", TemplateId=629, TaskConfig={
@@ -357,6 +398,14 @@ def test_only_library_one_shot_faults_heal_by_themselves(cfg_emulator, client):
     # 102's recovery is missing: it is still injected
     assert [fault.TaskGroupActionId for fault, _ in unrecovered_faults(task, healing)] == [102]
     assert [fault.TaskGroupActionId for fault, _ in unrecovered_faults(task)] == [101, 102]
+
+
+def test_left_injected_names_what_is_still_injected():
+    from airflow_provider_cfg.core.rollback import left_injected
+
+    task = unpaired_task()
+    assert left_injected(task) == ["'Reboot' (TaskActionId 101)", "'Empty Operation' (TaskActionId 102)"]
+    assert left_injected(task, {101}) == ["'Empty Operation' (TaskActionId 102)"]
 
 
 def test_unreadable_library_counts_faults_as_injected(cfg_emulator, client):
