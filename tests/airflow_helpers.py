@@ -138,6 +138,17 @@ def create_626(emu, instances: list[str] | None = None, title: str = "unit test"
     )["TaskId"]
 
 
+def create_managed_626(emu, title: str, instance: str = INSTANCE) -> int:
+    """A 626 experiment tagged the way the provider's create operators tag (``managed-by``, ``airflow-dag``)."""
+    from airflow_provider_cfg.core.identity import AirflowIdentity
+
+    tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags()
+    return ok(emu, "CreateTaskFromTemplate", TemplateId=626, TaskConfig={
+        "TaskTitle": title, "TaskGroupsConfig": [{"TaskGroupInstances": [instance]}],
+        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()],
+    })["TaskId"]
+
+
 def create_multi(emu, action_ids: list[int], instances: list[str] | None = None, title: str = "multi") -> int:
     """One group with every action of ``action_ids``, each followed by its library recovery."""
     return ok(

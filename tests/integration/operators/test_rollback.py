@@ -20,6 +20,7 @@ from tests.airflow_helpers import (
     actions_of,
     chaos,
     context_for,
+    create_managed_626,
     end,
     faults,
     log_lines,
@@ -123,21 +124,10 @@ def test_rollback_operator_after_a_clean_game_day_with_a_self_healing_fault(emu)
 # -- halt-all: the sweep and the check ------------------------------------------------------------------------
 
 
-def managed(emu, title: str) -> int:
-    """A 626 experiment tagged the way the provider's create operators tag."""
-    from airflow_provider_cfg.core.identity import AirflowIdentity
-
-    tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags()
-    return ok(emu, "CreateTaskFromTemplate", TemplateId=626, TaskConfig={
-        "TaskTitle": title, "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}],
-        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()],
-    })["TaskId"]
-
-
 @pytest.mark.parametrize(("list_only", "rolls_back"), [(False, True), ("False", True), ("True", False), (True, False)])
 def test_find_live_experiments(emu, list_only, rolls_back):
-    older, newer = managed(emu, "older"), managed(emu, "newer")
-    ended = managed(emu, "ended")
+    older, newer = create_managed_626(emu, "older"), create_managed_626(emu, "newer")
+    ended = create_managed_626(emu, "ended")
     end(emu, ended)
     ti = FakeTI()
     ids = CfgFindLiveExperimentsOperator(task_id="find", list_only=list_only).execute(context_for(ti))
@@ -160,12 +150,12 @@ def halt_summary(found, **kwargs) -> dict:
 
 
 def test_halt_summary_of_a_halted_sweep(emu):
-    experiment_id = managed(emu, "swept")
+    experiment_id = create_managed_626(emu, "swept")
     CfgStartExperimentOperator(task_id="start", experiment_id=experiment_id).execute(context_for())
     sweep = FakeTI()
     assert CfgFindLiveExperimentsOperator(task_id="find").execute(context_for(sweep)) == [experiment_id]
     rollback_op(experiment_id).execute(context_for())
-    newcomer = managed(emu, "newcomer")
+    newcomer = create_managed_626(emu, "newcomer")
     assert halt_summary(sweep.pushed["found"]) == {
         "dry_run": False, "halted": [experiment_id], "appeared_since": [newcomer]}
 

@@ -7,17 +7,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_cfg.core.halt import check_halted
-from airflow_provider_cfg.core.identity import AirflowIdentity
 from airflow_provider_cfg.core.rollback import rollback_experiment
-from tests.airflow_helpers import make_client, ok, run_action, start, started_626
-
-
-def managed(emu, title: str) -> int:
-    tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags()
-    return ok(emu, "CreateTaskFromTemplate", TemplateId=626, TaskConfig={
-        "TaskTitle": title, "TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa"]}],
-        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()],
-    })["TaskId"]
+from tests.airflow_helpers import create_managed_626, make_client, run_action, start, started_626
 
 
 @pytest.fixture
@@ -27,7 +18,7 @@ def client(cfg_emulator):
 
 
 def test_rolled_back_experiments_are_halted(cfg_emulator, client):
-    experiment_id = managed(cfg_emulator, "halted")
+    experiment_id = create_managed_626(cfg_emulator, "halted")
     start(cfg_emulator, experiment_id)
     rollback_experiment(client, experiment_id, "halt", poll_interval=0.05)
     check = check_halted(client, [experiment_id])
@@ -46,7 +37,7 @@ def test_a_fault_left_injected_and_a_live_experiment_are_problems(cfg_emulator, 
 
 
 def test_an_unreadable_experiment_does_not_hide_the_others(cfg_emulator, client):
-    halted = managed(cfg_emulator, "halted")
+    halted = create_managed_626(cfg_emulator, "halted")
     start(cfg_emulator, halted)
     rollback_experiment(client, halted, "halt", poll_interval=0.05)
     check = check_halted(client, [999999, halted])
@@ -56,10 +47,10 @@ def test_an_unreadable_experiment_does_not_hide_the_others(cfg_emulator, client)
 
 
 def test_experiments_that_appeared_since_the_sweep_are_listed(cfg_emulator, client):
-    swept = managed(cfg_emulator, "swept")
+    swept = create_managed_626(cfg_emulator, "swept")
     start(cfg_emulator, swept)
     rollback_experiment(client, swept, "halt", poll_interval=0.05)
-    newcomer = managed(cfg_emulator, "newcomer")
+    newcomer = create_managed_626(cfg_emulator, "newcomer")
     check = check_halted(client, [swept])
     assert check.halted == [swept] and check.problems == []
     assert [(item.experiment_id, item.title) for item in check.appeared_since] == [(newcomer, "newcomer")]
