@@ -51,8 +51,8 @@ def test_template_fields():
 # -- rollback teardown ------------------------------------------------------------------------------------------
 
 
-def rollback_op(task_id, **kwargs) -> CfgRollbackExperimentOperator:
-    return CfgRollbackExperimentOperator(task_id="rollback", experiment_id=task_id, poll_interval=0.05, **kwargs)
+def rollback_op(experiment_id, **kwargs) -> CfgRollbackExperimentOperator:
+    return CfgRollbackExperimentOperator(task_id="rollback", experiment_id=experiment_id, poll_interval=0.05, **kwargs)
 
 
 @pytest.mark.parametrize("missing", [None, "", "None"])
@@ -61,45 +61,45 @@ def test_rollback_without_experiment(emu, missing):
 
 
 def test_rollback_operator_recovers_and_ends(emu):
-    task_id, fault, recovery = started_626(emu)
-    run_action(emu, task_id, fault)
+    experiment_id, fault, recovery = started_626(emu)
+    run_action(emu, experiment_id, fault)
     ti = FakeTI()
-    result = rollback_op(str(task_id), reason="inject_fault_1 failed").execute(context_for(ti))
+    result = rollback_op(str(experiment_id), reason="inject_fault_1 failed").execute(context_for(ti))
     assert result["clean"] is True and result["ended_by_rollback"] is True and result["guardrail_triggered"] is False
     assert result["recovered"] == [f"'Empty Operation (rollback)' (TaskActionId {recovery})"]
     assert result["left_injected"] == [] and result["problems"] == []
-    assert ti.pushed[XCOM_EXPERIMENT_ID] == task_id
+    assert ti.pushed[XCOM_EXPERIMENT_ID] == experiment_id
     assert faults(emu) == []
-    task = task_of(emu, task_id)
+    task = task_of(emu, experiment_id)
     assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2)
     assert task["TaskSummary"].startswith("Rolled back by Airflow: inject_fault_1 failed.")
     # a second run (the teardown retried) changes nothing
-    again = rollback_op(task_id).execute(context_for())
+    again = rollback_op(experiment_id).execute(context_for())
     assert again["ended_by_rollback"] is False and again["clean"] is True
-    assert task_of(emu, task_id)["TaskEndTime"] == task["TaskEndTime"]
+    assert task_of(emu, experiment_id)["TaskEndTime"] == task["TaskEndTime"]
 
 
 def test_rollback_operator_leaves_a_concluded_experiment(emu):
-    task_id, _, _ = run_626_cleanly(emu)
-    end(emu, task_id, "all good", True)
-    before = log_lines(emu, task_id)
-    result = rollback_op(task_id).execute(context_for())
+    experiment_id, _, _ = run_626_cleanly(emu)
+    end(emu, experiment_id, "all good", True)
+    before = log_lines(emu, experiment_id)
+    result = rollback_op(experiment_id).execute(context_for())
     assert result["ended_by_rollback"] is False and result["clean"] is True and result["recovered"] == []
-    assert task_of(emu, task_id)["TaskSummary"] == "all good"
-    assert log_lines(emu, task_id) == before
+    assert task_of(emu, experiment_id)["TaskSummary"] == "all good"
+    assert log_lines(emu, experiment_id) == before
 
 
 def test_rollback_operator_fails_when_a_fault_stays_injected(emu):
-    task_id, fault, recovery = started_626(emu)
-    run_action(emu, task_id, fault)
+    experiment_id, fault, recovery = started_626(emu)
+    run_action(emu, experiment_id, fault)
     chaos(emu, failing_instances=[INSTANCE], failing_actions="recovery")
     with pytest.raises(CfgStepFailedError,
                        match=rf"faults may still be injected: 'Empty Operation' \(TaskActionId {fault}\)"):
-        rollback_op(task_id).execute(context_for())
+        rollback_op(experiment_id).execute(context_for())
     assert [f["TaskGroupActionId"] for f in faults(emu)] == [fault]
-    assert action_state(emu, task_id, recovery)["TaskGroupActionStatusType"] == 2
-    assert [log["Name"] for log in trigger_logs(emu, task_id)] == [GUARDRAIL_NAME]
-    assert "STILL INJECTED" in task_of(emu, task_id)["TaskSummary"]
+    assert action_state(emu, experiment_id, recovery)["TaskGroupActionStatusType"] == 2
+    assert [log["Name"] for log in trigger_logs(emu, experiment_id)] == [GUARDRAIL_NAME]
+    assert "STILL INJECTED" in task_of(emu, experiment_id)["TaskSummary"]
 
 
 def test_rollback_operator_defaults_to_retries():
@@ -108,16 +108,17 @@ def test_rollback_operator_defaults_to_retries():
 
 def test_rollback_operator_after_a_clean_game_day_with_a_self_healing_fault(emu):
     """Template 628 ends with a MySQL switch, which has no recovery: a concluded run must not fail the teardown."""
-    task_id = ok(emu, "CreateTaskFromTemplate", TemplateId=628, TaskConfig={
+    experiment_id = ok(emu, "CreateTaskFromTemplate", TemplateId=628, TaskConfig={
         "TaskTitle": "web and db",
         "TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}, {"TaskGroupInstances": ["cdb-aaaaaaaa"]}],
     })["TaskId"]
-    CfgStartExperimentOperator(task_id="start", experiment_id=task_id).execute(context_for())
-    for action in actions_of(emu, task_id):
-        run_action(emu, task_id, action["TaskGroupActionId"])
-    CfgConcludeExperimentOperator(task_id="conclude", experiment_id=task_id, checks={"ok": True}).execute(context_for())
-    assert task_of(emu, task_id)["TaskExpect"] == 1
-    result = rollback_op(task_id).execute(context_for())
+    CfgStartExperimentOperator(task_id="start", experiment_id=experiment_id).execute(context_for())
+    for action in actions_of(emu, experiment_id):
+        run_action(emu, experiment_id, action["TaskGroupActionId"])
+    CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}).execute(context_for())
+    assert task_of(emu, experiment_id)["TaskExpect"] == 1
+    result = rollback_op(experiment_id).execute(context_for())
     assert result["clean"] is True and result["left_injected"] == [] and result["ended_by_rollback"] is False
 
 
