@@ -1,10 +1,15 @@
 """Put an experiment back the way it was: recover every fault it injected, then end it honestly.
 
-This is the one clean-up path of the provider. The rollback operator (an Airflow teardown), every
-waiting operator's ``on_kill``, every trigger's ``on_kill`` and the deferrable timeout path all
-come here. It is idempotent — it re-reads the experiment before every change and acts only on
-what is still broken — so running it twice, or after CFG's own guardrail rollback, changes nothing
-more. No Airflow import here; it drives a synchronous :class:`CfgClient`.
+This is the one clean-up path of the provider, with two entries: :func:`rollback_experiment` (the
+rollback operator, an Airflow teardown; the steady-state guard's abort) and
+:func:`rollback_best_effort`, which never raises (every ``on_kill``, every timed-out wait).
+:func:`left_injected` is the one answer to "is anything left injected?" — for the rollback's
+report, the rollback operator's result and halt-all's check alike.
+
+It is idempotent — it re-reads the experiment before every change, acts only on what is still
+broken, and makes each change through :func:`~airflow_provider_cfg.core.settle.settle_mutation` —
+so running it twice, or after CFG's own guardrail rollback, changes nothing more. No Airflow
+import here; it drives a synchronous :class:`CfgClient`.
 
 Order of work (``cfg-api.md`` §7.4, §7.6):
 

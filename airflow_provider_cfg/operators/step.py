@@ -107,14 +107,14 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         from airflow_provider_cfg.core.settle import settle_mutation
         from airflow_provider_cfg.core.steps import call_not_needed, instances_to_operate
 
-        def not_needed(now: Task) -> Task | None:
+        def already_done(now: Task) -> Task | None:
             reason = call_not_needed(now, ref, self.operation, self._selected)
             if reason is None:
                 return None
             self.log.info("%s", reason)
             return now
 
-        if not_needed(task) is not None:
+        if already_done(task) is not None:
             return task
         kind = ExecuteActionType[self.operation.upper()]
         instance_ids = instances_to_operate(task, ref, self.operation, self._selected)
@@ -125,7 +125,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
         landed = settle_mutation(
             send,
-            lambda: not_needed(client.describe_task(ref.experiment_id).require_task()),
+            lambda: already_done(client.describe_task(ref.experiment_id).require_task()),
             what=f"ExecuteTaskInstance ({self.operation})",
             logger=cast("logging.Logger", self.log),  # Airflow's task logger: the same warning/info calls
         )
