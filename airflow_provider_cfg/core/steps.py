@@ -263,10 +263,6 @@ def step_outcome(action: TaskGroupAction) -> StepOutcome:
 
 # -- operating a step ---------------------------------------------------------------------------------
 
-OPERATIONS = ("execute", "start", "skip", "retry")
-"""What ``ExecuteTaskInstance`` can do to a step (its ``ActionType``, by name)."""
-
-
 def select_instances(task: Task, ref: StepRef, instances: Collection[str | int] | None) -> list[int] | None:
     """``instances`` (object ids such as ``ins-…`` or ``TaskGroupInstanceId``s) as ``TaskGroupInstanceId``s.
 
@@ -299,7 +295,7 @@ def call_not_needed(task: Task, ref: StepRef, operation: str, selected: Collecti
     """Why the step's state already reflects ``operation`` (for the log), or ``None`` when the call is
     still to be sent. This is how a step that ran is never operated twice.
 
-    :param operation: one of :data:`OPERATIONS`.
+    :param operation: ``execute``, ``start``, ``skip`` or ``retry`` (``ExecuteActionType`` by name).
     :param selected: only these instances (``TaskGroupInstanceId``) are operated; ``None``: all.
     :raises ValueError: a retry of a step that has not run yet.
     """

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import conf
 
-from airflow_provider_cfg.core.steps import OPERATIONS
 from airflow_provider_cfg.operators.base import CfgBaseOperator, deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
@@ -18,6 +17,9 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task
     from airflow_provider_cfg.core.steps import StepRef
+
+# ``ExecuteActionType`` by name; spelled out here so that parsing a DAG imports no API model
+OPERATIONS = ("execute", "start", "skip", "retry")
 
 
 class CfgExecuteStepOperator(CfgBaseOperator):
