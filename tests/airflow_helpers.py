@@ -138,6 +138,17 @@ def create_626(emu, instances: list[str] | None = None, title: str = "unit test"
     )["TaskId"]
 
 
+def create_managed_626(emu, title: str, instance: str = INSTANCE) -> int:
+    """A 626 experiment tagged the way the provider's create operators tag (``managed-by``, ``airflow-dag``)."""
+    from airflow_provider_cfg.core.identity import AirflowIdentity
+
+    tags = AirflowIdentity("cfg_game_day", "create_experiment", f"manual__{title}").tags()
+    return ok(emu, "CreateTaskFromTemplate", TemplateId=626, TaskConfig={
+        "TaskTitle": title, "TaskGroupsConfig": [{"TaskGroupInstances": [instance]}],
+        "Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()],
+    })["TaskId"]
+
+
 def create_multi(emu, action_ids: list[int], instances: list[str] | None = None, title: str = "multi") -> int:
     """One group with every action of ``action_ids``, each followed by its library recovery."""
     return ok(
@@ -216,10 +227,23 @@ def fast_rollback(monkeypatch, poll_interval: float = 0.05) -> None:
 
     original = rollback.rollback_experiment
 
-    def quick(client, task_id, reason, **options):
-        return original(client, task_id, reason, **{"poll_interval": poll_interval, **options})
+    def quick(client, experiment_id, reason, **options):
+        return original(client, experiment_id, reason, **{"poll_interval": poll_interval, **options})
 
     monkeypatch.setattr(rollback, "rollback_experiment", quick)
+
+
+def landed_then_refused(mocker, method: str):
+    """Make ``CfgClient.<method>`` do its work, then answer with a refusal (FailedOperation)."""
+    from airflow_provider_cfg.api.errors import CfgApiError
+
+    real = getattr(CfgClient, method)
+
+    def call(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        raise CfgApiError("FailedOperation", "refused, yet done", None, method)
+
+    return mocker.patch.object(CfgClient, method, autospec=True, side_effect=call)
 
 
 def started_626(emu, instances: list[str] | None = None) -> tuple[int, int, int]:
@@ -228,6 +252,14 @@ def started_626(emu, instances: list[str] | None = None) -> tuple[int, int, int]
     start(emu, task_id)
     fault, recovery = actions_of(emu, task_id)
     return task_id, fault["TaskGroupActionId"], recovery["TaskGroupActionId"]
+
+
+def run_626_cleanly(emu) -> tuple[int, int, int]:
+    """A running 626 experiment whose fault was injected and then recovered."""
+    task_id, fault, recovery = started_626(emu)
+    run_action(emu, task_id, fault)
+    run_action(emu, task_id, recovery)
+    return task_id, fault, recovery
 
 
 # -- hand-built DescribeTask results, for the pure modules -------------------------------------------------

@@ -3,16 +3,20 @@
 CFG has no idempotency token. So an experiment is tagged with a short hash of the Airflow
 identity (dag id, task id, run id, map index) and marked in its description; before creating,
 and after a create call whose outcome is unknown, the operator looks that mark up and reattaches
-instead of creating a second experiment. No Airflow import here.
+instead of creating a second experiment. Every experiment the provider creates also carries
+``managed-by=airflow-provider-cfg``: :func:`list_managed_experiments` finds them (halt-all's sweep).
+No Airflow import here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from airflow_provider_cfg.api.enums import TaskStatus
 from airflow_provider_cfg.api.errors import CfgApiError, CfgTransportError
 
 if TYPE_CHECKING:
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
 IDENTITY_TAG = "airflow-identity"
 MANAGED_TAG = "managed-by"
 MANAGED_VALUE = "airflow-provider-cfg"
+DAG_TAG = "airflow-dag"
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class AirflowIdentity:
         return f"[{IDENTITY_TAG}:{self.key}]"
 
     def tags(self) -> dict[str, str]:
-        return {IDENTITY_TAG: self.key, MANAGED_TAG: MANAGED_VALUE, "airflow-dag": self.dag_id[:200]}
+        return {IDENTITY_TAG: self.key, MANAGED_TAG: MANAGED_VALUE, DAG_TAG: self.dag_id[:200]}
 
     def describe(self) -> str:
         suffix = f"[{self.map_index}]" if self.map_index >= 0 else ""
@@ -86,3 +91,51 @@ def find_experiment(
         if attempt + 1 < attempts:
             time.sleep(pause)
     return None
+
+
+LIVE_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.RUNNING, TaskStatus.PAUSED)
+"""Every status but ended (1004): experiments that may still inject something."""
+
+
+@dataclass(frozen=True)
+class ManagedExperiment:
+    """An experiment the provider created, as ``DescribeTaskList`` lists it."""
+
+    experiment_id: int
+    title: str | None
+    status: int | None
+    dag: str | None
+    """The DAG that created it (its ``airflow-dag`` tag)."""
+
+
+def list_managed_experiments(
+    client: CfgClient,
+    statuses: Sequence[int] = LIVE_STATUSES,
+    *,
+    page_size: int = 100,
+    max_pages: int = 50,
+) -> list[ManagedExperiment]:
+    """Every experiment tagged ``managed-by=airflow-provider-cfg`` in one of ``statuses``, newest first.
+
+    :param client: a synchronous CFG client (its region is the one listed).
+    :param statuses: ``TaskStatus`` codes to list; default every status but ended.
+    :param page_size: experiments per ``DescribeTaskList`` page.
+    :param max_pages: stop after this many pages.
+    """
+    found: dict[int, ManagedExperiment] = {}
+    for page in range(max_pages):
+        listing = client.describe_task_list(
+            limit=page_size, offset=page * page_size, tags={MANAGED_TAG: MANAGED_VALUE}, statuses=list(statuses)
+        )
+        items = listing.TaskList or []
+        for item in items:
+            if item.TaskId is not None:  # an experiment listed on two pages (a new one shifted them) counts once
+                found.setdefault(int(item.TaskId), ManagedExperiment(
+                    experiment_id=int(item.TaskId),
+                    title=item.TaskTitle,
+                    status=int(item.TaskStatus) if item.TaskStatus is not None else None,
+                    dag=next((t.TagValue for t in item.Tags or [] if t.TagKey == DAG_TAG), None),
+                ))
+        if len(items) < page_size or (page + 1) * page_size >= (listing.Total or 0):
+            break
+    return sorted(found.values(), key=lambda item: item.experiment_id, reverse=True)

@@ -1,10 +1,15 @@
 """Put an experiment back the way it was: recover every fault it injected, then end it honestly.
 
-This is the one clean-up path of the provider. The rollback operator (an Airflow teardown), every
-waiting operator's ``on_kill``, every trigger's ``on_kill`` and the deferrable timeout path all
-come here. It is idempotent — it re-reads the experiment before every change and acts only on
-what is still broken — so running it twice, or after CFG's own guardrail rollback, changes nothing
-more. No Airflow import here; it drives a synchronous :class:`CfgClient`.
+This is the one clean-up path of the provider, with two entries: :func:`rollback_experiment` (the
+rollback operator, an Airflow teardown; the steady-state guard's abort) and
+:func:`rollback_best_effort`, which never raises (every ``on_kill``, every timed-out wait).
+:func:`left_injected` is the one answer to "is anything left injected?" — for the rollback's
+report, the rollback operator's result and halt-all's check alike.
+
+It is idempotent — it re-reads the experiment before every change, acts only on what is still
+broken, and makes each change through :func:`~airflow_provider_cfg.core.settle.settle_mutation` —
+so running it twice, or after CFG's own guardrail rollback, changes nothing more. No Airflow
+import here; it drives a synchronous :class:`CfgClient`.
 
 Order of work (``cfg-api.md`` §7.4, §7.6):
 
@@ -27,7 +32,7 @@ import time
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_cfg.api.enums import (
     ActionStatus,
@@ -37,7 +42,8 @@ from airflow_provider_cfg.api.enums import (
     TaskStatus,
     TriggerType,
 )
-from airflow_provider_cfg.api.errors import CfgApiError, CfgError, CfgOutcomeUnknownError, CfgTransportError
+from airflow_provider_cfg.api.errors import CfgError
+from airflow_provider_cfg.core.settle import ErrorPatience, poll_until, settle_mutation
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -57,6 +63,13 @@ if TYPE_CHECKING:
         sleep: Callable[[float], None]
 
 log = logging.getLogger(__name__)
+
+
+class TaskLogger(Protocol):
+    """What the best-effort rollback logs with: a stdlib logger, or an operator's or trigger's ``self.log``."""
+
+    def warning(self, event: Any, *args: Any, **kw: Any) -> Any: ...
+
 
 GUARDRAIL_NAME = "airflow-provider-cfg rollback"
 
@@ -97,11 +110,50 @@ def unrecovered_faults(
     ]
 
 
+def left_injected(task: Task, self_healing: Collection[int] = ()) -> list[str]:
+    """What is still injected in ``task``, in words, one entry per fault: the one answer to
+    "is anything left?" for the rollback's report, the rollback operator's result and halt-all's summary.
+
+    :param self_healing: faults that heal by themselves (:func:`self_healing_faults`).
+    """
+    return [_describe(fault) for fault, _ in unrecovered_faults(task, self_healing)]
+
+
+def self_healing_faults(
+    client: CfgClient, task: Task, logger: logging.Logger | logging.LoggerAdapter = log
+) -> set[int]:
+    """``TaskGroupActionId`` of the faults with no recovery in the task *and* none in the action
+    library (reboot, switch, restart, pod kill): they heal by themselves once finished. A fault whose
+    recovery is merely missing from the task, or whose library entry cannot be read, still counts
+    as injected.
+
+    :param client: a synchronous CFG client (reads the action library).
+    :param task: the experiment, as ``DescribeTask`` returned it.
+    :param logger: where to log a library that cannot be read.
+    """
+    unpaired: dict[int, list[TaskGroupAction]] = {}
+    for group, action in task.iter_actions():
+        if action.is_fault and task.recovery_for(action) is None and group.ObjectTypeId and action.ActionId:
+            unpaired.setdefault(int(group.ObjectTypeId), []).append(action)
+    healing: set[int] = set()
+    for object_type, actions in unpaired.items():
+        try:
+            library = client.describe_action_library_list(
+                object_type, action_ids=sorted({int(a.ActionId or 0) for a in actions})
+            ).Results or []
+        except CfgError as exc:
+            logger.warning("Experiment %s: cannot read the action library (%s)", task.TaskId, exc)
+            continue
+        one_shot = {item.ActionId for item in library if item.ActionId is not None and not item.RelationActionId}
+        healing |= {int(a.TaskGroupActionId or 0) for a in actions if a.ActionId in one_shot}
+    return healing
+
+
 @dataclass
 class RollbackReport:
     """What a rollback did, in words fit for CFG's ``Summary`` and the task log."""
 
-    task_id: int
+    experiment_id: int
     reason: str
     recovered: list[str] = field(default_factory=list)
     already_recovered: bool = False
@@ -136,7 +188,7 @@ class Rollback:
     """One rollback run against one experiment.
 
     :param client: a synchronous CFG client.
-    :param task_id: the experiment (``TaskId``).
+    :param experiment_id: the experiment (``TaskId``).
     :param reason: why, in a few words (goes into the summary and the guardrail log).
     :param poll_interval: seconds between reads while waiting for a step.
     :param step_timeout: longest wait for one step to finish, in seconds.
@@ -148,7 +200,7 @@ class Rollback:
     def __init__(
         self,
         client: CfgClient,
-        task_id: int,
+        experiment_id: int,
         reason: str,
         *,
         poll_interval: float = 2.0,
@@ -158,70 +210,59 @@ class Rollback:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
-        self.task_id = int(task_id)
+        self.experiment_id = int(experiment_id)
         self.poll_interval = poll_interval
         self.step_timeout = step_timeout
         self.read_patience = read_patience
         self.end = end
         self.sleep = sleep
-        self.report = RollbackReport(task_id=self.task_id, reason=reason)
+        self.report = RollbackReport(experiment_id=self.experiment_id, reason=reason)
         self.self_healing: set[int] = set()
 
-    # -- reads survive outages ---------------------------------------------------------------
+    # -- reads survive outages, changes are settled ---------------------------------------------
 
     def read(self) -> Task:
-        """``DescribeTask``, retried through transient errors for up to ``read_patience`` seconds."""
-        deadline = time.monotonic() + self.read_patience
-        while True:
-            try:
-                return self.client.describe_task(self.task_id).require_task()
-            except (CfgTransportError, CfgApiError) as exc:
-                permanent = isinstance(exc, CfgApiError) and not exc.is_transient
-                if permanent or time.monotonic() >= deadline:
-                    raise
-                log.warning("Rollback of experiment %s: read failed (%s); retrying", self.task_id, exc)
-                self.sleep(self.poll_interval)
+        """``DescribeTask``, waited out through transient errors for up to ``read_patience`` seconds."""
 
-    def mutate(self, what: str, call: Callable[[], object]) -> bool:
-        """Make one change; an ambiguous or transient failure is left for the next re-read."""
+        def describe() -> Task:
+            try:
+                return self.client.describe_task(self.experiment_id).require_task()
+            except CfgError as exc:
+                log.warning("Rollback of experiment %s: read failed (%s)", self.experiment_id, exc)
+                raise
+
+        task = poll_until(
+            describe, lambda task: task, interval=self.poll_interval, sleep=self.sleep,
+            patience=ErrorPatience(self.read_patience),
+        )
+        assert task is not None  # no deadline: only a read or an error ends the loop
+        return task
+
+    def settle(
+        self, what: str, send: Callable[[], object], landed: Callable[[], object | None], *, check_first: bool = False
+    ) -> bool:
+        """Make one change through :func:`settle_mutation`; True once it has taken effect.
+
+        A change that still fails is logged and left: the rollback goes on, and its next read decides.
+        """
         try:
-            call()
-            return True
-        except CfgOutcomeUnknownError as exc:
-            log.warning("Rollback of experiment %s: %s outcome unknown (%s); re-reading", self.task_id, what, exc.cause)
-        except (CfgApiError, CfgTransportError) as exc:
-            log.warning("Rollback of experiment %s: %s failed: %s", self.task_id, what, exc)
-        return False
+            settle_mutation(
+                send, landed, what=f"Rollback of experiment {self.experiment_id}: {what}", check_first=check_first,
+                logger=log,
+            )
+        except CfgError as exc:
+            log.warning("Rollback of experiment %s: %s failed: %s", self.experiment_id, what, exc)
+            return False
+        return True
 
     # -- the procedure ------------------------------------------------------------------------
 
-    def find_self_healing(self, task: Task) -> set[int]:
-        """Faults with no recovery in the task *and* none in the action library (reboot, switch,
-        restart, pod kill): they heal by themselves once finished. A fault whose recovery is merely
-        missing from the task, or whose library entry cannot be read, still counts as injected."""
-        unpaired: dict[int, list[TaskGroupAction]] = {}
-        for group, action in task.iter_actions():
-            if action.is_fault and task.recovery_for(action) is None and group.ObjectTypeId and action.ActionId:
-                unpaired.setdefault(int(group.ObjectTypeId), []).append(action)
-        healing: set[int] = set()
-        for object_type, actions in unpaired.items():
-            try:
-                library = self.client.describe_action_library_list(
-                    object_type, action_ids=sorted({int(a.ActionId or 0) for a in actions})
-                ).Results or []
-            except CfgError as exc:
-                log.warning("Rollback of experiment %s: cannot read the action library (%s)", self.task_id, exc)
-                continue
-            one_shot = {item.ActionId for item in library if item.ActionId is not None and not item.RelationActionId}
-            healing |= {int(a.TaskGroupActionId or 0) for a in actions if a.ActionId in one_shot}
-        return healing
-
     def run(self) -> RollbackReport:
         task = self.read()
-        self.self_healing = self.find_self_healing(task)
+        self.self_healing = self_healing_faults(self.client, task, log)
         if task.TaskStatus == TaskStatus.ENDED:
             self.report.already_concluded = concluded(task)
-            self.report.left_injected = [_describe(fault) for fault, _ in unrecovered_faults(task, self.self_healing)]
+            self.report.left_injected = left_injected(task, self.self_healing)
             if self.report.left_injected:
                 self.report.problems.append("the experiment had already ended, so CFG no longer accepts recoveries")
             if self.end and not self.report.already_concluded:
@@ -234,12 +275,10 @@ class Rollback:
             if task.TaskMode == TaskMode.AUTOMATIC:
                 self.trigger_guardrail()
             task = self.recover_all(task)
-            pending = unrecovered_faults(task, self.self_healing)
-            if pending:
+            if unrecovered_faults(task, self.self_healing):
                 self.trigger_guardrail()
                 task = self.wait_for_guardrail_rollback()
-                pending = unrecovered_faults(task, self.self_healing)
-            self.report.left_injected = [_describe(fault) for fault, _ in pending]
+            self.report.left_injected = left_injected(task, self.self_healing)
             self.report.recovered = [
                 _describe(recovery)
                 for _, recovery in initial
@@ -264,7 +303,7 @@ class Rollback:
         if recovery_id is None or fault is None:
             self.report.problems.append(f"{_describe(fault) if fault else fault_id} has no paired recovery action")
             return task
-        for _ in range(3):
+        for _ in range(3):  # executed, then retried at most twice: a recovery that keeps failing is not looped on
             recovery = task.find_action(recovery_id)
             if recovery is None:
                 break  # no longer in the experiment: reported below as not recovered
@@ -274,32 +313,53 @@ class Rollback:
                 task = self.wait_until_finished(recovery_id)
                 continue
             if task.TaskStatus == TaskStatus.PAUSED:
-                self.mutate("resume", lambda: self.client.resume_task(self.task_id))
+                self.resume()
             group = task.group_of(recovery)
             if group is None or group.TaskGroupId is None:
                 self.report.problems.append(f"{_describe(recovery)} has no action group to execute it in")
                 return task
-            if recovery.TaskGroupActionStatus == ActionStatus.FINISHED:
-                kind = ExecuteActionType.RETRY
-            else:
-                kind = ExecuteActionType.EXECUTE
-            log.info("Rollback of experiment %s: %s %s", self.task_id, kind.name.lower(), _describe(recovery))
-            self.mutate(
-                f"recovery {_describe(recovery)}",
-                functools.partial(
-                    self.client.execute_task_instance, self.task_id, group.TaskGroupId, recovery_id, kind
-                ),
-            )
+            self.execute_recovery(recovery, group.TaskGroupId)
             task = self.wait_until_finished(recovery_id)
         recovery = task.find_action(recovery_id)
         if not recovered(recovery):
             self.report.problems.append(f"{_describe(recovery)} did not succeed")
         return task
 
-    def wait_until_finished(self, action_id: int | None) -> Task:
-        deadline = time.monotonic() + self.step_timeout
-        while True:
+    def resume(self) -> None:
+        self.settle(
+            "ResumeTask",
+            lambda: self.client.resume_task(self.experiment_id),
+            lambda: True if self.read().TaskStatus != TaskStatus.PAUSED else None,
+        )
+
+    def execute_recovery(self, recovery: TaskGroupAction, group_id: int) -> None:
+        """Execute (or retry, when it ran and failed) one recovery; it has landed once a new run of it started."""
+        recovery_id = int(recovery.TaskGroupActionId or 0)
+        retry = recovery.TaskGroupActionStatus == ActionStatus.FINISHED
+        kind = ExecuteActionType.RETRY if retry else ExecuteActionType.EXECUTE
+        log.info("Rollback of experiment %s: %s %s", self.experiment_id, kind.name.lower(), _describe(recovery))
+
+        def started() -> Task | None:
             task = self.read()
+            now = task.find_action(recovery_id)
+            if now is None:
+                return task  # gone from the experiment: nothing to send; reported as not recovered
+            moved = (now.TaskGroupActionStatus == ActionStatus.RUNNING or recovered(now)
+                     # a failed recovery is finished before a retry too: only a new run shows a retry landed
+                     or (not retry and now.TaskGroupActionStatus == ActionStatus.FINISHED))
+            return task if moved else None
+
+        self.settle(
+            f"recovery {_describe(recovery)}",
+            functools.partial(self.client.execute_task_instance, self.experiment_id, group_id, recovery_id, kind),
+            started,
+        )
+
+    def wait_until_finished(self, action_id: int | None) -> Task:
+        """Read until ``action_id`` is not running (or the experiment ended), at most ``step_timeout`` seconds."""
+        deadline = time.monotonic() + self.step_timeout
+
+        def done(task: Task) -> Task | None:
             action = task.find_action(action_id) if action_id else None
             running = action is not None and action.TaskGroupActionStatus == ActionStatus.RUNNING
             if not running or task.TaskStatus == TaskStatus.ENDED:
@@ -307,52 +367,60 @@ class Rollback:
             if time.monotonic() >= deadline:
                 self.report.problems.append(f"{_describe(action)} still running after {self.step_timeout:.0f} s")
                 return task
-            self.sleep(self.poll_interval)
+            return None
+
+        return self.poll(done)
 
     def trigger_guardrail(self) -> None:
+        """``TriggerPolicy`` once (CFG logs every call): skipped when the guardrail is already triggered."""
         if self.report.guardrail_triggered:
             return
-        task = self.read()
-        if task.TaskPolicy is not None and task.TaskPolicy.is_triggered:
-            self.report.guardrail_triggered = True
-            return
-        self.report.guardrail_triggered = self.mutate(
+
+        def triggered() -> bool | None:
+            policy = self.read().TaskPolicy
+            return True if policy is not None and policy.is_triggered else None
+
+        self.report.guardrail_triggered = self.settle(
             "TriggerPolicy",
             lambda: self.client.trigger_policy(
-                self.task_id, GUARDRAIL_NAME, self.report.reason[:500], TriggerType.TRIGGER
+                self.experiment_id, GUARDRAIL_NAME, self.report.reason[:500], TriggerType.TRIGGER
             ),
+            triggered,
+            check_first=True,
         )
-        if not self.report.guardrail_triggered:  # the call may still have landed
-            task = self.read()
-            self.report.guardrail_triggered = bool(task.TaskPolicy and task.TaskPolicy.is_triggered)
 
     def wait_for_guardrail_rollback(self) -> Task:
         """After TriggerPolicy, give CFG's sequential rollback time to run the recoveries."""
         started = time.monotonic()
         grace = 3 * self.poll_interval  # CFG needs a moment to start its recoveries
-        while True:
-            task = self.read()
+
+        def done(task: Task) -> Task | None:
             if not unrecovered_faults(task, self.self_healing):
                 return task
             busy = any(a.TaskGroupActionStatus == ActionStatus.RUNNING for _, a in task.iter_actions())
             elapsed = time.monotonic() - started
-            if (not busy and elapsed >= grace) or elapsed >= self.step_timeout:
-                return task
-            self.sleep(self.poll_interval)
+            return task if (not busy and elapsed >= grace) or elapsed >= self.step_timeout else None
+
+        return self.poll(done)
+
+    def poll(self, done: Callable[[Task], Task | None]) -> Task:
+        """Read until ``done`` returns the task (each reader carries its own time limit)."""
+        task = poll_until(self.read, done, interval=self.poll_interval, sleep=self.sleep)
+        assert task is not None  # no deadline given: only ``done`` ends the loop
+        return task
 
     def conclude(self) -> None:
-        for _ in range(3):
-            task = self.read()
-            if concluded(task):
-                self.report.ended = True
-                return
-            if self.mutate(
-                "end",
-                lambda: self.client.end_task(self.task_id, summary=self.report.summary()[:4000], is_expect=False),
-            ):
-                self.report.ended = True
-                return
-        self.report.problems.append("could not end the experiment")
+        """End the experiment with the summary, ``IsExpect=false``; a conclusion already there is kept."""
+        ended = self.settle(
+            "end",
+            lambda: self.client.end_task(self.experiment_id, summary=self.report.summary()[:4000], is_expect=False),
+            lambda: True if concluded(self.read()) else None,
+            check_first=True,
+        )
+        if ended:
+            self.report.ended = True
+        else:
+            self.report.problems.append("could not end the experiment")
 
 
 def _describe(action: TaskGroupAction | None) -> str:
@@ -362,13 +430,19 @@ def _describe(action: TaskGroupAction | None) -> str:
 
 
 def rollback_experiment(
-    client: CfgClient, task_id: int, reason: str, **options: Unpack[RollbackOptions]
+    client: CfgClient, experiment_id: int, reason: str, **options: Unpack[RollbackOptions]
 ) -> RollbackReport:
-    """Run :class:`Rollback` once; never raises for a step it could not undo — the report says so."""
+    """Run :class:`Rollback` once; never raises for a step it could not undo — the report says so.
+
+    :param client: a synchronous CFG client.
+    :param experiment_id: the experiment (``TaskId``).
+    :param reason: why, for the summary.
+    :param options: the keyword options of :class:`Rollback`.
+    """
     try:
-        return Rollback(client, task_id, reason, **options).run()
+        return Rollback(client, experiment_id, reason, **options).run()
     except CfgError as exc:
-        report = RollbackReport(task_id=int(task_id), reason=reason)
+        report = RollbackReport(experiment_id=int(experiment_id), reason=reason)
         report.problems.append(f"rollback stopped: {exc}")
         report.left_injected.append("unknown (the experiment could not be read)")
         return report
@@ -378,7 +452,7 @@ def rollback_best_effort(
     open_client: Callable[[], AbstractContextManager[CfgClient]],
     experiment_id: int,
     reason: str,
-    logger: logging.Logger | logging.LoggerAdapter = log,
+    logger: TaskLogger = log,
 ) -> RollbackReport | None:
     """The one entry of every best-effort rollback (an ``on_kill``, a timed-out wait): never raises.
 

@@ -3,7 +3,9 @@
 A DAG author names a step the way people do — "group 1, action 2", or by its title — and
 :func:`resolve_step` finds the ids CFG wants (``TaskGroupId``, ``TaskGroupActionId``, instance
 ids) in a ``DescribeTask`` result at run time. :func:`step_outcome` reads a step's state into one
-verdict that operators, sensors and triggers all share. No Airflow import here.
+verdict that operators, sensors and triggers all share. :func:`call_not_needed` and
+:func:`instances_to_operate` decide, from that state, whether an operation is still to be sent
+and on which instances. No Airflow import here.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class StepSelector:
 class StepRef:
     """The ids of one resolved step."""
 
-    task_id: int
+    experiment_id: int
     task_group_id: int
     task_action_id: int
     group_order: int
@@ -123,7 +125,7 @@ class StepRef:
 
 def _ref(task: Task, group: TaskGroup, action: TaskGroupAction) -> StepRef:
     return StepRef(
-        task_id=int(task.TaskId or 0),
+        experiment_id=int(task.TaskId or 0),
         task_group_id=int(group.TaskGroupId or 0),
         task_action_id=int(action.TaskGroupActionId or 0),
         group_order=int(group.TaskGroupOrder or 0),
@@ -168,7 +170,7 @@ def step_action(task: Task, ref: StepRef) -> TaskGroupAction:
     :class:`StepNotFoundError` if it is no longer there."""
     action = task.find_action(ref.task_action_id)
     if action is None:
-        raise StepNotFoundError(f"{ref.label} is no longer in experiment {ref.task_id}")
+        raise StepNotFoundError(f"{ref.label} is no longer in experiment {ref.experiment_id}")
     return action
 
 
@@ -257,3 +259,70 @@ def step_outcome(action: TaskGroupAction) -> StepOutcome:
         succeeded=finished and status_type in (ActionStatusType.SUCCESS, ActionStatusType.SKIPPED),
         instances=instances,
     )
+
+
+# -- operating a step ---------------------------------------------------------------------------------
+
+def select_instances(task: Task, ref: StepRef, instances: Collection[str | int] | None) -> list[int] | None:
+    """``instances`` (object ids such as ``ins-…`` or ``TaskGroupInstanceId``s) as ``TaskGroupInstanceId``s.
+
+    :param instances: what the DAG author named; ``None`` means every instance (and gives ``None``).
+    :raises ValueError: an instance that is not in the step, listing the step's instances.
+    """
+    if instances is None:
+        return None
+    by_object = {
+        i.TaskGroupInstanceObjectId: i.TaskGroupInstanceId
+        for i in step_action(task, ref).TaskGroupInstances or []
+        if i.TaskGroupInstanceId is not None
+    }
+    known = set(by_object.values())
+    ids = []
+    for item in instances:
+        if isinstance(item, int) and item in known:
+            ids.append(item)
+        elif str(item) in by_object:
+            ids.append(by_object[str(item)])
+        else:
+            raise ValueError(
+                f"instance {item!r} is not in {ref.label}; its instances are "
+                + ", ".join(f"{obj} ({iid})" for obj, iid in by_object.items())
+            )
+    return ids
+
+
+def call_not_needed(task: Task, ref: StepRef, operation: str, selected: Collection[int] | None = None) -> str | None:
+    """Why the step's state already reflects ``operation`` (for the log), or ``None`` when the call is
+    still to be sent. This is how a step that ran is never operated twice.
+
+    :param operation: ``execute``, ``start``, ``skip`` or ``retry`` (``ExecuteActionType`` by name).
+    :param selected: only these instances (``TaskGroupInstanceId``) are operated; ``None``: all.
+    :raises ValueError: a retry of a step that has not run yet.
+    """
+    outcome = step_outcome(step_action(task, ref))
+    if selected:
+        outcome = outcome.restricted_to(selected)
+    if operation != "retry":
+        if outcome.started or outcome.finished:
+            return f"{ref.label} already ran ({outcome.summary()}); not operating it again"
+        return None
+    if not outcome.finished:
+        if not outcome.started:
+            raise ValueError(f"cannot retry {ref.label}: it has not run yet (use operation='execute')")
+        return f"{ref.label} is running; waiting instead of retrying"
+    if outcome.succeeded:
+        return f"{ref.label} already succeeded; nothing to retry"
+    return None
+
+
+def instances_to_operate(
+    task: Task, ref: StepRef, operation: str, selected: Collection[int] | None = None
+) -> list[int] | None:
+    """The ``TaskGroupInstanceId``s to send with ``operation`` (``None``: every instance).
+
+    A retry without chosen instances retries only the failed ones.
+    """
+    if operation == "retry" and selected is None:
+        failed = step_outcome(step_action(task, ref)).failed_instances
+        return [int(i.instance_id) for i in failed if i.instance_id is not None] or None
+    return list(selected) if selected is not None else None

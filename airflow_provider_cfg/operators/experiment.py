@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
 
 if TYPE_CHECKING:
+    import logging
+
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
@@ -31,29 +33,29 @@ class CfgStartExperimentOperator(CfgBaseOperator):
 
     def execute(self, context: Context) -> int:
         from airflow_provider_cfg.api.enums import TaskStatus
-        from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError
+        from airflow_provider_cfg.core.settle import settle_mutation
         from airflow_provider_cfg.exceptions import CfgExperimentStatusError
 
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
-            self.publish_experiment(context, client, task_id)
-            for attempt in range(2):
-                status = client.describe_task(task_id).require_task().TaskStatus
+            self.publish_experiment(context, client, experiment_id)
+
+            def started() -> TaskStatus | None:
+                """The status once started (running or paused); an ended experiment is refused."""
+                status = client.describe_task(experiment_id).require_task().TaskStatus
                 if status == TaskStatus.ENDED:
-                    raise CfgExperimentStatusError(f"experiment {task_id} has already ended; it cannot be started")
-                if status in (TaskStatus.RUNNING, TaskStatus.PAUSED):
-                    self.log.info("Experiment %s is already %s", task_id, TaskStatus.describe(status))
-                    return task_id
-                try:
-                    client.execute_task(task_id)
-                    self.log.info("Experiment %s started", task_id)
-                    return task_id
-                except (CfgOutcomeUnknownError, CfgApiError) as exc:
-                    refused = isinstance(exc, CfgApiError) and exc.code != "FailedOperation" and not exc.is_transient
-                    if attempt or refused:
-                        raise
-                    self.log.warning("ExecuteTask did not answer clearly (%s); re-reading the experiment", exc)
-        return task_id
+                    raise CfgExperimentStatusError(
+                        f"experiment {experiment_id} has already ended; it cannot be started"
+                    )
+                return TaskStatus(status) if status in (TaskStatus.RUNNING, TaskStatus.PAUSED) else None
+
+            status = started()
+            if status is not None:
+                self.log.info("Experiment %s is already %s", experiment_id, TaskStatus.describe(status))
+                return experiment_id
+            settle_mutation(lambda: client.execute_task(experiment_id), started, what="ExecuteTask", logger=_log(self))
+            self.log.info("Experiment %s started", experiment_id)
+        return experiment_id
 
 
 class _CfgRunStatusOperator(CfgBaseOperator):
@@ -70,10 +72,10 @@ class _CfgRunStatusOperator(CfgBaseOperator):
         raise NotImplementedError
 
     def execute(self, context: Context) -> Any:
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
-            self.publish_experiment(context, client, task_id)
-            task = client.describe_task(task_id).require_task()
+            self.publish_experiment(context, client, experiment_id)
+            task = client.describe_task(experiment_id).require_task()
             return self.change(client, task)
 
 
@@ -87,9 +89,9 @@ class CfgPauseExperimentOperator(_CfgRunStatusOperator):
         from airflow_provider_cfg.api.enums import TaskStatus
 
         if task.TaskStatus != TaskStatus.PAUSED:
-            client.pause_task(_task_id(task))
+            client.pause_task(_experiment_id(task))
             self.log.info("Experiment %s paused", task.TaskId)
-        return _task_id(task)
+        return _experiment_id(task)
 
 
 class CfgResumeExperimentOperator(_CfgRunStatusOperator):
@@ -102,9 +104,9 @@ class CfgResumeExperimentOperator(_CfgRunStatusOperator):
         from airflow_provider_cfg.api.enums import TaskStatus
 
         if task.TaskStatus != TaskStatus.RUNNING:
-            client.resume_task(_task_id(task))
+            client.resume_task(_experiment_id(task))
             self.log.info("Experiment %s resumed", task.TaskId)
-        return _task_id(task)
+        return _experiment_id(task)
 
 
 class CfgEndExperimentOperator(_CfgRunStatusOperator):
@@ -148,32 +150,32 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     def conclusion(self, client: CfgClient, task: Task, context: Context) -> tuple[str, bool]:
         if not self.summary:
             raise ValueError("summary is required to end an experiment (CFG's Summary)")
-        return self.summary, _as_bool(self.is_expect, "is_expect")
+        return self.summary, as_bool(self.is_expect, "is_expect")
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.core.rollback import concluded
 
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
-            self.publish_experiment(context, client, task_id)
-            task = client.describe_task(task_id).require_task()
+            self.publish_experiment(context, client, experiment_id)
+            task = client.describe_task(experiment_id).require_task()
             if concluded(task):
                 self.log.info(
-                    "Experiment %s had already ended (TaskExpect %s); keeping its conclusion", task_id, task.TaskExpect
+                    "Experiment %s had already ended (TaskExpect %s); keeping its conclusion",
+                    experiment_id, task.TaskExpect,
                 )
                 return {
-                    "task_id": task_id,
+                    "experiment_id": experiment_id,
                     "is_expect": task.TaskExpect == 1,
                     "summary": task.TaskSummary,
                     "already_ended": True,
                 }
             summary, is_expect = self.conclusion(client, task, context)
-            client.end_task(task_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
-            self.log.info(
-                "Experiment %s ended: %s — %s", task_id, "as expected" if is_expect else "NOT as expected", summary
-            )
-            self.publish_report(context, client, task_id, checks=self._checks, report_path=self.report_path)
-            return {"task_id": task_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
+            client.end_task(experiment_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
+            verdict = "as expected" if is_expect else "NOT as expected"
+            self.log.info("Experiment %s ended: %s — %s", experiment_id, verdict, summary)
+            self.publish_report(context, client, experiment_id, checks=self._checks, report_path=self.report_path)
+            return {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
 
 
 class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
@@ -212,20 +214,25 @@ class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
             raw.update(json.loads(self.checks) if self.checks.strip() else {})
         elif self.checks:
             raw.update(self.checks)
-        for task_id in self.check_task_ids:
-            raw[task_id] = context["ti"].xcom_pull(task_ids=task_id)
+        for check_task_id in self.check_task_ids:
+            raw[check_task_id] = context["ti"].xcom_pull(task_ids=check_task_id)
         return {name: _check(name, value) for name, value in raw.items()}
 
     def conclusion(self, client: CfgClient, task: Task, context: Context) -> tuple[str, bool]:
         from airflow_provider_cfg.core.conclusion import compose_conclusion
 
-        logs = client.describe_task_policy_trigger_log(_task_id(task), page=1, page_size=100).TriggerLogs or []
+        logs = client.describe_task_policy_trigger_log(_experiment_id(task), page=1, page_size=100).TriggerLogs or []
         self._checks = self.gather_checks(context)
         verdict = compose_conclusion(task, self._checks, logs, lead=self.summary)
         return verdict.summary, verdict.is_expect
 
 
-def _task_id(task: Task) -> int:
+def _log(operator: CfgBaseOperator) -> logging.Logger:
+    """The operator's task logger, for :func:`settle_mutation` (it makes the same ``warning``/``info`` calls)."""
+    return cast("logging.Logger", operator.log)
+
+
+def _experiment_id(task: Task) -> int:
     """The experiment's ``TaskId``, which ``DescribeTask`` always returns: without it the answer is
     unreadable, and raises :class:`CfgTransportError` like any other unreadable answer."""
     from airflow_provider_cfg.api.errors import CfgTransportError
@@ -235,7 +242,11 @@ def _task_id(task: Task) -> int:
     return task.TaskId
 
 
-def _as_bool(value: Any, field: str) -> bool:
+def as_bool(value: Any, field: str) -> bool:
+    """A flag given as a bool or as rendered template text (``"true"``, ``"False"``, ``"1"``, ``"no"``…).
+
+    :param field: the parameter's name, for the error.
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
@@ -256,8 +267,8 @@ class CfgTriggerGuardrailOperator(CfgBaseOperator):
     """Trigger the experiment's guardrail — CFG then pauses the experiment or rolls it back
     sequentially, as configured (``PolicyDealType``) — or recover it.
 
-    Not repeated blindly: CFG appends a log entry per call, so after an ambiguous failure the
-    guardrail state is re-read before deciding whether to call again.
+    Not repeated blindly: CFG appends a log entry per call, so after a failed call the guardrail
+    state is read before deciding whether to call again (:func:`settle_mutation`).
 
     :param experiment_id: the experiment (``TaskId``) (templated).
     :param name: what fired, shown in CFG's guardrail log (templated).
@@ -278,25 +289,26 @@ class CfgTriggerGuardrailOperator(CfgBaseOperator):
 
     def execute(self, context: Context) -> bool:
         from airflow_provider_cfg.api.enums import TriggerType
-        from airflow_provider_cfg.api.errors import CfgOutcomeUnknownError
+        from airflow_provider_cfg.core.settle import settle_mutation
 
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         kind = TriggerType.RECOVER if self.recover else TriggerType.TRIGGER
         with self.client() as client:
-            self.publish_experiment(context, client, task_id)
-            try:
-                result = client.trigger_policy(task_id, self.name, self.content, kind)
-            except CfgOutcomeUnknownError as exc:
-                self.log.warning("TriggerPolicy outcome unknown (%s); reading the guardrail state", exc.cause)
-                policy = client.describe_task(task_id).require_task().TaskPolicy
-                landed = policy is not None and policy.is_triggered == (kind is TriggerType.TRIGGER)
-                if not landed:
-                    result = client.trigger_policy(task_id, self.name, self.content, kind)
-                    return bool(result.Success)
-                return True
+            self.publish_experiment(context, client, experiment_id)
+
+            def landed() -> bool | None:
+                policy = client.describe_task(experiment_id).require_task().TaskPolicy
+                return True if policy is not None and policy.is_triggered == (kind is TriggerType.TRIGGER) else None
+
+            result = settle_mutation(
+                lambda: bool(client.trigger_policy(experiment_id, self.name, self.content, kind).Success),
+                landed,
+                what="TriggerPolicy",
+                logger=_log(self),
+            )
             done = "recovered" if self.recover else "triggered"
-            self.log.info("Guardrail of experiment %s %s: %s", task_id, done, result.Success)
-            return bool(result.Success)
+            self.log.info("Guardrail of experiment %s %s: %s", experiment_id, done, result)
+            return result
 
 
 class CfgDeleteExperimentOperator(CfgBaseOperator):
@@ -316,14 +328,14 @@ class CfgDeleteExperimentOperator(CfgBaseOperator):
     def execute(self, context: Context) -> bool:
         from airflow_provider_cfg.api.errors import CfgApiError
 
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
             try:
-                client.delete_task(task_id)
+                client.delete_task(experiment_id)
             except CfgApiError as exc:
                 if exc.code == "ResourceNotFound" and self.missing_ok:
-                    self.log.info("Experiment %s does not exist (already deleted)", task_id)
+                    self.log.info("Experiment %s does not exist (already deleted)", experiment_id)
                     return False
                 raise
-        self.log.info("Experiment %s deleted", task_id)
+        self.log.info("Experiment %s deleted", experiment_id)
         return True

@@ -1,4 +1,5 @@
-"""The rollback teardown: no fault left behind, whatever happened upstream."""
+"""No fault left behind: the rollback teardown of one experiment, and halt-all's sweep and check of
+every live experiment the provider created."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.operators.base import XCOM_REPORT, CfgBaseOperator, experiment_id_of
+from airflow_provider_cfg.operators.experiment import as_bool
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+XCOM_FOUND = "found"
+"""Where :class:`CfgFindLiveExperimentsOperator` pushes what it found (a list of dicts)."""
 
 
 class CfgRollbackExperimentOperator(CfgBaseOperator):
@@ -61,25 +66,27 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
 
         if self.experiment_id in (None, "", "None"):
             self.log.info("No experiment was created; nothing to roll back")
-            return {"task_id": None, "clean": True}
-        task_id = experiment_id_of(self.experiment_id)
+            return {"experiment_id": None, "clean": True}
+        experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
-            self.publish_experiment(context, client, task_id)
+            self.publish_experiment(context, client, experiment_id)
             report = Rollback(
-                client, task_id, self.reason,
+                client, experiment_id, self.reason,
                 poll_interval=self.poll_interval, step_timeout=self.step_timeout, read_patience=self.read_patience,
             ).run()
             nothing_done = report.already_concluded and report.clean
             if nothing_done:
-                self.log.info("Experiment %s was already concluded with nothing left injected; nothing to do", task_id)
+                self.log.info(
+                    "Experiment %s was already concluded with nothing left injected; nothing to do", experiment_id
+                )
             else:
-                self.log.warning("Rollback of experiment %s: %s", task_id, report.summary())
+                self.log.warning("Rollback of experiment %s: %s", experiment_id, report.summary())
             # The record, unless a conclusion in this run wrote it (an abort by the steady-state
             # guard, a kill or an end by hand leaves none).
             if not nothing_done or self.upstream_xcom(context, XCOM_REPORT) is None:
-                self.publish_report(context, client, task_id, report_path=self.report_path)
+                self.publish_report(context, client, experiment_id, report_path=self.report_path)
         result = {
-            "task_id": task_id,
+            "experiment_id": experiment_id,
             "clean": report.clean,
             "recovered": report.recovered,
             "left_injected": report.left_injected,
@@ -89,6 +96,94 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
         }
         if not report.clean:
             raise CfgStepFailedError(
-                f"experiment {task_id}: faults may still be injected: {', '.join(report.left_injected)}"
+                f"experiment {experiment_id}: faults may still be injected: {', '.join(report.left_injected)}"
             )
         return result
+
+
+class CfgFindLiveExperimentsOperator(CfgBaseOperator):
+    """Halt-all's sweep: every experiment created by this provider (tag ``managed-by=airflow-provider-cfg``)
+    that has not ended, newest first; returns their ids, to map a :class:`CfgRollbackExperimentOperator` over::
+
+        find = CfgFindLiveExperimentsOperator(task_id="find_live_experiments")
+        rollback = CfgRollbackExperimentOperator.partial(task_id="rollback_experiment").expand(
+            experiment_id=find.output
+        )
+        find >> rollback >> CfgHaltSummaryOperator(task_id="summary", sweep_task_id="find_live_experiments")
+
+    What was found (``experiment_id``, ``title``, ``status``, ``dag``) is logged and pushed to XCom
+    under ``found``. Experiments made by other tools, and ended ones, are left alone.
+
+    :param list_only: a dry run: return no ids, so nothing is rolled back (templated: ``"{{ params.dry_run }}"``).
+    """
+
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "list_only")
+
+    def __init__(self, *, list_only: bool | str = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.list_only = list_only
+
+    def execute(self, context: Context) -> list[int]:
+        from dataclasses import asdict
+
+        from airflow_provider_cfg.core.identity import list_managed_experiments
+
+        with self.client() as client:
+            found = list_managed_experiments(client)
+            region = client.config.region
+        context["ti"].xcom_push(key=XCOM_FOUND, value=[asdict(item) for item in found])
+        for item in found:
+            self.log.warning(
+                "Live experiment %s (status %s, DAG %s): %s", item.experiment_id, item.status, item.dag, item.title
+            )
+        self.log.warning("%s live experiment(s) created by airflow-provider-cfg in %s", len(found), region)
+        if as_bool(self.list_only, "list_only"):
+            self.log.warning("DRY RUN: nothing will be rolled back")
+            return []
+        return [item.experiment_id for item in found]
+
+
+class CfgHaltSummaryOperator(CfgBaseOperator):
+    """Halt-all's check, after the rollbacks (whatever their outcome: ``trigger_rule="all_done"``):
+    re-read every experiment the sweep found; fail if a fault is still injected (each one named, to
+    recover by hand) or an experiment has not ended. Live experiments that appeared since are logged.
+
+    :param sweep_task_id: the :class:`CfgFindLiveExperimentsOperator` task whose ``found`` XCom to check.
+    :param list_only: the sweep only listed (a dry run): report what would be halted, check nothing (templated).
+    """
+
+    template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "list_only")
+
+    def __init__(self, *, sweep_task_id: str, list_only: bool | str = False, **kwargs: Any) -> None:
+        kwargs.setdefault("trigger_rule", "all_done")
+        super().__init__(**kwargs)
+        self.sweep_task_id = sweep_task_id
+        self.list_only = list_only
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cfg.core.halt import check_halted
+        from airflow_provider_cfg.exceptions import CfgStepFailedError
+
+        found = context["ti"].xcom_pull(task_ids=self.sweep_task_id, key=XCOM_FOUND)
+        if found is None:
+            raise CfgStepFailedError(f"the sweep ({self.sweep_task_id}) did not run: nothing is known to be halted")
+        swept = [int(item["experiment_id"]) for item in found]
+        if as_bool(self.list_only, "list_only"):
+            self.log.warning("DRY RUN: would halt %s experiment(s): %s", len(swept), swept)
+            return {"dry_run": True, "would_halt": swept}
+        with self.client() as client:
+            check = check_halted(client, swept)
+        for item in check.appeared_since:
+            self.log.warning(
+                "Experiment %s (%s) appeared after the sweep; press the button again", item.experiment_id, item.title
+            )
+        self.log.warning("Halted %s of %s experiment(s): %s", len(check.halted), len(swept), check.halted)
+        for problem in check.problems:
+            self.log.error("%s", problem)
+        if check.problems:
+            raise CfgStepFailedError("not everything was halted: " + "; ".join(check.problems))
+        return {
+            "dry_run": False,
+            "halted": check.halted,
+            "appeared_since": [item.experiment_id for item in check.appeared_since],
+        }

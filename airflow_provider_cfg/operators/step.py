@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import conf
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator, deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
+    import logging
+
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task
     from airflow_provider_cfg.core.steps import StepRef
 
+# ``ExecuteActionType`` by name; spelled out here so that parsing a DAG imports no API model
 OPERATIONS = ("execute", "start", "skip", "retry")
 
 
@@ -76,135 +78,71 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         from airflow_provider_cfg.core.events import step_event
-        from airflow_provider_cfg.core.steps import StepSelector, resolve_step
+        from airflow_provider_cfg.core.steps import StepSelector, resolve_step, select_instances
 
-        task_id = experiment_id_of(self.experiment_id)
+        experiment_id = experiment_id_of(self.experiment_id)
         selector = StepSelector.parse(self.step)
         deadline = deadline_for(self.timeout, self.execution_timeout)
         with self.client() as client:
-            self.publish_experiment(context, client, task_id)
-            task = self._read(client, task_id)
+            self.publish_experiment(context, client, experiment_id)
+            task = client.describe_task(experiment_id).require_task()
             ref = resolve_step(task, selector)
-            self._selected = self._selected_ids(task, ref)
-            self.log.info("Step %s of experiment %s: %s", ref.label, task_id, self.operation)
+            self._selected = select_instances(task, ref, self.instances)
+            self.log.info("Step %s of experiment %s: %s", ref.label, experiment_id, self.operation)
             task = self._operate(client, task, ref)
             if not self.wait_for_completion:
                 return None
             # with ``instances``, CFG keeps the step open until the others run too: wait for ours only
             event = step_event(task, ref.task_action_id, self._selected)
             if event is None and self.deferrable:
-                self._defer(task_id, ref, deadline)
+                self._defer(experiment_id, ref, deadline)
             if event is None:
-                event = self._wait(client, task_id, ref.task_action_id, deadline)
+                event = self._wait(client, experiment_id, ref.task_action_id, deadline)
         return self.execute_complete(context, event)
 
     # -- acting on the step --------------------------------------------------------------------
 
-    @staticmethod
-    def _read(client: CfgClient, task_id: int) -> Task:
-        task = client.describe_task(task_id).Task
-        if task is None:
-            raise ValueError(f"experiment {task_id} was not returned by DescribeTask")
-        return task
-
     def _operate(self, client: CfgClient, task: Task, ref: StepRef) -> Task:
-        from airflow_provider_cfg.api.errors import CfgApiError, CfgOutcomeUnknownError
-
-        if not self._needs_call(task, ref):
-            return task
-        instance_ids = self._instance_ids(task, ref)
-        for attempt in range(2):
-            try:
-                self._call(client, ref, instance_ids)
-            except (CfgOutcomeUnknownError, CfgApiError) as exc:
-                if isinstance(exc, CfgApiError) and exc.is_transient is False and exc.code != "FailedOperation":
-                    raise
-                self.log.warning(
-                    "ExecuteTaskInstance (%s) did not answer clearly (%s); re-reading the step", self.operation, exc
-                )
-                task = self._read(client, ref.task_id)
-                if not self._needs_call(task, ref):
-                    return task  # it did take effect (or something else moved the step on)
-                if attempt:
-                    raise
-                self.log.info("The step is unchanged, so the call did not take effect; sending it once more")
-                continue
-            return self._read(client, ref.task_id)
-        return task  # pragma: no cover
-
-    def _needs_call(self, task: Task, ref: StepRef) -> bool:
-        """False when the step's state already reflects the operation (so it is never repeated)."""
-        from airflow_provider_cfg.core.steps import step_action, step_outcome
-
-        outcome = step_outcome(step_action(task, ref))
-        if self._selected:
-            outcome = outcome.restricted_to(self._selected)
-        if self.operation in ("execute", "start", "skip"):
-            if outcome.started or outcome.finished:
-                self.log.info("%s already ran (%s); not operating it again", ref.label, outcome.summary())
-                return False
-            return True
-        # retry
-        if not outcome.finished:
-            if not outcome.started:
-                raise ValueError(f"cannot retry {ref.label}: it has not run yet (use operation='execute')")
-            self.log.info("%s is running; waiting instead of retrying", ref.label)
-            return False
-        if outcome.succeeded:
-            self.log.info("%s already succeeded; nothing to retry", ref.label)
-            return False
-        return True
-
-    def _instance_ids(self, task: Task, ref: StepRef) -> list[int] | None:
-        from airflow_provider_cfg.core.steps import step_action, step_outcome
-
-        if self.operation == "retry" and self.instances is None:
-            failed = step_outcome(step_action(task, ref)).failed_instances
-            return [int(i.instance_id) for i in failed if i.instance_id is not None] or None
-        return self._selected
-
-    def _selected_ids(self, task: Task, ref: StepRef) -> list[int] | None:
-        """``instances`` (object ids or TaskGroupInstanceIds) as TaskGroupInstanceIds; None: all."""
-        from airflow_provider_cfg.core.steps import step_action
-
-        if self.instances is None:
-            return None
-        by_object = {
-            i.TaskGroupInstanceObjectId: i.TaskGroupInstanceId
-            for i in step_action(task, ref).TaskGroupInstances or []
-            if i.TaskGroupInstanceId is not None
-        }
-        known = set(by_object.values())
-        ids = []
-        for item in self.instances:
-            if isinstance(item, int) and item in known:
-                ids.append(item)
-            elif str(item) in by_object:
-                ids.append(by_object[str(item)])
-            else:
-                raise ValueError(
-                    f"instance {item!r} is not in {ref.label}; its instances are "
-                    + ", ".join(f"{obj} ({iid})" for obj, iid in by_object.items())
-                )
-        return ids
-
-    def _call(self, client: CfgClient, ref: StepRef, instance_ids: list[int] | None) -> None:
+        """Send the operation unless the step's state already reflects it; an unclear answer is
+        settled by reading the step (:func:`settle_mutation`), never by a blind resend."""
         from airflow_provider_cfg.api.enums import ExecuteActionType
+        from airflow_provider_cfg.core.settle import settle_mutation
+        from airflow_provider_cfg.core.steps import call_not_needed, instances_to_operate
 
+        def already_done(now: Task) -> Task | None:
+            reason = call_not_needed(now, ref, self.operation, self._selected)
+            if reason is None:
+                return None
+            self.log.info("%s", reason)
+            return now
+
+        if already_done(task) is not None:
+            return task
         kind = ExecuteActionType[self.operation.upper()]
-        client.execute_task_instance(ref.task_id, ref.task_group_id, ref.task_action_id, kind, instance_ids)
-        self.log.info("ExecuteTaskInstance %s sent for %s", kind.label, ref.label)
+        instance_ids = instances_to_operate(task, ref, self.operation, self._selected)
+
+        def send() -> None:
+            client.execute_task_instance(ref.experiment_id, ref.task_group_id, ref.task_action_id, kind, instance_ids)
+            self.log.info("ExecuteTaskInstance %s sent for %s", kind.label, ref.label)
+
+        landed = settle_mutation(
+            send,
+            lambda: already_done(client.describe_task(ref.experiment_id).require_task()),
+            what=f"ExecuteTaskInstance ({self.operation})",
+            logger=cast("logging.Logger", self.log),  # Airflow's task logger: the same warning/info calls
+        )
+        return landed or client.describe_task(ref.experiment_id).require_task()
 
     # -- waiting -------------------------------------------------------------------------------
 
-    def _defer(self, task_id: int, ref: StepRef, deadline: float | None) -> None:
+    def _defer(self, experiment_id: int, ref: StepRef, deadline: float | None) -> None:
         from airflow_provider_cfg.triggers.step import CfgStepTrigger
 
         self.defer(
             trigger=CfgStepTrigger(
                 task_action_id=ref.task_action_id,
                 instance_ids=self._selected,
-                task_id=task_id,
+                experiment_id=experiment_id,
                 cfg_conn_id=self.cfg_conn_id,
                 region=self.region,
                 poll_interval=self.poll_interval,
@@ -215,28 +153,28 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             timeout=None,  # the trigger carries the deadline, so a timeout still reaches execute_complete
         )
 
-    def _wait(self, client: CfgClient, task_id: int, task_action_id: int, deadline: float | None) -> dict[str, Any]:
+    def _wait(
+        self, client: CfgClient, experiment_id: int, task_action_id: int, deadline: float | None
+    ) -> dict[str, Any]:
         from airflow_provider_cfg.core.events import TIMEOUT, step_event
         from airflow_provider_cfg.core.progress import ProgressLog, step_progress
+        from airflow_provider_cfg.core.settle import poll_until
 
         progress = ProgressLog(self.log)
-        while True:
-            task = self._read(client, task_id)
-            event = step_event(task, task_action_id, self._selected)
-            if event is not None:
-                return event
-            if deadline is not None and time.time() >= deadline:
-                return {
-                    "status": TIMEOUT,
-                    "task_id": task_id,
-                    "message": f"step {task_action_id} still running at the deadline",
-                }
-            progress(step_progress(task, task_action_id, self._selected))
-            if deadline is None:
-                pause = self.poll_interval
-            else:
-                pause = max(0.0, min(self.poll_interval, deadline - time.time()))
-            time.sleep(pause)
+        event = poll_until(
+            lambda: client.describe_task(experiment_id).require_task(),
+            lambda task: step_event(task, task_action_id, self._selected),
+            interval=self.poll_interval,
+            deadline=deadline,
+            on_wait=lambda task: progress(step_progress(task, task_action_id, self._selected)),
+        )
+        if event is None:
+            return {
+                "status": TIMEOUT,
+                "experiment_id": experiment_id,
+                "message": f"step {task_action_id} still running at the deadline",
+            }
+        return event
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """The one handler of every outcome: immediate, after a synchronous wait, or from the trigger."""
@@ -247,7 +185,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         status = event["status"]
         if status == SUCCESS:
             self.log.info("%s", event.get("message"))
-            keys = ("task_id", "task_action_id", "title", "action_status", "action_status_type")
+            keys = ("experiment_id", "task_action_id", "title", "action_status", "action_status_type")
             return {key: event.get(key) for key in keys}
         if status == FAILED:
             raise CfgStepFailedError(event.get("message") or event.get("detail"))
@@ -258,14 +196,15 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         raise CfgTriggerError(event.get("message"))
 
     def _rollback(self, reason: str) -> None:
-        from airflow_provider_cfg.core.rollback import rollback_experiment
+        """Best effort (never raises): the DAG run's rollback teardown rolls back as well."""
+        from airflow_provider_cfg.core.rollback import rollback_best_effort
 
         try:
-            with self.client() as client:
-                report = rollback_experiment(client, experiment_id_of(self.experiment_id), reason)
-            self.log.warning("Rollback of experiment %s: %s", report.task_id, report.summary())
-        except Exception:  # best effort; the teardown rolls back as well
-            self.log.warning("Rollback of experiment %s failed", self.experiment_id, exc_info=True)
+            experiment_id = experiment_id_of(self.experiment_id)
+        except ValueError:
+            self.log.warning("No rollback: %r is not an experiment id", self.experiment_id)
+            return
+        rollback_best_effort(self.client, experiment_id, reason, self.log)
 
     def on_kill(self) -> None:
         """Killed while injecting or waiting: recover what was injected and end the experiment."""

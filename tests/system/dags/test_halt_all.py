@@ -56,11 +56,11 @@ def create(emu, title: str, instance: str, managed: bool = True) -> int:
     )["TaskId"]
 
 
-def inject(emu, task_id: int) -> None:
-    start(emu, task_id)
-    fault = task_of(emu, task_id)["TaskGroups"][0]["TaskGroupActions"][0]
+def inject(emu, experiment_id: int) -> None:
+    start(emu, experiment_id)
+    fault = task_of(emu, experiment_id)["TaskGroups"][0]["TaskGroupActions"][0]
     assert fault["ActionAttribute"] == 1
-    run_action(emu, task_id, fault["TaskGroupActionId"])
+    run_action(emu, experiment_id, fault["TaskGroupActionId"])
 
 
 def halt(dag, **conf):
@@ -80,8 +80,8 @@ def fleet(emu):
     """Three live managed experiments (two with a fault injected, one not started), one managed
     experiment already concluded, and one running experiment that Airflow did not create."""
     injected = [create(emu, "halt A", "ins-aaaaaaaa"), create(emu, "halt B", "ins-bbbbbbbb")]
-    for task_id in injected:
-        inject(emu, task_id)
+    for experiment_id in injected:
+        inject(emu, experiment_id)
     waiting = create(emu, "halt C", "ins-cccccccc")
     concluded = create(emu, "halt D", "ins-dddddddd")
     start(emu, concluded)
@@ -105,11 +105,11 @@ def test_halt_all_rolls_back_every_live_managed_experiment(dag, emu, fleet):
     assert run.state == "success", states(run)
     assert states(run)["rollback_experiment"] == ["success"] * 3  # one mapped task per live experiment
     labels = {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "rollback_experiment"}
-    assert labels == {f"experiment {task_id}" for task_id in fleet["live"]}
+    assert labels == {f"experiment {experiment_id}" for experiment_id in fleet["live"]}
     assert faults(emu) == []
-    for task_id in fleet["live"]:
-        task = task_of(emu, task_id)
-        assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2), task_id
+    for experiment_id in fleet["live"]:
+        task = task_of(emu, experiment_id)
+        assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2), experiment_id
         assert "Halted by cfg_halt_all" in task["TaskSummary"] and "incident INC-42" in task["TaskSummary"]
     concluded = task_of(emu, fleet["concluded"])
     assert (concluded["TaskExpect"], concluded["TaskSummary"]) == (1, "went fine")  # ended ones are left alone
@@ -123,7 +123,7 @@ def test_dry_run_changes_nothing(dag, emu, fleet):
     assert run.state == "success", states(run)
     assert states(run)["rollback_experiment"] == ["skipped"]  # mapped over nothing
     assert faults(emu) == before
-    assert all(task_of(emu, task_id)["TaskStatus"] in (1001, 1002) for task_id in fleet["live"])
+    assert all(task_of(emu, experiment_id)["TaskStatus"] in (1001, 1002) for experiment_id in fleet["live"])
 
 
 def test_one_stuck_experiment_does_not_stop_the_others(dag, emu, fleet, monkeypatch):
@@ -138,8 +138,8 @@ def test_one_stuck_experiment_does_not_stop_the_others(dag, emu, fleet, monkeypa
     assert found["summary"] == ["failed"]
     a, b, c = fleet["live"]
     assert [f["TaskId"] for f in faults(emu)] == [b]
-    for task_id in (a, c):
-        assert (task_of(emu, task_id)["TaskStatus"], task_of(emu, task_id)["TaskExpect"]) == (1004, 2)
+    for experiment_id in (a, c):
+        assert (task_of(emu, experiment_id)["TaskStatus"], task_of(emu, experiment_id)["TaskExpect"]) == (1004, 2)
     assert "STILL INJECTED" in task_of(emu, b)["TaskSummary"]
 
 
@@ -149,21 +149,16 @@ def test_nothing_to_halt(dag, emu):
     assert faults(emu) == []
 
 
-def test_the_sweep_pages_through_every_live_experiment(emu, monkeypatch):
+def test_the_sweep_pages_through_every_live_experiment(emu):
     """Several pages of DescribeTaskList (page size shrunk to 2): every live managed experiment, once."""
-    import importlib.util
-
+    from airflow_provider_cfg.core.identity import list_managed_experiments
     from tests.airflow_helpers import make_client
 
-    spec = importlib.util.spec_from_file_location("cfg_halt_all_module", DAGS_FOLDER / "cfg_halt_all.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "PAGE_SIZE", 2)
     live = [create(emu, f"page {n}", f"ins-0000000{n}") for n in range(5)]
     ended = create(emu, "page ended", "ins-00000009")
     ok(emu, "ModifyTaskRunStatus", TaskId=ended, Status=1004, Summary="done", IsExpect=True)
     create(emu, "page foreign", "ins-00000008", managed=False)
     with make_client(emu) as client:
-        found = module.list_live_experiments(client)
-    assert [item["task_id"] for item in found] == sorted(live, reverse=True)
-    assert {item["dag"] for item in found} == {"cfg_game_day"} and {item["status"] for item in found} == {1001}
+        found = list_managed_experiments(client, page_size=2)
+    assert [item.experiment_id for item in found] == sorted(live, reverse=True)
+    assert {item.dag for item in found} == {"cfg_game_day"} and {item.status for item in found} == {1001}

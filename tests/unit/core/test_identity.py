@@ -1,4 +1,5 @@
-"""AirflowIdentity keys and find_experiment (by tag, by title and description marker) against the emulator."""
+"""AirflowIdentity keys, find_experiment (by tag, by title and description marker) and
+list_managed_experiments (halt-all's sweep) against the emulator."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from airflow_provider_cfg.core.identity import (
     MANAGED_TAG,
     MANAGED_VALUE,
     AirflowIdentity,
+    ManagedExperiment,
     find_experiment,
+    list_managed_experiments,
 )
-from tests.airflow_helpers import INSTANCE, chaos, clear_chaos_after, make_client, ok
+from tests.airflow_helpers import INSTANCE, chaos, clear_chaos_after, end, make_client, ok, start
 
 BASE = AirflowIdentity("game_day", "create", "scheduled__2026-01-07T10:00:00+00:00", -1)
 
@@ -119,3 +122,48 @@ def test_find_pauses_between_empty_attempts(cfg_emulator):
         began = time.monotonic()
         assert find_experiment(client, BASE, attempts=3, pause=0.1) is None
         assert 0.2 <= time.monotonic() - began < 2
+
+
+# -- list_managed_experiments -----------------------------------------------------------------------
+
+
+def test_managed_experiments_are_the_live_ones_tagged_by_the_provider(cfg_emulator):
+    waiting = tagged(cfg_emulator, BASE, "waiting")
+    running = tagged(cfg_emulator, dataclasses.replace(BASE, run_id="r2"), "running")
+    start(cfg_emulator, running)
+    ended = tagged(cfg_emulator, dataclasses.replace(BASE, run_id="r3"), "ended")
+    end(cfg_emulator, ended)
+    start(cfg_emulator, tagged(cfg_emulator, None, "console drill"))  # not ours
+    with make_client(cfg_emulator) as client:
+        assert list_managed_experiments(client) == [
+            ManagedExperiment(experiment_id=running, title="running", status=1002, dag="game_day"),
+            ManagedExperiment(experiment_id=waiting, title="waiting", status=1001, dag="game_day"),
+        ]
+        assert [item.experiment_id for item in list_managed_experiments(client, statuses=[1004])] == [ended]
+
+
+def _page(*ids: int, total: int):
+    from airflow_provider_cfg.api.models import DescribeTaskListResponse
+
+    return DescribeTaskListResponse.model_validate(
+        {"TaskList": [{"TaskId": i, "TaskTitle": f"t{i}", "TaskStatus": 1002} for i in ids], "Total": total}
+    )
+
+
+def test_managed_experiments_listed_on_two_pages_count_once(mocker):
+    """An experiment created during the sweep shifts the pages: the one pushed onto the next page is not doubled."""
+    client = mocker.Mock()
+    client.describe_task_list.side_effect = [_page(5, 4, total=5), _page(4, 3, total=5), _page(2, total=5)]
+    found = list_managed_experiments(client, page_size=2)
+    assert [item.experiment_id for item in found] == [5, 4, 3, 2]
+    assert [c.kwargs["offset"] for c in client.describe_task_list.call_args_list] == [0, 2, 4]
+    assert client.describe_task_list.call_args.kwargs["tags"] == {MANAGED_TAG: MANAGED_VALUE}
+    assert client.describe_task_list.call_args.kwargs["statuses"] == [1001, 1002, 1003]
+
+
+def test_managed_experiments_stop_after_max_pages(mocker):
+    client = mocker.Mock()
+    client.describe_task_list.side_effect = [_page(9, 8, total=100), _page(7, 6, total=100)]
+    found = list_managed_experiments(client, page_size=2, max_pages=2)
+    assert [item.experiment_id for item in found] == [9, 8, 7, 6]
+    assert client.describe_task_list.call_count == 2

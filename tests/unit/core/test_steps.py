@@ -1,10 +1,20 @@
-"""Naming steps (StepSelector), finding them (resolve_step) and reading how they went (step_outcome)."""
+"""Naming steps (StepSelector), finding them (resolve_step), reading how they went (step_outcome), and
+deciding what to send (select_instances, call_not_needed, instances_to_operate)."""
 
 from __future__ import annotations
 
 import pytest
 
-from airflow_provider_cfg.core.steps import StepNotFoundError, StepSelector, all_steps, resolve_step, step_outcome
+from airflow_provider_cfg.core.steps import (
+    StepNotFoundError,
+    StepSelector,
+    all_steps,
+    call_not_needed,
+    instances_to_operate,
+    resolve_step,
+    select_instances,
+    step_outcome,
+)
 from tests.airflow_helpers import build_action, build_instance, build_task
 
 # -- parsing ------------------------------------------------------------------------------------------------
@@ -108,7 +118,7 @@ def test_resolve(selector, action_id):
 
 def test_resolved_ref_carries_the_ids():
     ref = resolve_step(two_group_task(), StepSelector.parse("1.1"))
-    assert (ref.task_id, ref.task_group_id, ref.task_action_id, ref.group_order, ref.action_order) == (
+    assert (ref.experiment_id, ref.task_group_id, ref.task_action_id, ref.group_order, ref.action_order) == (
         3256, 800, 11, 1, 1)
     assert ref.is_fault and ref.instance_ids == (501, 502)
     assert ref.label == "step 1.1 'Network packet loss' (TaskActionId 11)"
@@ -203,3 +213,63 @@ def test_outcome_restricted_to_some_instances():
     waiting = outcome.restricted_to([1, 2])
     assert waiting.finished is False and waiting.succeeded is False
     assert outcome.restricted_to([99]).finished is False  # not an instance of the step: never done
+
+
+# -- operating a step: which instances, and whether the call is still needed -------------------------------
+
+
+def one_step(status: int = 2001, status_type: int = 0, instances=None):
+    """A task with one fault step (TaskActionId 11) on two instances, in the given state."""
+    instances = instances or [build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]
+    task = build_task([(800, 1, [build_action(11, 1, "Packet loss", status=status, status_type=status_type,
+                                              instances=instances)])])
+    return task, resolve_step(task, StepSelector.parse("1.1"))
+
+
+def test_select_instances_by_object_id_or_instance_id():
+    task, ref = one_step()
+    assert select_instances(task, ref, None) is None
+    assert select_instances(task, ref, ["ins-bbbbbbbb", 501]) == [502, 501]
+    with pytest.raises(ValueError, match=r"instance 'ins-zzzzzzzz' is not in step 1\.1 .*ins-aaaaaaaa \(501\)"):
+        select_instances(task, ref, ["ins-zzzzzzzz"])
+    with pytest.raises(ValueError, match="instance 999 is not in"):
+        select_instances(task, ref, [999])
+
+
+@pytest.mark.parametrize("operation", ["execute", "start", "skip"])
+def test_a_step_that_ran_needs_no_call(operation):
+    task, ref = one_step()
+    assert call_not_needed(task, ref, operation) is None
+    for status in (2003, 2004):
+        task, ref = one_step(status=status, status_type=1 if status == 2004 else 0)
+        assert "already ran" in call_not_needed(task, ref, operation)
+
+
+def test_only_the_chosen_instances_decide():
+    task, ref = one_step(status=2002, instances=[build_instance(501, "ins-aaaaaaaa", 3003, 1),
+                                                 build_instance(502, "ins-bbbbbbbb", 3001)])
+    assert "already ran" in call_not_needed(task, ref, "execute", [501])
+    assert call_not_needed(task, ref, "execute", [502]) is None
+
+
+def test_retry_needs_a_failed_step():
+    task, ref = one_step()
+    with pytest.raises(ValueError, match="it has not run yet"):
+        call_not_needed(task, ref, "retry")
+    task, ref = one_step(status=2003)
+    assert "is running; waiting instead of retrying" in call_not_needed(task, ref, "retry")
+    task, ref = one_step(status=2004, status_type=1)
+    assert "already succeeded; nothing to retry" in call_not_needed(task, ref, "retry")
+    task, ref = one_step(status=2004, status_type=2)
+    assert call_not_needed(task, ref, "retry") is None
+
+
+def test_instances_to_operate():
+    task, ref = one_step(status=2004, status_type=2, instances=[build_instance(501, "ins-aaaaaaaa", 3003, 1),
+                                                                build_instance(502, "ins-bbbbbbbb", 3003, 2)])
+    assert instances_to_operate(task, ref, "retry") == [502]  # a retry runs the failed instances only
+    assert instances_to_operate(task, ref, "retry", [501, 502]) == [501, 502]
+    assert instances_to_operate(task, ref, "execute") is None  # every instance
+    assert instances_to_operate(task, ref, "execute", [501]) == [501]
+    task, ref = one_step(status=2004, status_type=2)  # failed, but no instance says so
+    assert instances_to_operate(task, ref, "retry") is None
