@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task, TaskListItem
-    from airflow_provider_cfg.core.progress import Log
+    from airflow_provider_cfg.core.log import Log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -358,7 +358,7 @@ def abort_after_breach(
     content: str,
     rollback_reason: str | None,
     done: list[str],
-    logger: logging.Logger | logging.LoggerAdapter[Any] = log,
+    logger: Log = log,
 ) -> None:
     """Stop the experiment after a breach: trigger its guardrail, then (given ``rollback_reason``)
     run the provider's rollback. Raises what the client raises beyond a refusal (the caller reports it).
@@ -381,7 +381,7 @@ def abort_after_breach(
 
 
 def _trigger_guardrail(
-    client: CfgClient, experiment_id: int, content: str, logger: logging.Logger | logging.LoggerAdapter[Any]
+    client: CfgClient, experiment_id: int, content: str, logger: Log
 ) -> str:
     """``TriggerPolicy`` once: after an unclear answer the guardrail's state says whether it landed."""
 

@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from airflow_provider_cfg.api.enums import ActionStatus, InstanceStatus, TaskStatus
+from airflow_provider_cfg.core.log import Log
 from airflow_provider_cfg.core.steps import step_outcome
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task, TaskListItem
-
-
-class Log(Protocol):
-    """What the core logs through: a stdlib logger, or an operator's or trigger's ``self.log``."""
-
-    def info(self, event: Any, *args: Any, **kw: Any) -> Any: ...
-
-    def warning(self, event: Any, *args: Any, **kw: Any) -> Any: ...
 
 
 EVERY = 60.0

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from airflow_provider_cfg.api.enums import (
     ActionStatus,
@@ -43,6 +43,7 @@ from airflow_provider_cfg.api.enums import (
     TriggerType,
 )
 from airflow_provider_cfg.api.errors import CfgError
+from airflow_provider_cfg.core.log import Log
 from airflow_provider_cfg.core.settle import ErrorPatience, poll_until, settle_mutation
 
 if TYPE_CHECKING:
@@ -63,12 +64,6 @@ if TYPE_CHECKING:
         sleep: Callable[[float], None]
 
 log = logging.getLogger(__name__)
-
-
-class TaskLogger(Protocol):
-    """What the best-effort rollback logs with: a stdlib logger, or an operator's or trigger's ``self.log``."""
-
-    def warning(self, event: Any, *args: Any, **kw: Any) -> Any: ...
 
 
 GUARDRAIL_NAME = "airflow-provider-cfg rollback"
@@ -120,7 +115,7 @@ def left_injected(task: Task, self_healing: Collection[int] = ()) -> list[str]:
 
 
 def self_healing_faults(
-    client: CfgClient, task: Task, logger: logging.Logger | logging.LoggerAdapter = log
+    client: CfgClient, task: Task, logger: Log = log
 ) -> set[int]:
     """``TaskGroupActionId`` of the faults with no recovery in the task *and* none in the action
     library (reboot, switch, restart, pod kill): they heal by themselves once finished. A fault whose
@@ -452,7 +447,7 @@ def rollback_best_effort(
     open_client: Callable[[], AbstractContextManager[CfgClient]],
     experiment_id: int,
     reason: str,
-    logger: TaskLogger = log,
+    logger: Log = log,
 ) -> RollbackReport | None:
     """The one entry of every best-effort rollback (an ``on_kill``, a timed-out wait): never raises.
 

@@ -21,22 +21,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from airflow_provider_cfg.api.errors import CfgApiError, CfgError, CfgOutcomeUnknownError, CfgTransportError
+from airflow_provider_cfg.core.log import Log
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 log = logging.getLogger(__name__)
-
-
-class Logger(Protocol):
-    """What is logged through: a ``logging`` logger, an adapter, or an Airflow task's ``self.log``."""
-
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> Any: ...
-
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def waitable(exc: BaseException) -> bool:
@@ -50,7 +43,7 @@ def settle_mutation(
     *,
     what: str,
     check_first: bool = False,
-    logger: Logger = log,
+    logger: Log = log,
 ) -> T | R:
     """Make one change so that it takes effect exactly once.
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from airflow.sdk.types import TaskInstanceKey
 
     from airflow_provider_cfg.api.client import CfgClient
-    from airflow_provider_cfg.core.progress import Log
+    from airflow_provider_cfg.core.log import Log
     from airflow_provider_cfg.hooks.cfg import CfgHook
 
 XCOM_EXPERIMENT_ID = "experiment_id"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
 
 if TYPE_CHECKING:
-    import logging
 
     from airflow.sdk import Context
 
@@ -53,7 +52,7 @@ class CfgStartExperimentOperator(CfgBaseOperator):
             if status is not None:
                 self.log.info("Experiment %s is already %s", experiment_id, TaskStatus.describe(status))
                 return experiment_id
-            settle_mutation(lambda: client.execute_task(experiment_id), started, what="ExecuteTask", logger=_log(self))
+            settle_mutation(lambda: client.execute_task(experiment_id), started, what="ExecuteTask", logger=self.log)
             self.log.info("Experiment %s started", experiment_id)
         return experiment_id
 
@@ -227,11 +226,6 @@ class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
         return verdict.summary, verdict.is_expect
 
 
-def _log(operator: CfgBaseOperator) -> logging.Logger:
-    """The operator's task logger, for :func:`settle_mutation` (it makes the same ``warning``/``info`` calls)."""
-    return cast("logging.Logger", operator.log)
-
-
 def _experiment_id(task: Task) -> int:
     """The experiment's ``TaskId``, which ``DescribeTask`` always returns: without it the answer is
     unreadable, and raises :class:`CfgTransportError` like any other unreadable answer."""
@@ -304,7 +298,7 @@ class CfgTriggerGuardrailOperator(CfgBaseOperator):
                 lambda: bool(client.trigger_policy(experiment_id, self.name, self.content, kind).Success),
                 landed,
                 what="TriggerPolicy",
-                logger=_log(self),
+                logger=self.log,
             )
             done = "recovered" if self.recover else "triggered"
             self.log.info("Guardrail of experiment %s %s: %s", experiment_id, done, result)

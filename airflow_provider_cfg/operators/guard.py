@@ -3,10 +3,9 @@ at the first real breach."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import conf
 from airflow.sdk.exceptions import AirflowFailException
@@ -214,7 +213,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         try:
             with self.client() as client:
                 abort_after_breach(
-                    client, experiment_id, content, reason if self.rollback_on_breach else None, done, self._stdlib_log
+                    client, experiment_id, content, reason if self.rollback_on_breach else None, done, self.log
                 )
         except Exception as exc:  # the breach is reported whatever happened while aborting
             self.log.exception("Aborting experiment %s after the breach failed", experiment_id)
@@ -228,12 +227,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         from airflow_provider_cfg.core.rollback import rollback_best_effort
 
         reason = "the steady-state guard was killed"
-        rollback_best_effort(self.hook.get_client, experiment_id_of(self.experiment_id), reason, self._stdlib_log)
-
-    @property
-    def _stdlib_log(self) -> logging.Logger:
-        """``self.log`` as core/settle and core/rollback type it (Airflow's logger has the same methods)."""
-        return cast("logging.Logger", self.log)
+        rollback_best_effort(self.hook.get_client, experiment_id_of(self.experiment_id), reason, self.log)
 
 
 def _positive_duration(value: Any) -> float:

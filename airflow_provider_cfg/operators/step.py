@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import conf
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator, deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
-    import logging
 
     from airflow.sdk import Context
 
@@ -129,7 +128,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             send,
             lambda: already_done(client.describe_task(ref.experiment_id).require_task()),
             what=f"ExecuteTaskInstance ({self.operation})",
-            logger=cast("logging.Logger", self.log),  # Airflow's task logger: the same warning/info calls
+            logger=self.log,
         )
         return landed or client.describe_task(ref.experiment_id).require_task()
 

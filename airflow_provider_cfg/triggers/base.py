@@ -21,11 +21,10 @@ stays the trigger's own: a read that does not come back by the deadline is given
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -135,10 +134,8 @@ class CfgTrigger(BaseTrigger):
         except Exception:  # reported by the rollback below, which reads it again and fails the same way
             self.log.debug("Reading connection %r failed", self.cfg_conn_id, exc_info=True)
         reason = "the Airflow task was killed while waiting"
-        # core/rollback types a stdlib logger; Airflow's has the same methods
-        logger = cast("logging.Logger", self.log)
         await sync_to_async(rollback_best_effort, thread_sensitive=False)(
-            hook.get_client, self.experiment_id, reason, logger
+            hook.get_client, self.experiment_id, reason, self.log
         )
 
 

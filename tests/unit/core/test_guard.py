@@ -265,7 +265,7 @@ def cfg_client(mocker, *, triggered_after: int | None = None, trigger=None):
 
 def test_abort_triggers_the_guardrail_then_rolls_back(mocker):
     rollback = mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment",
-                            return_value=RollbackReport(task_id=3256, reason="r"))
+                            return_value=RollbackReport(experiment_id=3256, reason="r"))
     client, done = cfg_client(mocker), []
     abort_after_breach(client, 3256, "dag.guard: breached", "guard tripped", done)
     client.trigger_policy.assert_called_once_with(3256, GUARDRAIL_NAME, "dag.guard: breached", TriggerType.TRIGGER)
@@ -281,7 +281,7 @@ def test_abort_without_rollback_leaves_it_to_the_guardrail(mocker):
 
 
 def test_abort_reports_a_rollback_that_left_faults(mocker):
-    report = RollbackReport(task_id=3256, reason="r", left_injected=["'CPU load' (TaskActionId 11)"])
+    report = RollbackReport(experiment_id=3256, reason="r", left_injected=["'CPU load' (TaskActionId 11)"])
     mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment", return_value=report)
     done: list[str] = []
     abort_after_breach(cfg_client(mocker), 3256, "c", "why", done)
@@ -303,7 +303,7 @@ def test_guardrail_call_with_an_unknown_outcome_that_did_not_land_is_sent_once_m
 
 def test_a_refused_guardrail_is_reported_and_the_rollback_still_runs(mocker):
     rollback = mocker.patch("airflow_provider_cfg.core.guard.rollback_experiment",
-                            return_value=RollbackReport(task_id=3256, reason="r"))
+                            return_value=RollbackReport(experiment_id=3256, reason="r"))
     refused = CfgApiError("FailedOperation.PolicyNotFound", "no guardrail", "r-2", "TriggerPolicy")
     client, done = cfg_client(mocker, trigger=refused), []
     abort_after_breach(client, 3256, "c", "why", done)
