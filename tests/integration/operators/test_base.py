@@ -1,4 +1,4 @@
-"""The report as the conclude operator publishes it: pushed to XCom and written, Markdown and JSON."""
+"""operators/base.py: the game-day report as an operator publishes it: to XCom and to `report_path`."""
 
 from __future__ import annotations
 
