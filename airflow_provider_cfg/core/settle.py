@@ -6,9 +6,9 @@ Every operator, the rollback and the triggers use these three pieces, so "did my
 
 :func:`settle_mutation`
     the one way to make a mutating call: CFG has no idempotency token, so after a call whose
-    outcome is unknown (or that CFG refused) the state is *read* to learn whether it took effect,
-    and the call is sent again at most once, only when the state shows it did not. Nothing is
-    inferred from an error code.
+    outcome is unknown, or that CFG answered with any error, the state is *read* to learn whether
+    it took effect; the call is sent again at most once, only when the state shows it did not and
+    the error left the outcome open (unknown or transient). Nothing is inferred from an error code.
 :class:`ErrorPatience`
     transport failures and transient API codes are waited out for ``patience`` seconds; anything
     else (auth, bad input) at once.
