@@ -16,10 +16,11 @@ $(VENV)/.installed: requirements/ci.lock pyproject.toml
 	$(UV) pip install -q --python $(PY) -r requirements/ci.lock -e .
 	@touch $@
 
-# Everything: tests/unit (mirrors the package, no server), tests/integration (against the emulator over
-# loopback), tests/system (example DAGs end to end, airflow standalone, failure matrix, soak, benchmarks).
+# The everyday loop (a couple of minutes): tests/unit (mirrors the package, no server) and tests/integration
+# (against the emulator over loopback). The slow tier, tests/system (example DAGs end to end, airflow
+# standalone, failure matrix, soak, benchmarks, compose), is `make test-system`; CI runs both.
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
 
 test-unit test-integration test-system: test-%: setup
 	$(PY) -m pytest -q -p no:cacheprovider tests/$*
