@@ -191,7 +191,7 @@ def _(env: Env) -> Any:
 
 
 @case("client-http-to-non-loopback-host", CfgValidationError,
-      r"plain http to a non-loopback host", r"127\.0\.0\.0/8, ::1 or localhost")
+      r"plain http to a non-loopback host", r"127\.0\.0\.0/8 or ::1, written as an address")
 def _(env: Env) -> Any:
     env.client(endpoint="http://cfg.example.com")
 
@@ -207,7 +207,7 @@ def _(env: Env) -> Any:
     env.client(language="fr-FR")
 
 
-@case("client-zero-timeout", CfgValidationError, r"timeout must be > 0 seconds")
+@case("client-zero-timeout", CfgValidationError, r"timeout must be a finite number of seconds in \(0, 3600\], got 0")
 def _(env: Env) -> Any:
     env.client(timeout=0)
 
@@ -419,6 +419,43 @@ def _(env: Env) -> Any:
     ok, message = CfgHook(env.connection("cfg_wrong_key", password=f"{CANARY}-wrong")).test_connection()
     assert not ok
     raise ConnectionTestFailed(message)
+
+
+# -- issue 12, findings 4 and 5: console_url, proxy, userinfo, loopback by name ----------------------------
+
+
+def _create_with_console_url(env: Env, template: str) -> Any:
+    env.connection(console_url=template)
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE]))
+
+
+for _n, _template in enumerate(["http://127.0.0.1/{id}", "http://127.0.0.1/{TaskId}", "http://127.0.0.1/{",
+                                "http://127.0.0.1/{task_id.__class__.__init__.__globals__}", "http://127.0.0.1/{0}"]):
+    case(f"conn-console-url-bad-template-{_n}", CfgConnectionError, r"extra 'console_url'",
+         r"allowed placeholders: \{task_id\}, \{experiment_id\}, \{region\}")(
+        lambda env, template=_template: _create_with_console_url(env, template))
+
+
+@case("conn-console-url-with-userinfo", CfgConnectionError, r"extra 'console_url' must not contain a user name")
+def _(env: Env) -> Any:
+    _create_with_console_url(env, f"http://admin:{CANARY}@127.0.0.1/{{task_id}}")
+
+
+@case("conn-endpoint-with-userinfo", CfgValidationError, r"endpoint must not contain a user name or password")
+def _(env: Env) -> Any:
+    env.connection(host=env.emu.url.replace("http://", f"http://{SECRET_ID}:{CANARY}@"))
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE]))
+
+
+@case("conn-plain-http-proxy", CfgValidationError, r"proxy 'http://proxy\.example\.com:3128' uses plain http")
+def _(env: Env) -> Any:
+    env.connection(proxy="http://proxy.example.com:3128")
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE]))
+
+
+@case("client-localhost-subdomain-is-not-loopback", CfgValidationError, r"plain http to a non-loopback host")
+def _(env: Env) -> Any:
+    env.client(endpoint=env.emu.url.replace("127.0.0.1", "cfg.localhost"))
 
 
 # -- the create and plan operators ------------------------------------------------------------------------
