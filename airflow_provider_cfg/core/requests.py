@@ -25,6 +25,7 @@ import pydantic
 from airflow_provider_cfg.api.actions import ACTIONS
 from airflow_provider_cfg.api.client import validation_error
 from airflow_provider_cfg.core.identity import find_experiment
+from airflow_provider_cfg.core.inputs import ascii_id
 from airflow_provider_cfg.core.names import shown
 from airflow_provider_cfg.core.settle import settle_mutation
 
@@ -131,12 +132,7 @@ def template_request(
     :param action_parameters: per-action overrides keyed ``"group.action"`` (1-based orders).
     :raises ValueError: a malformed argument, or not one instance list per template group.
     """
-    try:
-        template_id = int(str(template_id).strip())
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"template_id must be a CFG TemplateId (an integer); got {shown(template_id, _SHOWN_IN_REQUEST_ERRORS)}"
-        ) from None
+    template_id = ascii_id(template_id, "template_id", "TemplateId")
     template = client.describe_template(template_id).Template
     group_count = len(template.TemplateGroups or []) if template else 0
     config = dict(task_config or {})
@@ -182,8 +178,9 @@ def _add_action_overrides(
 ) -> None:
     """Put each ``"group.action"`` override into its group's ``TaskGroupActionsConfig``."""
     for key, override in action_parameters.items():
-        group_order, _, action_order = str(key).partition(".")
-        if not (group_order.isdigit() and action_order.isdigit()) or not 1 <= int(group_order) <= len(groups_config):
+        # ASCII digits only: Arabic-Indic digits or "1_0" would pass ``int``
+        group_order, action_order = (int(t) if t.isascii() and t.isdigit() else 0 for t in str(key).partition(".")[::2])
+        if not (action_order >= 1 and 1 <= group_order <= len(groups_config)):
             raise ValueError(
                 f"action_parameters key {key!r} must be 'group.action' with a group between 1 and {len(groups_config)}"
             )
@@ -195,13 +192,13 @@ def _add_action_overrides(
         unknown = set(override) - {"general", "custom"}
         if unknown:
             raise ValueError(f"action_parameters[{key!r}] accepts 'general' and 'custom', not {sorted(unknown)}")
-        entry = {"TaskGroupActionOrder": int(action_order)}
+        entry = {"TaskGroupActionOrder": action_order}
         # CFG types these as JSON strings (like CreateTaskFromAction's configurations)
         if "general" in override:
             entry["TaskGroupActionGeneralConfiguration"] = json_text(override["general"])
         if "custom" in override:
             entry["TaskGroupActionCustomConfiguration"] = json_text(override["custom"])
-        groups_config[int(group_order) - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
+        groups_config[group_order - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
 
 
 def action_request(

@@ -23,13 +23,9 @@ if TYPE_CHECKING:
 
 def experiment_id_of(value: Any) -> int:
     """An experiment id from a templated value (``"3256"``, ``3256``) with a clear error otherwise."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"experiment_id must be a CFG TaskId (a positive integer), got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"experiment_id must be a positive integer, got {value!r}")
-    return number
+    from airflow_provider_cfg.core.inputs import ascii_id
+
+    return ascii_id(value, "experiment_id", "TaskId")
 
 
 def deadline_for(timeout: float | None, execution_timeout: Any) -> float | None:

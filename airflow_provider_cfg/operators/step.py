@@ -62,8 +62,10 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         super().__init__(**kwargs)
         if operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}; got {operation!r}")
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
+        from airflow_provider_cfg.core.inputs import interval, wait_limit
+
+        interval(poll_interval)
+        wait_limit(timeout)
         self.experiment_id = experiment_id
         self.step = step
         self.operation = operation

@@ -45,19 +45,16 @@ class Violation:
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
-    """``value`` as an integer (``"12"`` and ``12.0`` too; not ``True`` nor ``12.5``).
+    """``value`` as an integer (``"12"`` and ``12.0`` too; not ``True``, ``12.5``, ``"١٢"`` nor ``"1_2"``).
 
     :param name: the argument, for the message.
     :param minimum: the smallest value allowed, if any.
     :raises PlanError: not such an integer.
     """
-    if isinstance(value, bool):
-        raise PlanError(f"{name} must be an integer; got {shown(value)}")
-    try:
-        number = int(str(value).strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError):
-        raise PlanError(f"{name} must be an integer; got {shown(value)}") from None
-    if isinstance(value, float) and value != number:
+    from airflow_provider_cfg.core.inputs import parse_int
+
+    number = parse_int(value)
+    if number is None:
         raise PlanError(f"{name} must be an integer; got {shown(value)}")
     if minimum is not None and number < minimum:
         raise PlanError(f"{name} must be >= {minimum}; got {shown(value)}")

@@ -466,7 +466,8 @@ def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=99999, instances=[INSTANCE]))
 
 
-@case("op-template-id-not-a-number", ValueError, r"template_id must be a CFG TemplateId \(an integer\); got 'latest'")
+@case("op-template-id-not-a-number", ValueError,
+      r"template_id must be a CFG TemplateId: a positive integer .* got 'latest'")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id="latest", instances=[INSTANCE]))
 
@@ -664,7 +665,7 @@ def _(env: Env) -> Any:
 
 
 @case("step-experiment-id-not-a-number", ValueError,
-      r"experiment_id must be a CFG TaskId \(a positive integer\), got 'None'")
+      r"experiment_id must be a CFG TaskId: a positive integer written in ASCII digits \(0-9\), got 'None'")
 def _(env: Env) -> Any:
     env.run(CfgExecuteStepOperator(task_id="step", experiment_id="None", step="1.1", poll_interval=0.05))
 
@@ -699,6 +700,121 @@ def _(env: Env) -> Any:
 def _(env: Env) -> Any:
     sensor = CfgStepSensor(task_id="wait", experiment_id=env.experiment, step={"group": 0, "action": 1})
     sensor.poke(context_for(env.ti))
+
+
+# -- issue 12, finding 6: inputs that would act on a live fault ------------------------------------------
+
+ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+NOT_FINITE = r"must be a finite number of seconds in \(0, "
+
+
+def _step(env: Env, **kwargs: Any) -> Any:
+    kwargs.setdefault("experiment_id", env.experiment)
+    kwargs.setdefault("step", "1.1")
+    kwargs.setdefault("poll_interval", 0.05)
+    return env.run(CfgExecuteStepOperator(task_id="step", **kwargs))
+
+
+for _name, _kwargs in {"poll-interval-nan": {"poll_interval": float("nan")},
+                       "poll-interval-inf": {"poll_interval": float("inf")},
+                       "poll-interval-1e12": {"poll_interval": 1e12},
+                       "timeout-zero": {"timeout": 0}, "timeout-nan": {"timeout": float("nan")},
+                       "timeout-inf": {"timeout": float("inf")}}.items():
+    case(f"step-{_name}", CfgValidationError, f"{next(iter(_kwargs))} {NOT_FINITE}")(
+        lambda env, kwargs=_kwargs: _step(env, **kwargs))
+
+
+@case("step-experiment-id-arabic-indic-digits", CfgValidationError,
+      r"experiment_id must be a CFG TaskId: a positive integer written in ASCII digits")
+def _(env: Env) -> Any:
+    _step(env, experiment_id=str(env.experiment).translate(ARABIC))
+
+
+@case("step-experiment-id-with-underscore", CfgValidationError, r"experiment_id must be a CFG TaskId")
+def _(env: Env) -> Any:
+    digits = str(env.experiment)
+    _step(env, experiment_id=f"{digits[0]}_{digits[1:]}")
+
+
+@case("step-selector-arabic-indic-digits", StepNotFoundError, r"matches no step")
+def _(env: Env) -> Any:
+    _step(env, step="\u0661.\u0661")
+
+
+@case("op-template-id-arabic-indic-digits", CfgValidationError, r"template_id must be a CFG TemplateId")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id="\u0666\u0662\u0666",
+                                                    instances=[INSTANCE]))
+
+
+@case("op-template-id-with-underscore", CfgValidationError, r"template_id must be a CFG TemplateId")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id="6_26", instances=[INSTANCE]))
+
+
+@case("op-template-override-key-arabic-indic-digits", ValueError,
+      r"action_parameters key '\u0661\.\u0661' must be 'group\.action'")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
+                                                    action_parameters={"\u0661.\u0661": {"custom": {}}}))
+
+
+for _name, _region in {"crlf": "ap-guangzhou\r\nX-Evil: 1", "nul": "ap-guangzhou\x00", "leading-space": " ap-guangzhou",
+                       "non-ascii": "ap-广州", "upper-case": "AP-GUANGZHOU", "empty-words": "ap--guangzhou"}.items():
+    case(f"op-region-{_name}", CfgValidationError, r"region must be a CFG region such as 'ap-guangzhou'")(
+        lambda env, region=_region: env.run(CfgCreateExperimentFromTemplateOperator(
+            task_id="create", template_id=626, instances=[INSTANCE], region=region)))
+    case(f"step-region-{_name}", CfgValidationError, r"region must be a CFG region")(
+        lambda env, region=_region: _step(env, region=region))
+
+
+@case("client-region-crlf", CfgValidationError, r"region must be a CFG region")
+def _(env: Env) -> Any:
+    with env.client(region="ap-guangzhou\r\n") as cfg:
+        cfg.execute_task(env.experiment)
+
+
+@case("client-token-crlf", CfgValidationError, r"Credentials\.token must be printable ASCII without spaces")
+def _(env: Env) -> Any:
+    with env.client(token="tok\r\nX-Evil: 1") as cfg:
+        cfg.execute_task(env.experiment)
+
+
+@case("client-raw-action-crlf", CfgValidationError, r"action must be an API action name")
+def _(env: Env) -> Any:
+    with env.client() as cfg:
+        cfg.call("ExecuteTask\r\nX-Evil: 1", {"TaskId": env.experiment})
+
+
+@case("conn-timeout-nan", CfgValidationError, r"timeout must be a finite number of seconds in \(0, 3600\], got nan")
+def _(env: Env) -> Any:
+    env.connection(timeout="nan")
+    _step(env)
+
+
+@case("guard-poll-interval-nan", CfgValidationError, f"poll_interval {NOT_FINITE}")
+def _(env: Env) -> Any:
+    from airflow_provider_cfg.operators.guard import CfgSteadyStateGuardOperator
+
+    CfgSteadyStateGuardOperator(task_id="guard", experiment_id=env.experiment, probe_url="http://127.0.0.1:9/",
+                                poll_interval=float("nan"))
+
+
+@case("sensor-poll-interval-inf", CfgValidationError, f"poll_interval {NOT_FINITE}")
+def _(env: Env) -> Any:
+    CfgExperimentSensor(task_id="wait", experiment_id=env.experiment, poll_interval=float("inf"))
+
+
+@case("sensor-timeout-nan", CfgValidationError, f"timeout {NOT_FINITE}")
+def _(env: Env) -> Any:
+    CfgExperimentSensor(task_id="wait", experiment_id=env.experiment, timeout=float("nan"))
+
+
+@case("rollback-step-timeout-nan", CfgValidationError, f"step_timeout {NOT_FINITE}")
+def _(env: Env) -> Any:
+    from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
+
+    CfgRollbackExperimentOperator(task_id="rollback", experiment_id=env.experiment, step_timeout=float("nan"))
 
 
 # -- the corpus --------------------------------------------------------------------------------------------
