@@ -817,6 +817,16 @@ def _(env: Env) -> Any:
     CfgRollbackExperimentOperator(task_id="rollback", experiment_id=env.experiment, step_timeout=float("nan"))
 
 
+# -- issue 12, finding 7: the default policy caps instances per group ------------------------------------
+
+
+@case("policy-default-instance-cap", PlanViolationError, r"would act on 101 instance\(s\)",
+      r"max_instances_per_group is 100 \(the default\); raise it with policy=\{'max_instances_per_group': N\}")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626,
+                                                    instances=[f"ins-{n:08d}" for n in range(101)]))
+
+
 # -- the corpus --------------------------------------------------------------------------------------------
 
 
