@@ -24,6 +24,7 @@ import pydantic
 
 from airflow_provider_cfg.api.actions import ACTIONS
 from airflow_provider_cfg.api.client import validation_error
+from airflow_provider_cfg.core.exclusivity import ensure_exclusive, request_targets
 from airflow_provider_cfg.core.identity import find_experiment
 from airflow_provider_cfg.core.inputs import ascii_id
 from airflow_provider_cfg.core.names import shown
@@ -287,6 +288,7 @@ def create_experiment(
     *,
     title: str | None = None,
     reattach: bool = True,
+    exclusive_targets: bool = True,
 ) -> int:
     """Create the experiment exactly once for the task instance ``identity``; its ``TaskId``.
 
@@ -298,12 +300,16 @@ def create_experiment(
     :param action: the create call (``CreateTaskFromTemplate``…) with its ``params``.
     :param title: look the experiment up by title and description marker instead of by tag (the
         call takes no tags).
+    :param exclusive_targets: refuse (:class:`~.exclusivity.TargetInUseError`, nothing created) when a
+        target instance belongs to another live experiment of the account.
     """
     if reattach:
         experiment_id = find_experiment(client, identity, title=title)
         if experiment_id is not None:
             log.info("Reattaching to experiment %s, created earlier by %s", experiment_id, identity.describe())
             return experiment_id
+    if exclusive_targets:
+        ensure_exclusive(client, request_targets(params))
     experiment_id = settle_mutation(
         lambda: int(client.call(action, params)["TaskId"]),
         lambda: find_experiment(client, identity, title=title, attempts=3),

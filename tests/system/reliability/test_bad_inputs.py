@@ -34,6 +34,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow_provider_cfg.api.client import AsyncCfgClient, CfgClient
 from airflow_provider_cfg.api.errors import CfgApiError, CfgValidationError
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
+from airflow_provider_cfg.core.exclusivity import TargetInUseError
 from airflow_provider_cfg.core.plan.policy import PlanError, PlanViolationError
 from airflow_provider_cfg.core.steps import StepNotFoundError
 from airflow_provider_cfg.emulator.server import EmulatorServer
@@ -825,6 +826,16 @@ def _(env: Env) -> Any:
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626,
                                                     instances=[f"ins-{n:08d}" for n in range(101)]))
+
+
+# -- issue 12, finding 9: target exclusivity --------------------------------------------------------------
+
+
+@case("op-create-on-the-targets-of-a-live-experiment", TargetInUseError,
+      r"refusing to create the experiment: target instance\(s\) belong to another live experiment",
+      r"'corpus' \(1002 running\) has ins-aaaaaaaa", r"exclusive_targets=False")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=[INSTANCE]))
 
 
 # -- the corpus --------------------------------------------------------------------------------------------
