@@ -8,21 +8,19 @@ import pytest
 from airflow_provider_cfg.api import CfgClient, CfgTransportError, CfgValidationError
 from airflow_provider_cfg.api.config import is_loopback, normalize_endpoint, normalize_proxy
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
-from airflow_provider_cfg.emulator.server import EmulatorServer
 
 SECRET_ID = "AKIDtransporttests000000000000000"
 SECRET_KEY = "canary-transport-secret-key"
 
 
-@pytest.fixture(scope="module")
-def emu():
-    with EmulatorServer(secret_id=SECRET_ID, secret_key=SECRET_KEY, action_seconds=0.05) as server:
-        yield server
+@pytest.fixture
+def emu(cfg_emulator):
+    return cfg_emulator
 
 
-def client(emu: EmulatorServer, **kwargs) -> CfgClient:
-    return CfgClient(SECRET_ID, SECRET_KEY, endpoint=emu.endpoint, limiters=RateLimiterRegistry(), max_attempts=1,
-                     **kwargs)
+def client(emu, **kwargs) -> CfgClient:
+    return CfgClient(emu.secret_id, emu.secret_key, endpoint=emu.endpoint, limiters=RateLimiterRegistry(),
+                     max_attempts=1, **kwargs)
 
 
 @pytest.mark.parametrize("name", ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"])
