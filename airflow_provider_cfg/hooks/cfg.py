@@ -81,8 +81,9 @@ def check_console_url(conn_id: str, template: Any) -> str | None:
                 f"connection {conn_id!r}: extra 'console_url' must not contain a user name or password"
             )
     if problem is not None:
+        shown = "(not shown: it holds '@')" if "@" in str(template) else repr(template)
         raise CfgConnectionError(
-            f"connection {conn_id!r}: extra 'console_url' {problem}; allowed placeholders: {allowed}, got {template!r}"
+            f"connection {conn_id!r}: extra 'console_url' {problem}; allowed placeholders: {allowed}, got {shown}"
         )
     return str(template)
 

@@ -205,6 +205,11 @@ def test_console_url_with_userinfo_is_refused_without_echoing_it(monkeypatch):
     with pytest.raises(CfgConnectionError, match="extra 'console_url' must not contain a user name") as err:
         CfgHook().get_client()
     assert "hunter2" not in str(err.value)
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"console_url": "https://user:hunter2@console.example.com/{id}"})
+    with pytest.raises(CfgConnectionError, match=r"has the placeholder '\{id\}'") as err:
+        CfgHook().get_client()
+    assert "hunter2" not in str(err.value)
 
 
 def test_console_url_escapes_braces_and_quotes_the_region(monkeypatch):
