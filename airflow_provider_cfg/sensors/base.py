@@ -49,6 +49,8 @@ class CfgBaseSensor(BaseSensorOperator):
 
         if poll_interval is not None:
             kwargs["poke_interval"] = interval(poll_interval)
+        elif isinstance(kwargs.get("poke_interval"), (int, float)):
+            interval(kwargs["poke_interval"], "poke_interval")
         if isinstance(kwargs.get("timeout"), (int, float)):  # a timedelta is finite by construction
             wait_limit(kwargs["timeout"], "timeout")
         super().__init__(**kwargs)

@@ -806,6 +806,11 @@ def _(env: Env) -> Any:
     CfgExperimentSensor(task_id="wait", experiment_id=env.experiment, poll_interval=float("inf"))
 
 
+@case("sensor-poke-interval-nan", CfgValidationError, f"poke_interval {NOT_FINITE}")
+def _(env: Env) -> Any:
+    CfgStepSensor(task_id="wait", experiment_id=env.experiment, step="1.1", poke_interval=float("nan"))
+
+
 @case("sensor-timeout-nan", CfgValidationError, f"timeout {NOT_FINITE}")
 def _(env: Env) -> Any:
     CfgExperimentSensor(task_id="wait", experiment_id=env.experiment, timeout=float("nan"))
