@@ -146,3 +146,37 @@ def test_the_command_line_takes_an_admin_token(monkeypatch):
     monkeypatch.setenv("CFG_EMULATOR_ADMIN_TOKEN", "from-env")
     assert build_parser().parse_args([]).admin_token == "from-env"
     assert build_parser().parse_args(["--admin-token", "flag"]).admin_token == "flag"
+
+
+class WatchedLock:
+    """The state lock, counting how deep it is held (``held``)."""
+
+    def __init__(self, lock) -> None:
+        self.lock, self.held = lock, 0
+
+    def __enter__(self):
+        self.lock.__enter__()
+        self.held += 1
+        return self
+
+    def __exit__(self, *exc):
+        self.held -= 1
+        return self.lock.__exit__(*exc)
+
+
+def test_the_task_page_builds_no_html_under_the_state_lock(cfg_emulator, mocker):
+    from airflow_provider_cfg.emulator import views
+
+    created = cfg_emulator.call("CreateTaskFromAction", TaskActionId=12,
+                                TaskInstances=[f"ins-{i:08d}" for i in range(2000)])
+    watched = WatchedLock(cfg_emulator.state.lock)
+    mocker.patch.object(cfg_emulator.state, "lock", watched)
+    row = views._row
+
+    def outside_the_lock(*args, **kwargs):
+        assert watched.held == 0, "HTML built while the state lock is held"
+        return row(*args, **kwargs)
+
+    mocker.patch.object(views, "_row", side_effect=outside_the_lock)
+    assert cfg_emulator.http().get(f"/_emulator/tasks/{created['TaskId']}").status_code == 200
+    assert views._row.call_count == MAX_PAGE_ROWS + 1  # the header and the capped rows
