@@ -26,7 +26,7 @@ from tenacity.wait import wait_random_exponential
 from airflow_provider_cfg import __version__
 from airflow_provider_cfg.api.actions import ACTIONS, API_VERSION, SERVICE, ActionSpec
 from airflow_provider_cfg.api.config import DEFAULT_REGION as DEFAULT_REGION
-from airflow_provider_cfg.api.config import ClientConfig, normalize_endpoint
+from airflow_provider_cfg.api.config import ClientConfig, check_action, normalize_endpoint, normalize_proxy
 from airflow_provider_cfg.api.errors import (
     CfgApiError,
     CfgError,
@@ -112,6 +112,7 @@ class _BaseClient:
         rate_limit: bool = True,
         allow_insecure_http: bool = False,
         signed_headers: tuple[str, ...] = DEFAULT_SIGNED_HEADERS,
+        proxy: str | None = None,
         limiters: RateLimiterRegistry | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -131,6 +132,7 @@ class _BaseClient:
             backoff_max=backoff_max,
             rate_limit=rate_limit,
             signed_headers=tuple(signed_headers),
+            proxy=normalize_proxy(proxy, allow_insecure_http=allow_insecure_http),
         )
         self._auth = Tc3Auth(credentials, SERVICE, signed_headers)
         self._limiters = limiters or shared_limiters
@@ -163,6 +165,9 @@ class _BaseClient:
             "headers": self._base_headers,
             "transport": self._transport,
             "follow_redirects": False,
+            # never a proxy (or .netrc, or CA bundle) from the environment: only the one configured
+            "trust_env": False,
+            "proxy": self.config.proxy,
         }
 
     def _limiter(self, spec: ActionSpec | None, action: str) -> SlidingWindowLimiter | None:
@@ -292,7 +297,8 @@ class _BaseClient:
 
     @staticmethod
     def _spec(action: str) -> ActionSpec | None:
-        return ACTIONS.get(action)
+        """The action's spec (``None`` if unknown); a name that cannot be a header value is refused here."""
+        return ACTIONS.get(check_action(action))
 
     @staticmethod
     def _log_done(action: str, result: Any, started: float) -> None:
@@ -321,6 +327,7 @@ class CfgClient(_BaseClient, CfgActions):
     :param backoff_max: longest back-off.
     :param rate_limit: wait for the process-wide per-action limiter before each request.
     :param allow_insecure_http: permit plain http to a non-loopback host (not recommended).
+    :param proxy: send through this proxy (https, or http to a loopback address); never from the environment.
     :param signed_headers: headers to sign besides the mandatory ``content-type;host``.
     :param limiters: limiter registry (default: the process-wide one).
     :param transport: custom httpx transport (tests).

@@ -42,6 +42,12 @@ class Credentials:
             value = getattr(self, name)
             if not isinstance(value, str) or not value or value != value.strip():
                 raise ValueError(f"Credentials.{name} must be a non-empty string without surrounding spaces")
+        # sent in headers (Authorization, X-TC-Token): printable ASCII only; the values are never shown
+        for name in ("secret_id", "token"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, str) and value.isascii() and value.isprintable()
+                                          and " " not in value):
+                raise ValueError(f"Credentials.{name} must be printable ASCII without spaces")
 
     @property
     def masked_id(self) -> str:

@@ -66,10 +66,13 @@ def latency_limit(value: Any) -> float | None:
     for anything else (it is templated in the operator, so it may be any text)."""
     if value is None or value in ("", "None"):
         return None
+    from airflow_provider_cfg.core.inputs import check_number
+
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"max_latency_ms must be a number of milliseconds, got {value!r}") from None
+    return check_number(number, "max_latency_ms", minimum=0, maximum=3_600_000, inclusive=False, unit="milliseconds")
 
 
 @dataclass(frozen=True)

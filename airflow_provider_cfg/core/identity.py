@@ -114,6 +114,7 @@ def list_managed_experiments(
     *,
     page_size: int = 100,
     max_pages: int = 50,
+    managed_only: bool = True,
 ) -> list[ManagedExperiment]:
     """Every experiment tagged ``managed-by=airflow-provider-cfg`` in one of ``statuses``, newest first.
 
@@ -121,11 +122,14 @@ def list_managed_experiments(
     :param statuses: ``TaskStatus`` codes to list; default every status but ended.
     :param page_size: experiments per ``DescribeTaskList`` page.
     :param max_pages: stop after this many pages.
+    :param managed_only: only the experiments tagged by this provider (``False``: every experiment
+        of the account, e.g. for target exclusivity).
     """
     found: dict[int, ManagedExperiment] = {}
     for page in range(max_pages):
         listing = client.describe_task_list(
-            limit=page_size, offset=page * page_size, tags={MANAGED_TAG: MANAGED_VALUE}, statuses=list(statuses)
+            limit=page_size, offset=page * page_size, tags={MANAGED_TAG: MANAGED_VALUE} if managed_only else None,
+            statuses=list(statuses),
         )
         items = listing.TaskList or []
         for item in items:

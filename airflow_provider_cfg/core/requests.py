@@ -24,7 +24,9 @@ import pydantic
 
 from airflow_provider_cfg.api.actions import ACTIONS
 from airflow_provider_cfg.api.client import validation_error
+from airflow_provider_cfg.core.exclusivity import ensure_exclusive, request_targets
 from airflow_provider_cfg.core.identity import find_experiment
+from airflow_provider_cfg.core.inputs import ascii_id
 from airflow_provider_cfg.core.names import shown
 from airflow_provider_cfg.core.settle import settle_mutation
 
@@ -131,12 +133,7 @@ def template_request(
     :param action_parameters: per-action overrides keyed ``"group.action"`` (1-based orders).
     :raises ValueError: a malformed argument, or not one instance list per template group.
     """
-    try:
-        template_id = int(str(template_id).strip())
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"template_id must be a CFG TemplateId (an integer); got {shown(template_id, _SHOWN_IN_REQUEST_ERRORS)}"
-        ) from None
+    template_id = ascii_id(template_id, "template_id", "TemplateId")
     template = client.describe_template(template_id).Template
     group_count = len(template.TemplateGroups or []) if template else 0
     config = dict(task_config or {})
@@ -182,8 +179,9 @@ def _add_action_overrides(
 ) -> None:
     """Put each ``"group.action"`` override into its group's ``TaskGroupActionsConfig``."""
     for key, override in action_parameters.items():
-        group_order, _, action_order = str(key).partition(".")
-        if not (group_order.isdigit() and action_order.isdigit()) or not 1 <= int(group_order) <= len(groups_config):
+        # ASCII digits only: Arabic-Indic digits or "1_0" would pass ``int``
+        group_order, action_order = (int(t) if t.isascii() and t.isdigit() else 0 for t in str(key).partition(".")[::2])
+        if not (action_order >= 1 and 1 <= group_order <= len(groups_config)):
             raise ValueError(
                 f"action_parameters key {key!r} must be 'group.action' with a group between 1 and {len(groups_config)}"
             )
@@ -195,13 +193,13 @@ def _add_action_overrides(
         unknown = set(override) - {"general", "custom"}
         if unknown:
             raise ValueError(f"action_parameters[{key!r}] accepts 'general' and 'custom', not {sorted(unknown)}")
-        entry = {"TaskGroupActionOrder": int(action_order)}
+        entry = {"TaskGroupActionOrder": action_order}
         # CFG types these as JSON strings (like CreateTaskFromAction's configurations)
         if "general" in override:
             entry["TaskGroupActionGeneralConfiguration"] = json_text(override["general"])
         if "custom" in override:
             entry["TaskGroupActionCustomConfiguration"] = json_text(override["custom"])
-        groups_config[int(group_order) - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
+        groups_config[group_order - 1].setdefault("TaskGroupActionsConfig", []).append(entry)
 
 
 def action_request(
@@ -290,6 +288,7 @@ def create_experiment(
     *,
     title: str | None = None,
     reattach: bool = True,
+    exclusive_targets: bool = True,
 ) -> int:
     """Create the experiment exactly once for the task instance ``identity``; its ``TaskId``.
 
@@ -301,12 +300,16 @@ def create_experiment(
     :param action: the create call (``CreateTaskFromTemplate``…) with its ``params``.
     :param title: look the experiment up by title and description marker instead of by tag (the
         call takes no tags).
+    :param exclusive_targets: refuse (:class:`~.exclusivity.TargetInUseError`, nothing created) when a
+        target instance belongs to another live experiment of the account.
     """
     if reattach:
         experiment_id = find_experiment(client, identity, title=title)
         if experiment_id is not None:
             log.info("Reattaching to experiment %s, created earlier by %s", experiment_id, identity.describe())
             return experiment_id
+    if exclusive_targets:
+        ensure_exclusive(client, request_targets(params))
     experiment_id = settle_mutation(
         lambda: int(client.call(action, params)["TaskId"]),
         lambda: find_experiment(client, identity, title=title, attempts=3),

@@ -94,7 +94,7 @@ class StepSelector:
             return cls(**value)
         if isinstance(value, str):
             head, dot, tail = value.strip().partition(".")
-            if dot and head.isdigit() and tail.isdigit():
+            if dot and head.isascii() and tail.isascii() and head.isdigit() and tail.isdigit():
                 return cls(group=int(head), action=int(tail))
             return cls(title=value.strip())
         raise ValueError(f"not a step selector: {value!r}")

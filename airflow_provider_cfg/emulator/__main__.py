@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from airflow_provider_cfg.api.config import is_loopback
 from airflow_provider_cfg.emulator.app import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, create_app
 from airflow_provider_cfg.emulator.server import bind_socket, quiet_intentional_drops, uvicorn_server
 
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="enforce the documented per-action rate limits (default; env CFG_EMULATOR_RATE_LIMITS)")
     limits.add_argument("--no-rate-limits", dest="rate_limits", action="store_false",
                         help="do not enforce rate limits")
+    parser.add_argument("--admin-token", default=env("CFG_EMULATOR_ADMIN_TOKEN") or None,
+                        help="token the /_emulator controls (reset, chaos, rate-limits, stats) require in the "
+                             "X-Emulator-Admin-Token header (env CFG_EMULATOR_ADMIN_TOKEN); without one they are "
+                             "open on a loopback --host and refused on any other")
     parser.add_argument("--seed", type=int, default=None, help="seed of the emulator's random numbers")
     parser.add_argument("--log-level", default=env("CFG_EMULATOR_LOG_LEVEL") or "info",
                         choices=["critical", "error", "warning", "info", "debug"],
@@ -83,8 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("cfg-emulator: --action-seconds must be >= 0")
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    admin_open = is_loopback(args.host)
     app = create_app(secret_id=args.secret_id, secret_key=args.secret_key, token=args.token,
-                     action_seconds=args.action_seconds, rate_limits=args.rate_limits, seed=args.seed)
+                     action_seconds=args.action_seconds, rate_limits=args.rate_limits, seed=args.seed,
+                     admin_token=args.admin_token, admin_open=admin_open)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
@@ -92,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"cfg-emulator listening on http://{host}:{port} (pid {os.getpid()})", flush=True)
+    if not admin_open and not args.admin_token:
+        print("cfg-emulator: not a loopback address and no --admin-token: the /_emulator controls (reset, chaos, "
+              "rate-limits, stats) are refused", flush=True)
     quiet_intentional_drops()
     server = uvicorn_server(app, args.log_level)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler

@@ -87,6 +87,32 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of objects and arrays accepted in a request body (CFG's requests need 6)."""
+
+
+def _parse_json(body: bytes) -> dict[str, Any]:
+    """The body's JSON object; ``InvalidParameter`` for one nested deeper than :data:`MAX_JSON_DEPTH`
+    (the parser's recursion limit would otherwise answer ``InternalError``, which a client reads as
+    "outcome unknown")."""
+    too_deep = ApiError("InvalidParameter", f"The request body nests objects or arrays more than {MAX_JSON_DEPTH} "
+                                            "levels deep.")
+    try:
+        value = parse_body(body)
+    except RecursionError:
+        raise too_deep from None
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= MAX_JSON_DEPTH:
+                    raise too_deep
+                level.append((child, depth + 1))
+    return value
+
+
 def _check_headers(headers: Mapping[str, str]) -> ActionSpec:
     action = headers.get("x-tc-action", "")
     if not action:
@@ -137,7 +163,7 @@ async def api(request: Request) -> Response:
         injected = ctx.chaos.pick_error()
         if injected:
             raise ApiError(*injected)
-        req = parse_request(spec, parse_body(body))
+        req = parse_request(spec, _parse_json(body))
         state = ctx.state
         with state.lock:
             state.advance()
@@ -191,6 +217,8 @@ def create_app(
     rate_limits: bool = True,
     seed: int | None = None,
     state: EmulatorState | None = None,
+    admin_token: str | None = None,
+    admin_open: bool = True,
 ) -> Starlette:
     """The emulator as an ASGI app; its :class:`EmulatorContext` is ``app.state.emulator``.
 
@@ -200,12 +228,17 @@ def create_app(
     :param action_seconds: how long one action takes on one instance.
     :param rate_limits: enforce the documented per-action limits (switchable at run time).
     :param seed: seed of the emulator's random numbers (``None`` = random).
+    :param admin_token: the token the ``/_emulator`` controls then require (``X-Emulator-Admin-Token``).
+    :param admin_open: without an admin token, whether the controls are open (say ``False`` when
+        the emulator listens on a non-loopback address).
     """
     ctx = EmulatorContext(
         state=state or EmulatorState(action_seconds=action_seconds, seed=seed),
         credentials=_credential_map(credentials, secret_id, secret_key),
         token=token or None,
         rate_limits_default=rate_limits,
+        admin_token=admin_token or None,
+        admin_open=admin_open,
     )
     app = Starlette(routes=[
         Route("/", api, methods=["POST"]),

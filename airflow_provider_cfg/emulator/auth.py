@@ -21,6 +21,7 @@ from airflow_provider_cfg.api.signing import (
 from airflow_provider_cfg.emulator.errors import ApiError
 
 MAX_SKEW_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds have 10 digits until the year 2286
 SERVICE = "cfg"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
@@ -62,22 +63,22 @@ def verify(
     raw_timestamp = headers.get("x-tc-timestamp", "")
     if not raw_timestamp:
         raise _invalid("The X-TC-Timestamp header is missing.")
-    try:
-        timestamp = int(raw_timestamp)
-    except ValueError:
-        raise _invalid(f"X-TC-Timestamp must be a Unix time in seconds; got {raw_timestamp!r}.") from None
+    if not (raw_timestamp.isascii() and raw_timestamp.isdigit() and len(raw_timestamp) <= MAX_TIMESTAMP_DIGITS):
+        raise _invalid(f"X-TC-Timestamp must be a Unix time in seconds (at most {MAX_TIMESTAMP_DIGITS} ASCII "
+                       f"digits); got {raw_timestamp[:40]!r}.")
+    timestamp = int(raw_timestamp)
     if parsed.service != SERVICE:
         raise _invalid(f"The credential scope names service {parsed.service!r}; this endpoint is {SERVICE!r}.")
     missing = {"content-type", "host"} - set(parsed.signed_headers)
     if missing:
         raise _invalid(f"SignedHeaders must include content-type and host; missing {', '.join(sorted(missing))}.")
-    if parsed.date != utc_date(timestamp):
-        raise _invalid(f"The credential scope date {parsed.date} is not the UTC date of X-TC-Timestamp "
-                       f"({utc_date(timestamp)}).")
-    if abs(now - timestamp) > MAX_SKEW_SECONDS:
+    if abs(now - timestamp) > MAX_SKEW_SECONDS:  # before the date: a far-off time has no date
         raise ApiError("AuthFailure.SignatureExpire",
                        f"The signature expired: X-TC-Timestamp {timestamp} is {int(abs(now - timestamp))} s away "
                        f"from the server time {int(now)} (at most {MAX_SKEW_SECONDS} s are allowed).")
+    if parsed.date != utc_date(timestamp):
+        raise _invalid(f"The credential scope date {parsed.date} is not the UTC date of X-TC-Timestamp "
+                       f"({utc_date(timestamp)}).")
     secret_key = credentials.get(parsed.secret_id)
     if secret_key is None:
         raise ApiError("AuthFailure.SecretIdNotFound",

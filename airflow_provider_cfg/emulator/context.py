@@ -3,6 +3,7 @@ per-action rate limiters and the request counters."""
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections import Counter, deque
@@ -16,6 +17,7 @@ from airflow_provider_cfg.emulator.errors import ApiError
 from airflow_provider_cfg.emulator.state import EmulatorState
 
 RATE_WINDOW_SECONDS = 1.0
+ADMIN_TOKEN_HEADER = "X-Emulator-Admin-Token"
 
 
 @dataclass
@@ -28,6 +30,25 @@ class EmulatorContext:
     rate_limits_default: bool = True
     chaos: Chaos = field(default_factory=Chaos)
     clock: Any = time.time
+    admin_token: str | None = None
+    admin_open: bool = True
+
+    def admin_refusal(self, given: str | None) -> tuple[int, str] | None:
+        """Why a call of an ``/_emulator`` control (reset, chaos, rate limits, stats) is refused, as
+        ``(HTTP status, message)``; ``None`` if it is allowed.
+
+        With an admin token, the call must carry it (header :data:`ADMIN_TOKEN_HEADER`); without one,
+        the controls are open only when the emulator listens on a loopback address (``admin_open``).
+        """
+        if self.admin_token is not None:
+            if given is not None and hmac.compare_digest(given.encode(), self.admin_token.encode()):
+                return None
+            return 401, f"this control needs the emulator's admin token in the {ADMIN_TOKEN_HEADER} header"
+        if self.admin_open:
+            return None
+        return 403, ("the emulator listens on a non-loopback address, so its controls need an admin token: start it "
+                     "with --admin-token (or CFG_EMULATOR_ADMIN_TOKEN) and send it in the "
+                     f"{ADMIN_TOKEN_HEADER} header")
 
     def __post_init__(self) -> None:
         self.rate_limits = self.rate_limits_default

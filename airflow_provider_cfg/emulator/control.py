@@ -1,6 +1,9 @@
 """The out-of-band ``/_emulator`` routes: health, the fault ledger, chaos, reset, rate limits, stats.
 
-Unsigned: they are the test harness's controls, not part of the CFG API.
+Unsigned: they are the test harness's controls, not part of the CFG API. The ones that change
+something (``POST`` of reset, chaos, rate-limits and stats) are refused without the admin token when
+the emulator has one, and always when it listens on a non-loopback address without one
+(:meth:`EmulatorContext.admin_refusal`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,16 @@ from starlette.responses import JSONResponse, Response
 
 from airflow_provider_cfg.api.actions import API_VERSION
 from airflow_provider_cfg.emulator.chaos import ChaosConfig
-from airflow_provider_cfg.emulator.context import EmulatorContext
+from airflow_provider_cfg.emulator.context import ADMIN_TOKEN_HEADER, EmulatorContext
+
+
+def admin_only(request: Request) -> Response | None:
+    """The refusal of a control call not allowed to change anything (``None``: go on)."""
+    if request.method == "GET":
+        return None
+    ctx: EmulatorContext = request.app.state.emulator
+    refusal = ctx.admin_refusal(request.headers.get(ADMIN_TOKEN_HEADER))
+    return None if refusal is None else JSONResponse({"error": refusal[1]}, status_code=refusal[0])
 
 
 # ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
@@ -45,11 +57,16 @@ async def _json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw.strip():
         return {}
-    return json.loads(raw)
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("the JSON body is nested too deeply") from None
 
 
 async def chaos_route(request: Request) -> Response:
     ctx: EmulatorContext = request.app.state.emulator
+    if (refused := admin_only(request)) is not None:
+        return refused
     if request.method == "POST":
         try:
             config = ChaosConfig.parse(await _json_body(request))
@@ -61,12 +78,16 @@ async def chaos_route(request: Request) -> Response:
 
 # ruff: ignore[unused-async] - Starlette would run a sync endpoint in a thread
 async def reset(request: Request) -> Response:
+    if (refused := admin_only(request)) is not None:
+        return refused
     request.app.state.emulator.reset()
     return JSONResponse({"status": "reset"})
 
 
 async def rate_limits_route(request: Request) -> Response:
     ctx: EmulatorContext = request.app.state.emulator
+    if (refused := admin_only(request)) is not None:
+        return refused
     if request.method == "POST":
         try:
             raw = await _json_body(request)
@@ -82,6 +103,8 @@ async def rate_limits_route(request: Request) -> Response:
 async def stats_route(request: Request) -> Response:
     """``GET``: the request counters (:meth:`EmulatorContext.stats`); ``POST``: zero them (state untouched)."""
     ctx: EmulatorContext = request.app.state.emulator
+    if (refused := admin_only(request)) is not None:
+        return refused
     if request.method == "POST":
         ctx.reset_stats()
     return JSONResponse(ctx.stats())

@@ -21,10 +21,12 @@ import httpx
 import uvicorn
 
 from airflow_provider_cfg.api.actions import API_VERSION
+from airflow_provider_cfg.api.config import is_loopback
 from airflow_provider_cfg.api.signing import Credentials, Tc3Auth
 from airflow_provider_cfg.emulator.app import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, create_app
 from airflow_provider_cfg.emulator.catalogue_data import DEFAULT_REGION
-from airflow_provider_cfg.emulator.context import EmulatorContext
+from airflow_provider_cfg.emulator.context import ADMIN_TOKEN_HEADER, EmulatorContext
+from airflow_provider_cfg.emulator.limits import uvicorn_limits
 from airflow_provider_cfg.emulator.state import EmulatorState
 
 
@@ -53,7 +55,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_server(app: Any, log_level: str = "warning") -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30,
+                            **uvicorn_limits())
     return uvicorn.Server(config)
 
 
@@ -64,6 +67,8 @@ class EmulatorServer:
     :param port: port to bind; 0 (default) picks a free one (see :attr:`port`).
     :param credentials: accepted ``{SecretId: SecretKey}`` pairs; default one pair,
         (:attr:`secret_id`, :attr:`secret_key`).
+    :param admin_token: the token the ``/_emulator`` controls require (``X-Emulator-Admin-Token``);
+        without one they are open on a loopback ``host`` and refused on any other.
     Other keyword arguments go to :func:`~airflow_provider_cfg.emulator.app.create_app`.
     """
 
@@ -80,11 +85,14 @@ class EmulatorServer:
         rate_limits: bool = True,
         seed: int | None = None,
         log_level: str = "warning",
+        admin_token: str | None = None,
     ) -> None:
         if credentials is None and secret_id is None:
             secret_id, secret_key = DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
         self.app = create_app(credentials, secret_id=secret_id, secret_key=secret_key, token=token,
-                              action_seconds=action_seconds, rate_limits=rate_limits, seed=seed)
+                              action_seconds=action_seconds, rate_limits=rate_limits, seed=seed,
+                              admin_token=admin_token, admin_open=is_loopback(host))
+        self.admin_token = admin_token
         first_id, first_key = next(iter(self.context.credentials.items()))
         self.secret_id = first_id
         self.secret_key = first_key
@@ -169,14 +177,16 @@ class EmulatorServer:
     def http(self) -> httpx.Client:
         """A plain (unsigned) client on :attr:`url`, for the ``/_emulator`` routes."""
         if self._http is None:
-            self._http = httpx.Client(base_url=self.url, timeout=30.0)
+            headers = {ADMIN_TOKEN_HEADER: self.admin_token} if self.admin_token else None
+            self._http = httpx.Client(base_url=self.url, timeout=30.0, headers=headers, trust_env=False)
         return self._http
 
     def call(self, action: str, params: Mapping[str, Any] | None = None, *, region: str = DEFAULT_REGION,
              **kwargs: Any) -> dict[str, Any]:
         """Send one signed CFG call and return the content of its ``Response`` envelope (errors included)."""
         if self._signed is None:
-            self._signed = httpx.Client(base_url=self.url, auth=Tc3Auth(self.credentials), timeout=30.0)
+            self._signed = httpx.Client(base_url=self.url, auth=Tc3Auth(self.credentials), timeout=30.0,
+                                        trust_env=False)
         response = self._signed.post("/", json={**(params or {}), **kwargs}, headers={
             "Content-Type": "application/json",
             "X-TC-Action": action,

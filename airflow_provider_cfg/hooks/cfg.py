@@ -19,6 +19,9 @@ _NUMERIC_EXTRAS = {
     "timeout": float, "connect_timeout": float, "max_attempts": int, "backoff": float, "backoff_max": float,
 }
 _BOOL_EXTRAS = ("rate_limit", "allow_insecure_http")
+# What a ``console_url`` extra may hold: ``{task_id}`` (CFG's name for the experiment id, what existing
+# connections hold), ``{experiment_id}`` (the same) and ``{region}``; nothing else is substituted.
+CONSOLE_URL_PLACEHOLDERS = ("task_id", "experiment_id", "region")
 
 
 class CfgConnectionError(ValueError):
@@ -39,12 +42,60 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
+def check_console_url(conn_id: str, template: Any) -> str | None:
+    """The ``console_url`` extra if it is a valid template, ``None`` if unset; a clear error otherwise.
+
+    Checked when the connection is read, so that a typo fails the task before anything is created
+    (never later, in a teardown): an http(s) URL without a user name or password, whose only
+    replacement fields are the bare names of :data:`CONSOLE_URL_PLACEHOLDERS` — no ``!r``, no
+    ``:spec``, no attribute or index (``{task_id.__class__}``); a literal brace is written ``{{``.
+    """
+    import string
+    from urllib.parse import urlsplit
+
+    if template in (None, ""):
+        return None
+    allowed = ", ".join("{" + name + "}" for name in CONSOLE_URL_PLACEHOLDERS)
+    problem = None
+    if not isinstance(template, str):
+        problem = f"must be a string, got {type(template).__name__}"
+    else:
+        try:
+            fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                      if name is not None]
+        except ValueError as exc:  # a stray '{' or '}'
+            fields, problem = [], f"is not a valid template ({exc}; write a literal brace as '{{{{' or '}}}}')"
+        for name, spec, conversion in fields:
+            if name not in CONSOLE_URL_PLACEHOLDERS or spec or conversion:
+                shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                problem = f"has the placeholder {shown!r}"
+                break
+        example = template.replace("{{", "").replace("}}", "")
+        for name in CONSOLE_URL_PLACEHOLDERS:
+            example = example.replace("{" + name + "}", "1")
+        parts = urlsplit(example)
+        if problem is None and (parts.scheme not in ("http", "https") or not parts.hostname):
+            problem = "must be an http(s) URL such as 'https://console.example.com/cfg/{task_id}?region={region}'"
+        elif problem is None and "@" in parts.netloc:
+            raise CfgConnectionError(
+                f"connection {conn_id!r}: extra 'console_url' must not contain a user name or password"
+            )
+    if problem is not None:
+        shown = "(not shown: it holds '@')" if "@" in str(template) else repr(template)
+        raise CfgConnectionError(
+            f"connection {conn_id!r}: extra 'console_url' {problem}; allowed placeholders: {allowed}, got {shown}"
+        )
+    return str(template)
+
+
 def client_kwargs(conn: Connection, region: str | None = None) -> dict[str, Any]:
     """Constructor arguments for a CFG client from an Airflow connection.
 
     login = SecretId, password = SecretKey, host = optional endpoint override (``host[:port]``
     or URL), extras ``region``, ``token``, ``language`` and optional tuning
-    (``timeout``, ``connect_timeout``, ``max_attempts``, ``backoff``, ``backoff_max``, ``rate_limit``).
+    (``timeout``, ``connect_timeout``, ``max_attempts``, ``backoff``, ``backoff_max``, ``rate_limit``),
+    ``proxy`` (the only proxy used: the environment's ``HTTP(S)_PROXY`` is ignored) and
+    ``allow_insecure_http``.
     """
     if not conn.login:
         raise CfgConnectionError(f"connection {conn.conn_id!r}: login (SecretId) is empty")
@@ -58,6 +109,9 @@ def client_kwargs(conn: Connection, region: str | None = None) -> dict[str, Any]
         "token": _extra(extras, "token"),
         "language": _extra(extras, "language") or "en-US",
     }
+    proxy = _extra(extras, "proxy")
+    if proxy is not None:
+        kwargs["proxy"] = proxy
     endpoint = conn.host or _extra(extras, "endpoint")
     if endpoint:
         bare_host = "://" not in endpoint and ":" not in endpoint  # no scheme, no port of its own
@@ -103,7 +157,9 @@ class CfgHook(BaseHook):
     def connection(self) -> Connection:
         """The connection, read on first use and kept (a task reads it once)."""
         if self._connection is None:
-            self._connection = self.get_connection(self.cfg_conn_id)
+            connection = self.get_connection(self.cfg_conn_id)
+            check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
+            self._connection = connection
         return self._connection
 
     async def aconnection(self) -> Connection:
@@ -111,7 +167,9 @@ class CfgHook(BaseHook):
         from airflow.providers.common.compat.connection import get_async_connection
 
         if self._connection is None:
-            self._connection = await get_async_connection(self.cfg_conn_id, hook=self)
+            connection = await get_async_connection(self.cfg_conn_id, hook=self)
+            check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
+            self._connection = connection
         return self._connection
 
     def get_client(self) -> CfgClient:
@@ -128,14 +186,18 @@ class CfgHook(BaseHook):
 
     def console_url(self, experiment_id: int, region: str, endpoint: str) -> str:
         """The console page of the experiment; the connection extra ``console_url``
-        (``"https://…/{task_id}?region={region}"``, ``{experiment_id}`` works too) overrides the
-        built-in rule."""
+        (``"https://…/{task_id}?region={region}"``, ``{experiment_id}`` works too; checked by
+        :func:`check_console_url` when the connection is read) overrides the built-in rule."""
         from airflow_provider_cfg.links.console import console_url
 
-        template = _extra(self.connection().extra_dejson, "console_url")
+        connection = self.connection()
+        template = check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
         if template:
             # ``{task_id}`` is what existing connections hold: CFG calls the experiment a task.
-            return str(template).format(task_id=experiment_id, experiment_id=experiment_id, region=region)
+            from urllib.parse import quote
+
+            return template.format(task_id=int(experiment_id), experiment_id=int(experiment_id),
+                                   region=quote(str(region), safe=""))
         return console_url(experiment_id, region, endpoint)
 
     def test_connection(self) -> tuple[bool, str]:

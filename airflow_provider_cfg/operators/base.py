@@ -23,13 +23,9 @@ if TYPE_CHECKING:
 
 def experiment_id_of(value: Any) -> int:
     """An experiment id from a templated value (``"3256"``, ``3256``) with a clear error otherwise."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"experiment_id must be a CFG TaskId (a positive integer), got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"experiment_id must be a positive integer, got {value!r}")
-    return number
+    from airflow_provider_cfg.core.inputs import ascii_id
+
+    return ascii_id(value, "experiment_id", "TaskId")
 
 
 def deadline_for(timeout: float | None, execution_timeout: Any) -> float | None:
@@ -78,19 +74,21 @@ class CfgBaseOperator(BaseOperator):
     ) -> dict[str, Any] | None:
         """Build the game-day report, push it (JSON and Markdown) to XCom, log it, and write it to
         ``report_path`` (any Airflow object storage URL: a local folder, ``s3://…``, ``cos://…``).
-        Best effort: a report that cannot be built never fails the task."""
-        from airflow_provider_cfg.core.report import collect_report, render_markdown
+        XCom and the log get the capped report (:mod:`core.report.cap`); only ``report_path`` gets
+        the full one. Best effort: a report that cannot be built never fails the task."""
+        from airflow_provider_cfg.core.report import cap_markdown, cap_report, collect_report, render_markdown
 
         try:
             report = collect_report(client, experiment_id, checks=checks, plan=self.upstream_plan(context))
-            markdown = render_markdown(report)
+            small = cap_report(report)
+            markdown = cap_markdown(render_markdown(small))
             ti = context["ti"]
-            ti.xcom_push(key=XCOM_REPORT, value=report)
+            ti.xcom_push(key=XCOM_REPORT, value=small)
             ti.xcom_push(key=XCOM_REPORT_MARKDOWN, value=markdown)
             self.log.info("Game-day report of experiment %s:\n%s", experiment_id, markdown)
             if report_path:
-                self.write_report(report_path, experiment_id, report, markdown)
-            return report
+                self.write_report(report_path, experiment_id, report, render_markdown(report))
+            return small
         except Exception:  # the report is a by-product; the experiment's state is what matters
             self.log.warning("Could not build the report of experiment %s", experiment_id, exc_info=True)
             return None

@@ -83,6 +83,8 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
     :param reattach: look for an experiment this task instance already created before creating one.
     :param dry_run: plan and check only: push the plan (``plan``, ``plan_markdown``) to XCom, log it and
         return ``None`` without creating anything (fails after pushing if the plan has violations).
+    :param exclusive_targets: refuse to create the experiment when a target instance belongs to another
+        live (running or paused) experiment of the account, naming it (default); ``False`` to create anyway.
     :param policy: the blast-radius policy as a dict (:class:`~airflow_provider_cfg.core.plan.policy.BlastRadiusPolicy`
         fields: ``max_instances_per_group``, ``max_risk_level``, ``allowed_object_types``,
         ``require_recovery``); ``None``: the default policy (every fault needs a recovery).
@@ -100,9 +102,11 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
         reattach: bool = True,
         dry_run: bool = False,
         policy: Mapping[str, Any] | BlastRadiusPolicy | None = None,
+        exclusive_targets: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.exclusive_targets = exclusive_targets
         self.title = title
         self.description = description
         self.tags = tags
@@ -150,7 +154,7 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
                 return None
             experiment_id = create_experiment(
                 client, self.action, params, identity,
-                title=self.lookup_title(params), reattach=self.reattach,
+                title=self.lookup_title(params), reattach=self.reattach, exclusive_targets=self.exclusive_targets,
             )
             self.publish_experiment(context, client, experiment_id)
         return experiment_id

@@ -103,14 +103,13 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         super().__init__(**kwargs)
         if (probe_url is None) == (probe_callable is None):
             raise ValueError("give exactly one of probe_url and probe_callable")
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
+        from airflow_provider_cfg.core.inputs import check_number, interval
+
+        interval(poll_interval)
+        check_number(probe_timeout, "probe_timeout", minimum=0, maximum=3600, inclusive=False)
+        check_number(failures_to_trip, "failures_to_trip", minimum=1, maximum=1000, integer=True)
         if not isinstance(duration, str):  # a template ("{{ params.watch_seconds }}") is checked once rendered
             _positive_duration(duration)
-        if int(failures_to_trip) < 1:
-            raise ValueError(f"failures_to_trip must be at least 1, got {failures_to_trip!r}")
-        if probe_timeout <= 0:
-            raise ValueError(f"probe_timeout must be > 0 seconds, got {probe_timeout!r}")
         codes = [int(code) for code in expected_status]
         if not codes:
             raise ValueError("expected_status must list at least one HTTP status code")
@@ -231,10 +230,10 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
 
 def _positive_duration(value: Any) -> float:
+    from airflow_provider_cfg.core.inputs import wait_limit
+
     try:
-        seconds = float(value)
-    except (TypeError, ValueError):
+        seconds = float(value) if isinstance(value, str) else value
+    except ValueError:
         raise ValueError(f"duration must be a number of seconds, got {value!r}") from None
-    if seconds <= 0:
-        raise ValueError(f"duration must be > 0 seconds, got {value!r}")
-    return seconds
+    return float(wait_limit(seconds, "duration", optional=False) or 0)

@@ -51,8 +51,13 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
         report_path: str | None = None,
         **kwargs: Any,
     ) -> None:
+        from airflow_provider_cfg.core.inputs import interval, wait_limit
+
         kwargs.setdefault("retries", 3)
         super().__init__(**kwargs)
+        interval(poll_interval)
+        wait_limit(step_timeout, "step_timeout", optional=False)
+        wait_limit(read_patience, "read_patience", optional=False)
         self.experiment_id = experiment_id
         self.reason = reason
         self.poll_interval = poll_interval

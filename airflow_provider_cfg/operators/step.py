@@ -41,6 +41,8 @@ class CfgExecuteStepOperator(CfgBaseOperator):
     :param deferrable: wait in the triggerer instead of holding a worker slot.
     :param rollback_on_kill: roll the experiment back (recover injected faults, end it) if this task is
         killed or times out while waiting.
+    :param exclusive_targets: refuse to inject (a fault step) into an instance that belongs to another
+        live experiment of the account, naming it (default); ``False`` to inject anyway.
     """
 
     template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id", "step", "instances")
@@ -57,13 +59,17 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         timeout: float | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         rollback_on_kill: bool = True,
+        exclusive_targets: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.exclusive_targets = exclusive_targets
         if operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}; got {operation!r}")
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be > 0 seconds, got {poll_interval!r}")
+        from airflow_provider_cfg.core.inputs import interval, wait_limit
+
+        interval(poll_interval)
+        wait_limit(timeout)
         self.experiment_id = experiment_id
         self.step = step
         self.operation = operation
@@ -119,6 +125,11 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             return task
         kind = ExecuteActionType[self.operation.upper()]
         instance_ids = instances_to_operate(task, ref, self.operation, self._selected)
+        if self.exclusive_targets and ref.is_fault and self.operation != "skip":
+            from airflow_provider_cfg.core.exclusivity import ensure_exclusive, step_targets
+
+            ensure_exclusive(client, step_targets(task, ref.task_action_id, instance_ids),
+                             experiment_id=ref.experiment_id, doing=f"inject {ref.label}")
 
         def send() -> None:
             client.execute_task_instance(ref.experiment_id, ref.task_group_id, ref.task_action_id, kind, instance_ids)

@@ -45,8 +45,14 @@ class CfgBaseSensor(BaseSensorOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
+        from airflow_provider_cfg.core.inputs import interval, wait_limit
+
         if poll_interval is not None:
-            kwargs["poke_interval"] = poll_interval
+            kwargs["poke_interval"] = interval(poll_interval)
+        elif isinstance(kwargs.get("poke_interval"), (int, float)):
+            interval(kwargs["poke_interval"], "poke_interval")
+        if isinstance(kwargs.get("timeout"), (int, float)):  # a timedelta is finite by construction
+            wait_limit(kwargs["timeout"], "timeout")
         super().__init__(**kwargs)
         self.experiment_id = experiment_id
         self.cfg_conn_id = cfg_conn_id

@@ -53,7 +53,7 @@ def test_connection_points_at_the_emulator_with_its_credentials():
     emulator = SERVICES["cfg-emulator"]
     command = emulator["command"]
     port = command[command.index("--port") + 1]
-    assert f"{port}:{port}" in emulator["ports"]
+    assert f"127.0.0.1:{port}:{port}" in emulator["ports"]
     for name in AIRFLOW_SERVICES:
         conn = json.loads(env_of(name)["AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT"])
         assert conn["conn_type"] == "tencentcloud_cfg"
@@ -63,15 +63,24 @@ def test_connection_points_at_the_emulator_with_its_credentials():
         assert str(port) in conn["extra"]["console_url"]
 
 
+def test_ports_are_published_on_loopback_only():
+    """Issue 12, finding 8: the UI has no login and the emulator's credentials are public."""
+    published = [(name, port) for name, service in SERVICES.items() for port in service.get("ports", [])]
+    assert published
+    for name, port in published:
+        assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+
+
 def test_connection_is_accepted_by_the_hook():
     from airflow.sdk import Connection
 
-    from airflow_provider_cfg.hooks.cfg import client_kwargs
+    from airflow_provider_cfg.hooks.cfg import check_console_url, client_kwargs
 
     raw = json.loads(env_of("airflow-scheduler")["AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT"])
     conn = Connection(conn_id="tencentcloud_cfg_default", conn_type=raw["conn_type"], login=raw["login"],
                       password=raw["password"], host=raw["host"], extra=json.dumps(raw["extra"]))
     client = CfgClient(**{k: v for k, v in client_kwargs(conn).items() if k != "console_url"})
+    check_console_url(conn.conn_id, raw["extra"]["console_url"])
     assert client.config.endpoint == raw["host"]
 
 

@@ -106,7 +106,7 @@ def group_checks(plan: ExperimentPlan, group: PlanGroup, instances_field: str) -
     if policy.max_instances_per_group is not None and group.affected > policy.max_instances_per_group:
         plan.violate("too_many_instances", instances_field,
                      f"{label} would act on {group.affected} instance(s) ({group.selection}); policy "
-                     f"max_instances_per_group is {policy.max_instances_per_group}", "policy")
+                     f"{policy.instance_limit_text()}", "policy")
     for step in group.steps:
         _step_checks(plan, step, where, f"{label} step {step.order} (action {step.action_id} {step.title})")
 

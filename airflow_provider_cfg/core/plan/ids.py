@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from airflow_provider_cfg.api import models as m
 
 _ID8 = r"[a-z0-9]{8}"
-_IPV4 = r"\d{1,3}(\.\d{1,3}){3}"
+_IPV4 = r"[0-9]{1,3}(\.[0-9]{1,3}){3}"  # ASCII digits: ``\d`` also matches "٦"
 _DNS_NAME = r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?"
 
 

@@ -9,6 +9,9 @@ from typing import Any, ClassVar
 from airflow_provider_cfg.core.names import shown
 
 RISK_LEVELS = {1: "low", 2: "medium", 3: "high"}
+DEFAULT_MAX_INSTANCES_PER_GROUP = 100
+"""The default policy's cap on the instances one action group may act on. Raise it with
+``policy={"max_instances_per_group": N}``; ``None`` there means no limit."""
 _RISK_WORDS = ((3, ("high", "高")), (2, ("medium", "middle", "moderate", "中")), (1, ("low", "低")))
 
 
@@ -45,19 +48,16 @@ class Violation:
 
 
 def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
-    """``value`` as an integer (``"12"`` and ``12.0`` too; not ``True`` nor ``12.5``).
+    """``value`` as an integer (``"12"`` and ``12.0`` too; not ``True``, ``12.5``, ``"١٢"`` nor ``"1_2"``).
 
     :param name: the argument, for the message.
     :param minimum: the smallest value allowed, if any.
     :raises PlanError: not such an integer.
     """
-    if isinstance(value, bool):
-        raise PlanError(f"{name} must be an integer; got {shown(value)}")
-    try:
-        number = int(str(value).strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError):
-        raise PlanError(f"{name} must be an integer; got {shown(value)}") from None
-    if isinstance(value, float) and value != number:
+    from airflow_provider_cfg.core.inputs import parse_int
+
+    number = parse_int(value)
+    if number is None:
         raise PlanError(f"{name} must be an integer; got {shown(value)}")
     if minimum is not None and number < minimum:
         raise PlanError(f"{name} must be >= {minimum}; got {shown(value)}")
@@ -89,7 +89,7 @@ class BlastRadiusPolicy:
     """How much an experiment may touch.
 
     :param max_instances_per_group: most instances one action group may act on (after the execute
-        rule, when it is known); ``None``: no limit.
+        rule, when it is known); default :data:`DEFAULT_MAX_INSTANCES_PER_GROUP` (100); ``None``: no limit.
     :param max_risk_level: highest step risk allowed: 1 low, 2 medium, 3 high; ``None``: any.
         A step whose risk is unknown violates a set limit (fail closed).
     :param allowed_object_types: ``ObjectTypeId`` values groups may target; ``None``: any.
@@ -97,7 +97,7 @@ class BlastRadiusPolicy:
         heals by itself (it has no recovery action, ``RelationActionId`` 0).
     """
 
-    max_instances_per_group: int | None = None
+    max_instances_per_group: int | None = DEFAULT_MAX_INSTANCES_PER_GROUP
     max_risk_level: int | None = None
     allowed_object_types: list[int] | None = None
     require_recovery: bool = True
@@ -129,7 +129,16 @@ class BlastRadiusPolicy:
         unknown = sorted(set(value) - set(cls.FIELDS))
         if unknown:
             raise PlanError(f"unknown policy key(s) {unknown}; allowed: {', '.join(cls.FIELDS)}")
-        return cls(**{key: value[key] for key in cls.FIELDS if value.get(key) is not None})
+        # an explicit None means "no limit" (max_instances_per_group); require_recovery None is its default
+        return cls(**{key: value[key] for key in cls.FIELDS
+                      if key in value and not (key == "require_recovery" and value[key] is None)})
+
+    def instance_limit_text(self) -> str:
+        """``max_instances_per_group is 100 (the default; …)``: the limit, and how to raise it."""
+        limit = self.max_instances_per_group
+        default = " (the default)" if limit == DEFAULT_MAX_INSTANCES_PER_GROUP else ""
+        return (f"max_instances_per_group is {limit}{default}; raise it with "
+                "policy={'max_instances_per_group': N}, or None for no limit")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_cfg.core.markdown import md_text
 from airflow_provider_cfg.core.plan.policy import risk_text
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def render_markdown(plan: ExperimentPlan) -> str:
     lines.extend(_policy_lines(plan.policy))
     if plan.violations:
         lines.extend(["## Violations", ""])
-        lines.extend(f"- **{v.kind}** `{_md(v.field)}`: {_md(v.message)}" for v in plan.violations)
+        lines.extend(f"- **{v.kind}** {_md(v.field)}: {_md(v.message)}" for v in plan.violations)
         lines.append("")
     if plan.notes:
         lines.extend(["## Notes", ""])
@@ -45,7 +46,7 @@ def render_markdown(plan: ExperimentPlan) -> str:
 
 def _group_lines(group: PlanGroup) -> list[str]:
     otype = f"{_md(group.object_type_title or 'unknown object type')} (ObjectTypeId {group.object_type_id})"
-    listed = ", ".join(f"`{_md(i)}`" for i in group.instances[:_INSTANCES_SHOWN])
+    listed = ", ".join(_md(i) for i in group.instances[:_INSTANCES_SHOWN])
     hidden = len(group.instances) - _INSTANCES_SHOWN
     more = f" … and {hidden} more" if hidden > 0 else ""
     return [
@@ -63,7 +64,7 @@ def _group_lines(group: PlanGroup) -> list[str]:
 
 def _step_row(step: PlanStep) -> str:
     params = "; ".join(
-        f"{name}: `{_md(json.dumps(values, ensure_ascii=False, default=str))}`"
+        f"{name}: {_md(json.dumps(values, ensure_ascii=False, default=str))}"
         for name, values in (("general", step.general), ("custom", step.custom)) if values
     ) or "—"
     action = f"{step.action_id} {_md(step.title)}" + (" *(added by CFG)*" if step.added_by_cfg else "")
@@ -88,5 +89,5 @@ def _policy_lines(policy: BlastRadiusPolicy) -> list[str]:
 
 
 def _md(text: Any) -> str:
-    """``text`` safe in a Markdown table cell (no ``|``, no line break)."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """``text`` as inert text, safe in a Markdown table cell (see :func:`md_text`)."""
+    return md_text(text)

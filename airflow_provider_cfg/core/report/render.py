@@ -9,21 +9,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_cfg.core.markdown import code_block, md_text
 from airflow_provider_cfg.core.plan.model import describe_source
+from airflow_provider_cfg.core.report.cap import capped_note
 from airflow_provider_cfg.core.report.times import plus_seconds
 
 
 def _cell(value: Any, limit: int | None = None) -> str:
-    text = str(value if value not in (None, "") else "—")
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace("|", "\\|").replace("\n", " ")
+    """User or CFG text as inert Markdown on one line (``—`` when empty), cut to ``limit``."""
+    return md_text(value if value not in (None, "") else "—", limit)
 
 
 def _gantt_text(text: Any) -> str:
-    """Mermaid Gantt names end at ':' and ';', and '#' starts an entity: keep them out."""
-    return " ".join(str(text).replace(":", " ").replace(";", " ").replace("#", " ").split())
+    """Mermaid Gantt names end at ':' and ';', '#' starts an entity, and a backtick could end the
+    chart's fence: keep them out."""
+    return " ".join(str(text).translate(str.maketrans(":;#`<>", "      ")).split())
 
+
+MAX_TITLE = 300
+"""Longest title shown; longer ones are cut with "…"."""
+MAX_TEXT = 2000
+"""Longest summary, issue, event or guardrail text shown."""
 
 MAX_INSTANCE_EVENTS = 5
 """Steps on more instances than this get one timeline line for their instances, not one each."""
@@ -42,7 +48,8 @@ def _timeline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         name = f"step {step['order']} {step['title']} ({step['kind']})"
         instances = step["instances"]
         if step["start"]:
-            events.append((step["start"], f"{name} started on {len(instances)} instance(s)"))
+            total = step.get("instances_total", len(instances))
+            events.append((step["start"], f"{name} started on {total} instance(s)"))
         if len(instances) <= MAX_INSTANCE_EVENTS:
             events += [(i["end"], f"{name}: {i['object_id']} {i['outcome']}") for i in instances if i["end"]]
         if step["end"] and step["finished"]:
@@ -97,7 +104,7 @@ def _plan_section(plan: Mapping[str, Any]) -> list[str]:
     ]
     lines = [
         "", "## Plan", "",
-        f"{describe_source(plan.get('source') or {})} · {plan.get('mode') or 'unknown'} mode · {ok}"
+        f"{_cell(describe_source(plan.get('source') or {}))} · {_cell(plan.get('mode') or 'unknown')} mode · {ok}"
         f" · policy: {', '.join(x for x in limits if x) or 'none'}",
         "",
         "| group | object type | instances | selection | affected at most | steps |",
@@ -110,7 +117,8 @@ def _plan_section(plan: Mapping[str, Any]) -> list[str]:
             for step in group.get("steps") or []
         )
         lines.append(
-            f"| {group.get('order')} {_cell(group.get('title'))} | {_cell(otype.get('title'))} ({otype.get('id')}) | "
+            f"| {_cell(group.get('order'))} {_cell(group.get('title'))} | {_cell(otype.get('title'))} "
+            f"({_cell(otype.get('id'))}) | "
             f"{_cell(', '.join(group.get('instances') or []), 200)} | {_cell(group.get('selection'))} | "
             f"{_cell(group.get('affected_instances'))} | {_cell(steps)} |"
         )
@@ -122,22 +130,24 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     exp, verdict = report["experiment"], report["verdict"]
     expected = {True: "✅ as expected", False: "❌ NOT as expected", None: "no conclusion yet"}[verdict["as_expected"]]
     lines = [
-        f"# Game-day report: experiment {exp['id']} — {exp['title']}",
+        f"# Game-day report: experiment {_cell(exp['id'])} — {_cell(exp['title'], MAX_TITLE)}",
         "",
         f"**Verdict:** {expected}  ",
-        f"**Status:** {exp['status']} · {exp['mode']} mode · {exp['start'] or '—'} → {exp['end'] or '—'} (CFG time)",
+        f"**Status:** {_cell(exp['status'])} · {exp['mode']} mode · {_cell(exp['start'])} → {_cell(exp['end'])} "
+        "(CFG time)",
         "",
-        f"> {verdict['summary'] or 'no summary'}",
+        f"> {md_text(verdict['summary'] or 'no summary', MAX_TEXT, line_start=True)}",
         "",
     ]
     if verdict.get("issue"):
-        lines += [f"**Issue recorded:** {verdict['issue']}", ""]
+        lines += [f"**Issue recorded:** {_cell(verdict['issue'], MAX_TEXT)}", ""]
     return lines
 
 
 def _timeline_section(report: Mapping[str, Any]) -> list[str]:
     lines = ["## Timeline", "", "| time | event |", "|---|---|"]
-    return lines + ([f"| {at} | {_cell(event)} |" for at, event in _timeline(report)] or ["| — | nothing ran |"])
+    return lines + ([f"| {_cell(at)} | {_cell(event, MAX_TEXT)} |" for at, event in _timeline(report)]
+                    or ["| — | nothing ran |"])
 
 
 def _steps_section(report: Mapping[str, Any]) -> list[str]:
@@ -152,7 +162,7 @@ def _steps_section(report: Mapping[str, Any]) -> list[str]:
     for step in report["steps"]:
         inst = ", ".join(f"{i['object_id']}: {i['outcome']}" for i in step["instances"])
         lines.append(
-            f"| {step['order']} | {_cell(step['title'])} | {step['kind']} | {_cell(step['outcome'])} | "
+            f"| {_cell(step['order'])} | {_cell(step['title'])} | {step['kind']} | {_cell(step['outcome'])} | "
             f"{_cell(step['start'])} | {_cell(step['end'])} | {_cell(inst, 300)} |"
         )
     ran = [(step, i) for step in report["steps"] for i in step["instances"] if i["start"] or i["log"]]
@@ -160,7 +170,7 @@ def _steps_section(report: Mapping[str, Any]) -> list[str]:
         lines += ["", "### Instances", "", "| step | object | outcome | start | end | execution log |",
                   "|---|---|---|---|---|---|"]
         lines += [
-            f"| {step['order']} | {_cell(i['object_id'])} | {_cell(i['outcome'])} | {_cell(i['start'])} | "
+            f"| {_cell(step['order'])} | {_cell(i['object_id'])} | {_cell(i['outcome'])} | {_cell(i['start'])} | "
             f"{_cell(i['end'])} | {_cell(i['log'], 300)} |"
             for step, i in ran
         ]
@@ -179,7 +189,8 @@ def _checks_section(report: Mapping[str, Any]) -> list[str]:
 
 
 def _guardrail_section(report: Mapping[str, Any]) -> list[str]:
-    guardrail = [f"* {g['at']}: {g['type']} — {g['name']}: {g['content']}" for g in report["guardrail"]]
+    guardrail = [f"* {_cell(g['at'])}: {g['type']} — {_cell(g['name'])}: {_cell(g['content'], MAX_TEXT)}"
+                 for g in report["guardrail"]]
     return ["", "## Guardrail", "", *(guardrail or ["Not triggered."])]
 
 
@@ -192,6 +203,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     """
     lines = [
         *_header(report),
+        *capped_note(report),
         *_gantt(report),
         *_timeline_section(report),
         *_steps_section(report),
@@ -201,5 +213,5 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("plan"):
         lines += _plan_section(report["plan"])
     if report["log"]:
-        lines += ["", "## CFG execution log", "", "```", *report["log"][-200:], "```"]
+        lines += ["", "## CFG execution log", "", *code_block(report["log"][-200:])]
     return "\n".join(lines) + "\n"

@@ -177,3 +177,65 @@ def test_airflow_cli_shows_provider_connection_type_and_link():
                for h in hooks)
     links = json.loads(cli("links"))
     assert any("airflow_provider_cfg.links.console.CfgConsoleLink" in json.dumps(link) for link in links)
+
+
+# -- issue 12, finding 4: the console_url extra is checked when the connection is read -----------------
+
+
+@pytest.mark.parametrize("template", [
+    "https://console.example.com/{id}", "https://console.example.com/{TaskId}", "https://console.example.com/{",
+    "https://console.example.com/}", "https://console.example.com/{task_id.__class__.__mro__}",
+    "https://console.example.com/{task_id!r}", "https://console.example.com/{region:>99}",
+    "https://console.example.com/{0}", "https://console.example.com/{}", "console.example.com/{task_id}",
+    "javascript:alert(1)//{task_id}",
+])
+def test_a_bad_console_url_fails_when_the_connection_is_read(monkeypatch, cfg_emulator, template):
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password=SECRET, host=cfg_emulator.endpoint,
+             extra={"console_url": template})
+    for read in (lambda hook: hook.get_client(), lambda hook: asyncio.run(hook.get_async_client()),
+                 lambda hook: hook.console_url(1, "ap-guangzhou", cfg_emulator.url)):
+        with pytest.raises(CfgConnectionError,
+                           match=r"extra 'console_url'.*\{task_id\}, \{experiment_id\}, \{region\}"):
+            read(CfgHook())
+
+
+def test_console_url_with_userinfo_is_refused_without_echoing_it(monkeypatch):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"console_url": "https://user:hunter2@console.example.com/{task_id}"})
+    with pytest.raises(CfgConnectionError, match="extra 'console_url' must not contain a user name") as err:
+        CfgHook().get_client()
+    assert "hunter2" not in str(err.value)
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"console_url": "https://user:hunter2@console.example.com/{id}"})
+    with pytest.raises(CfgConnectionError, match=r"has the placeholder '\{id\}'") as err:
+        CfgHook().get_client()
+    assert "hunter2" not in str(err.value)
+
+
+def test_console_url_escapes_braces_and_quotes_the_region(monkeypatch):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET,
+             extra={"console_url": "https://console.example.com/{{x}}/{task_id}?r={region}"})
+    assert CfgHook().console_url(7, "ap-beijing", "https://cfg.tencentcloudapi.com") == (
+        "https://console.example.com/{x}/7?r=ap-beijing")
+
+
+# -- issue 12, finding 5: the proxy extra; userinfo in the endpoint ---------------------------------------
+
+
+def test_proxy_extra_reaches_the_client(monkeypatch):
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, extra={"proxy": "https://proxy.example.com:3128"})
+    assert CfgHook().get_client().config.proxy == "https://proxy.example.com:3128"
+    set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, extra={"proxy": "http://proxy.example.com:3128"})
+    with pytest.raises(ValueError, match=r"proxy 'http://proxy\.example\.com:3128' uses plain http") as err:
+        CfgHook().get_client()
+    assert err.value.field == "proxy"
+
+
+def test_userinfo_in_the_endpoint_is_refused_and_never_shown(monkeypatch, cfg_emulator):
+    host = cfg_emulator.endpoint.replace("127.0.0.1", f"user:{SECRET}@127.0.0.1")
+    if "://" not in host:
+        host = f"http://user:{SECRET}@{cfg_emulator.endpoint}"
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password=cfg_emulator.secret_key, host=host)
+    with pytest.raises(ValueError, match="endpoint must not contain a user name or password") as err:
+        CfgHook().get_client()
+    assert SECRET not in str(err.value) and SECRET not in repr(err.value.args)

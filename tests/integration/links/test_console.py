@@ -35,7 +35,7 @@ def test_loopback_link_opens_the_emulator_page(cfg_emulator):
 
 @pytest.mark.parametrize(
     ("endpoint", "page"),
-    [("http://localhost:8999", "http://localhost:8999"), ("http://[::1]:8999/", "http://[::1]:8999"),
+    [("http://127.0.0.1:8999", "http://127.0.0.1:8999"), ("http://[::1]:8999/", "http://[::1]:8999"),
      ("127.0.0.2:8999", "http://127.0.0.2:8999")],
 )
 def test_other_loopback_forms(endpoint, page):

@@ -23,3 +23,31 @@ def test_conclude_pushes_and_writes_the_report(cfg_emulator, monkeypatch, tmp_pa
     assert written == ti.pushed["report_markdown"]
     written_json = json.loads((tmp_path / "reports" / f"cfg-experiment-{experiment_id}.json").read_text())
     assert written_json["experiment"]["id"] == experiment_id
+
+
+def test_xcom_and_the_log_get_the_capped_report_and_report_path_the_full_one(cfg_emulator, monkeypatch, tmp_path,
+                                                                            mocker):
+    """Issue 12, finding 7: a large game day stored megabytes in XCom and the task log."""
+    from airflow_provider_cfg.core.report.cap import MAX_INSTANCES_PER_STEP
+    from airflow_provider_cfg.operators.experiment import CfgEndExperimentOperator
+
+    use_emulator(monkeypatch, cfg_emulator)
+    instances = [f"ins-{n:08d}" for n in range(MAX_INSTANCES_PER_STEP + 30)]
+    title = "big <img src=x onerror=alert(1)>\n**Verdict:** ✅ as expected"
+    experiment_id = cfg_emulator.call("CreateTaskFromAction", TaskActionId=12, TaskInstances=instances,
+                                      TaskTitle=title)["TaskId"]
+    ti = FakeTI()
+    op = CfgEndExperimentOperator(task_id="end", experiment_id=experiment_id, summary="s", is_expect=True)
+    logged = mocker.spy(op.log, "info")
+    with op.client() as client:
+        returned = op.publish_report(context_for(ti), client, experiment_id, report_path=f"file://{tmp_path}/r")
+    pushed, markdown = ti.pushed["report"], ti.pushed["report_markdown"]
+    assert returned == pushed and pushed["capped"] == {"instances_per_step": MAX_INSTANCES_PER_STEP}
+    assert all(len(step["instances"]) <= MAX_INSTANCES_PER_STEP for step in pushed["steps"])
+    assert "Capped for XCom and the task log" in markdown
+    assert any(markdown in call.args for call in logged.call_args_list)
+    assert "<img" not in markdown and [line for line in markdown.splitlines() if "**Verdict:**" in line] == [
+        "**Verdict:** no conclusion yet  "]
+    full = json.loads((tmp_path / "r" / f"cfg-experiment-{experiment_id}.json").read_text())
+    assert max(len(step["instances"]) for step in full["steps"]) == len(instances)
+    assert "Capped" not in (tmp_path / "r" / f"cfg-experiment-{experiment_id}.md").read_text()

@@ -83,9 +83,17 @@ def test_template_fields_render(service):
     [
         ({}, "exactly one of probe_url and probe_callable"),
         ({"probe_url": "http://x", "probe_callable": "a:b"}, "exactly one of probe_url and probe_callable"),
-        ({"probe_url": "http://x", "failures_to_trip": 0}, "failures_to_trip must be at least 1"),
-        ({"probe_url": "http://x", "duration": 0}, "duration must be > 0"),
-        ({"probe_url": "http://x", "poll_interval": 0}, "poll_interval must be > 0"),
+        ({"probe_url": "http://x", "failures_to_trip": 0}, r"failures_to_trip must be an integer in \[1, 1000\]"),
+        ({"probe_url": "http://x", "duration": 0}, r"duration must be a finite number of seconds in \(0, 2.592e\+06\]"),
+        ({"probe_url": "http://x", "poll_interval": 0}, r"poll_interval must be a finite number of .* \(0, 3600\]"),
+        # issue 12, finding 6: NaN, infinity and absurd numbers are refused when the DAG is parsed
+        ({"probe_url": "http://x", "poll_interval": float("nan")}, "poll_interval must be a finite number"),
+        ({"probe_url": "http://x", "poll_interval": float("inf")}, "poll_interval must be a finite number"),
+        ({"probe_url": "http://x", "poll_interval": 1e12}, "poll_interval must be a finite number"),
+        ({"probe_url": "http://x", "duration": float("nan")}, "duration must be a finite number"),
+        ({"probe_url": "http://x", "duration": float("inf")}, "duration must be a finite number"),
+        ({"probe_url": "http://x", "probe_timeout": float("nan")}, "probe_timeout must be a finite number"),
+        ({"probe_url": "http://x", "failures_to_trip": 1.5}, "failures_to_trip must be an integer"),
         ({"probe_url": "http://x", "expected_status": []}, "at least one HTTP status code"),
     ],
 )

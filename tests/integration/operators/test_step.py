@@ -83,7 +83,15 @@ def test_template_fields_render():
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"operation": "inject"}, "operation must be one of"),
-    ({"poll_interval": 0}, "poll_interval must be > 0"),
+    ({"poll_interval": 0}, r"poll_interval must be a finite number of seconds in \(0, 3600\], got 0"),
+    # issue 12, finding 6: refused when the DAG is parsed, never after the step ran
+    ({"poll_interval": float("nan")}, "poll_interval must be a finite number of seconds"),
+    ({"poll_interval": float("inf")}, "poll_interval must be a finite number of seconds"),
+    ({"poll_interval": 1e12}, r"poll_interval .* got 1000000000000\.0"),
+    ({"poll_interval": True}, "poll_interval must be a finite number of seconds"),
+    ({"timeout": 0}, r"timeout must be a finite number of seconds in \(0, 2\.592e\+06\], got 0"),
+    ({"timeout": float("nan")}, "timeout must be a finite number of seconds"),
+    ({"timeout": -1}, "timeout must be a finite number of seconds"),
 ])
 def test_bad_arguments_refused_at_definition(kwargs, message):
     with pytest.raises(ValueError, match=message):

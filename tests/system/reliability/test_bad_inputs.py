@@ -34,6 +34,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow_provider_cfg.api.client import AsyncCfgClient, CfgClient
 from airflow_provider_cfg.api.errors import CfgApiError, CfgValidationError
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry
+from airflow_provider_cfg.core.exclusivity import TargetInUseError
 from airflow_provider_cfg.core.plan.policy import PlanError, PlanViolationError
 from airflow_provider_cfg.core.steps import StepNotFoundError
 from airflow_provider_cfg.emulator.server import EmulatorServer
@@ -191,7 +192,7 @@ def _(env: Env) -> Any:
 
 
 @case("client-http-to-non-loopback-host", CfgValidationError,
-      r"plain http to a non-loopback host", r"127\.0\.0\.0/8, ::1 or localhost")
+      r"plain http to a non-loopback host", r"127\.0\.0\.0/8 or ::1, written as an address")
 def _(env: Env) -> Any:
     env.client(endpoint="http://cfg.example.com")
 
@@ -207,7 +208,7 @@ def _(env: Env) -> Any:
     env.client(language="fr-FR")
 
 
-@case("client-zero-timeout", CfgValidationError, r"timeout must be > 0 seconds")
+@case("client-zero-timeout", CfgValidationError, r"timeout must be a finite number of seconds in \(0, 3600\], got 0")
 def _(env: Env) -> Any:
     env.client(timeout=0)
 
@@ -421,6 +422,43 @@ def _(env: Env) -> Any:
     raise ConnectionTestFailed(message)
 
 
+# -- issue 12, findings 4 and 5: console_url, proxy, userinfo, loopback by name ----------------------------
+
+
+def _create_with_console_url(env: Env, template: str) -> Any:
+    env.connection(console_url=template)
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE]))
+
+
+for _n, _template in enumerate(["http://127.0.0.1/{id}", "http://127.0.0.1/{TaskId}", "http://127.0.0.1/{",
+                                "http://127.0.0.1/{task_id.__class__.__init__.__globals__}", "http://127.0.0.1/{0}"]):
+    case(f"conn-console-url-bad-template-{_n}", CfgConnectionError, r"extra 'console_url'",
+         r"allowed placeholders: \{task_id\}, \{experiment_id\}, \{region\}")(
+        lambda env, template=_template: _create_with_console_url(env, template))
+
+
+@case("conn-console-url-with-userinfo", CfgConnectionError, r"extra 'console_url' must not contain a user name")
+def _(env: Env) -> Any:
+    _create_with_console_url(env, f"http://admin:{CANARY}@127.0.0.1/{{task_id}}")
+
+
+@case("conn-endpoint-with-userinfo", CfgValidationError, r"endpoint must not contain a user name or password")
+def _(env: Env) -> Any:
+    env.connection(host=env.emu.url.replace("http://", f"http://{SECRET_ID}:{CANARY}@"))
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE]))
+
+
+@case("conn-plain-http-proxy", CfgValidationError, r"proxy 'http://proxy\.example\.com:3128' uses plain http")
+def _(env: Env) -> Any:
+    env.connection(proxy="http://proxy.example.com:3128")
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE]))
+
+
+@case("client-localhost-subdomain-is-not-loopback", CfgValidationError, r"plain http to a non-loopback host")
+def _(env: Env) -> Any:
+    env.client(endpoint=env.emu.url.replace("127.0.0.1", "cfg.localhost"))
+
+
 # -- the create and plan operators ------------------------------------------------------------------------
 
 
@@ -429,7 +467,8 @@ def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=99999, instances=[INSTANCE]))
 
 
-@case("op-template-id-not-a-number", ValueError, r"template_id must be a CFG TemplateId \(an integer\); got 'latest'")
+@case("op-template-id-not-a-number", ValueError,
+      r"template_id must be a CFG TemplateId: a positive integer .* got 'latest'")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id="latest", instances=[INSTANCE]))
 
@@ -627,7 +666,7 @@ def _(env: Env) -> Any:
 
 
 @case("step-experiment-id-not-a-number", ValueError,
-      r"experiment_id must be a CFG TaskId \(a positive integer\), got 'None'")
+      r"experiment_id must be a CFG TaskId: a positive integer written in ASCII digits \(0-9\), got 'None'")
 def _(env: Env) -> Any:
     env.run(CfgExecuteStepOperator(task_id="step", experiment_id="None", step="1.1", poll_interval=0.05))
 
@@ -662,6 +701,146 @@ def _(env: Env) -> Any:
 def _(env: Env) -> Any:
     sensor = CfgStepSensor(task_id="wait", experiment_id=env.experiment, step={"group": 0, "action": 1})
     sensor.poke(context_for(env.ti))
+
+
+# -- issue 12, finding 6: inputs that would act on a live fault ------------------------------------------
+
+ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+NOT_FINITE = r"must be a finite number of seconds in \(0, "
+
+
+def _step(env: Env, **kwargs: Any) -> Any:
+    kwargs.setdefault("experiment_id", env.experiment)
+    kwargs.setdefault("step", "1.1")
+    kwargs.setdefault("poll_interval", 0.05)
+    return env.run(CfgExecuteStepOperator(task_id="step", **kwargs))
+
+
+for _name, _kwargs in {"poll-interval-nan": {"poll_interval": float("nan")},
+                       "poll-interval-inf": {"poll_interval": float("inf")},
+                       "poll-interval-1e12": {"poll_interval": 1e12},
+                       "timeout-zero": {"timeout": 0}, "timeout-nan": {"timeout": float("nan")},
+                       "timeout-inf": {"timeout": float("inf")}}.items():
+    case(f"step-{_name}", CfgValidationError, f"{next(iter(_kwargs))} {NOT_FINITE}")(
+        lambda env, kwargs=_kwargs: _step(env, **kwargs))
+
+
+@case("step-experiment-id-arabic-indic-digits", CfgValidationError,
+      r"experiment_id must be a CFG TaskId: a positive integer written in ASCII digits")
+def _(env: Env) -> Any:
+    _step(env, experiment_id=str(env.experiment).translate(ARABIC))
+
+
+@case("step-experiment-id-with-underscore", CfgValidationError, r"experiment_id must be a CFG TaskId")
+def _(env: Env) -> Any:
+    digits = str(env.experiment)
+    _step(env, experiment_id=f"{digits[0]}_{digits[1:]}")
+
+
+@case("step-selector-arabic-indic-digits", StepNotFoundError, r"matches no step")
+def _(env: Env) -> Any:
+    _step(env, step="\u0661.\u0661")
+
+
+@case("op-template-id-arabic-indic-digits", CfgValidationError, r"template_id must be a CFG TemplateId")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id="\u0666\u0662\u0666",
+                                                    instances=[INSTANCE]))
+
+
+@case("op-template-id-with-underscore", CfgValidationError, r"template_id must be a CFG TemplateId")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id="6_26", instances=[INSTANCE]))
+
+
+@case("op-template-override-key-arabic-indic-digits", ValueError,
+      r"action_parameters key '\u0661\.\u0661' must be 'group\.action'")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626, instances=[INSTANCE],
+                                                    action_parameters={"\u0661.\u0661": {"custom": {}}}))
+
+
+for _name, _region in {"crlf": "ap-guangzhou\r\nX-Evil: 1", "nul": "ap-guangzhou\x00", "leading-space": " ap-guangzhou",
+                       "non-ascii": "ap-广州", "upper-case": "AP-GUANGZHOU", "empty-words": "ap--guangzhou"}.items():
+    case(f"op-region-{_name}", CfgValidationError, r"region must be a CFG region such as 'ap-guangzhou'")(
+        lambda env, region=_region: env.run(CfgCreateExperimentFromTemplateOperator(
+            task_id="create", template_id=626, instances=[INSTANCE], region=region)))
+    case(f"step-region-{_name}", CfgValidationError, r"region must be a CFG region")(
+        lambda env, region=_region: _step(env, region=region))
+
+
+@case("client-region-crlf", CfgValidationError, r"region must be a CFG region")
+def _(env: Env) -> Any:
+    with env.client(region="ap-guangzhou\r\n") as cfg:
+        cfg.execute_task(env.experiment)
+
+
+@case("client-token-crlf", CfgValidationError, r"Credentials\.token must be printable ASCII without spaces")
+def _(env: Env) -> Any:
+    with env.client(token="tok\r\nX-Evil: 1") as cfg:
+        cfg.execute_task(env.experiment)
+
+
+@case("client-raw-action-crlf", CfgValidationError, r"action must be an API action name")
+def _(env: Env) -> Any:
+    with env.client() as cfg:
+        cfg.call("ExecuteTask\r\nX-Evil: 1", {"TaskId": env.experiment})
+
+
+@case("conn-timeout-nan", CfgValidationError, r"timeout must be a finite number of seconds in \(0, 3600\], got nan")
+def _(env: Env) -> Any:
+    env.connection(timeout="nan")
+    _step(env)
+
+
+@case("guard-poll-interval-nan", CfgValidationError, f"poll_interval {NOT_FINITE}")
+def _(env: Env) -> Any:
+    from airflow_provider_cfg.operators.guard import CfgSteadyStateGuardOperator
+
+    CfgSteadyStateGuardOperator(task_id="guard", experiment_id=env.experiment, probe_url="http://127.0.0.1:9/",
+                                poll_interval=float("nan"))
+
+
+@case("sensor-poll-interval-inf", CfgValidationError, f"poll_interval {NOT_FINITE}")
+def _(env: Env) -> Any:
+    CfgExperimentSensor(task_id="wait", experiment_id=env.experiment, poll_interval=float("inf"))
+
+
+@case("sensor-poke-interval-nan", CfgValidationError, f"poke_interval {NOT_FINITE}")
+def _(env: Env) -> Any:
+    CfgStepSensor(task_id="wait", experiment_id=env.experiment, step="1.1", poke_interval=float("nan"))
+
+
+@case("sensor-timeout-nan", CfgValidationError, f"timeout {NOT_FINITE}")
+def _(env: Env) -> Any:
+    CfgExperimentSensor(task_id="wait", experiment_id=env.experiment, timeout=float("nan"))
+
+
+@case("rollback-step-timeout-nan", CfgValidationError, f"step_timeout {NOT_FINITE}")
+def _(env: Env) -> Any:
+    from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
+
+    CfgRollbackExperimentOperator(task_id="rollback", experiment_id=env.experiment, step_timeout=float("nan"))
+
+
+# -- issue 12, finding 7: the default policy caps instances per group ------------------------------------
+
+
+@case("policy-default-instance-cap", PlanViolationError, r"would act on 101 instance\(s\)",
+      r"max_instances_per_group is 100 \(the default\); raise it with policy=\{'max_instances_per_group': N\}")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=626,
+                                                    instances=[f"ins-{n:08d}" for n in range(101)]))
+
+
+# -- issue 12, finding 9: target exclusivity --------------------------------------------------------------
+
+
+@case("op-create-on-the-targets-of-a-live-experiment", TargetInUseError,
+      r"refusing to create the experiment: target instance\(s\) belong to another live experiment",
+      r"'corpus' \(1002 running\) has ins-aaaaaaaa", r"exclusive_targets=False")
+def _(env: Env) -> Any:
+    env.run(CfgCreateExperimentFromActionOperator(task_id="create", action_id=12, instances=[INSTANCE]))
 
 
 # -- the corpus --------------------------------------------------------------------------------------------

@@ -332,7 +332,9 @@ def test_bad_configuration_refused(kwargs, field):
 def test_endpoints():
     assert CfgClient("AKIDx1234567", "k").config.endpoint == "https://cfg.tencentcloudapi.com"
     assert CfgClient("AKIDx1234567", "k", endpoint="cfg.ap-shanghai.tencentcloudapi.com").config.endpoint == "https://cfg.ap-shanghai.tencentcloudapi.com"
-    assert CfgClient("AKIDx1234567", "k", endpoint="localhost:8999").config.endpoint == "http://localhost:8999"
+    assert CfgClient("AKIDx1234567", "k", endpoint="127.0.0.1:8999").config.endpoint == "http://127.0.0.1:8999"
+    # a name is not an address: ``localhost`` gets https like any other host (issue 12, finding 5)
+    assert CfgClient("AKIDx1234567", "k", endpoint="localhost:8999").config.endpoint == "https://localhost:8999"
     assert CfgClient("AKIDx1234567", "k", endpoint="[::1]:8999").config.endpoint == "http://[::1]:8999"
     assert CfgClient("AKIDx", "k", endpoint="http://10.0.0.1:80", allow_insecure_http=True).config.endpoint == "http://10.0.0.1:80"
 

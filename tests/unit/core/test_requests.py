@@ -126,7 +126,7 @@ def test_template_request(mocker):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"template_id": "latest"}, r"template_id must be a CFG TemplateId \(an integer\); got 'latest'"),
+        ({"template_id": "latest"}, r"template_id must be a CFG TemplateId: a positive integer .*, got 'latest'"),
         ({"template_id": 626, "instances": [["ins-a"], ["ins-b"]]},
          r"template 626 has 1 action group\(s\) but 2 instance list\(s\)"),
         ({"template_id": 626, "instances": ["ins-a"], "action_parameters": {"1": {}}},

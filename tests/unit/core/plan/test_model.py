@@ -29,7 +29,7 @@ def test_template_626_plan_is_json_safe_and_read_only(cfg_emulator):
     assert fault["paired_with"] == 2 and "recovered by step 2" in fault["recovery"]
     assert fault["parameters"]["general"]["ActionTimeout"] == 1800
     assert data["verdict"] == {"ok": True, "violations": []}
-    assert data["policy"] == {"max_instances_per_group": None, "max_risk_level": None, "allowed_object_types": None,
+    assert data["policy"] == {"max_instances_per_group": 100, "max_risk_level": None, "allowed_object_types": None,
                               "require_recovery": True}
     # only read calls, and nothing exists afterwards
     assert recorder.actions and all(not ACTIONS[a].mutating for a in recorder.actions), recorder.actions
