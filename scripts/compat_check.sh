@@ -6,7 +6,8 @@
 #   airflow dags test <dag>, every example DAG  against cfg-emulator (from the wheel) on a loopback port,
 #                                               connection from AIRFLOW_CONN_…; each experiment ended with its
 #                                               verdict; at the end every experiment ended and the fault ledger
-#                                               is empty (cfg_halt_all halts a seeded live experiment)
+#                                               is empty (cfg_halt_all halts a seeded live experiment; the
+#                                               game day writes its report through ObjectStoragePath)
 # Usage: scripts/compat_check.sh [VERSION ...]   (default: every requirements/airflow-*.lock)
 # COMPAT_JOBS (default 2) versions run side by side; logs in .compat/<version>.log and .compat/<version>/.
 # Non-zero if any version fails.
@@ -84,7 +85,10 @@ check_version() {  # one version, start to end; stdout goes to .compat/<version>
         if [ $# -gt 2 ]; then "$py" "$ROOT/scripts/compat_probe.py" ended "$3" "$4" || status=1; fi
     }
     step "airflow dags test, every example DAG"
-    dag cfg_game_day "{\"steady_state_url\": \"$health\", \"watch_seconds\": 3}" "Game day" 1
+    dag cfg_game_day "{\"steady_state_url\": \"$health\", \"watch_seconds\": 3, \"report_path\": \"file://$w/reports\"}" \
+        "Game day" 1
+    # the report goes through ObjectStoragePath (airflow.io on 2.11, the task SDK on 3.x)
+    ls "$w"/reports/cfg-experiment-*.md 2>/dev/null || { echo "cfg_game_day wrote no report"; status=1; }
     dag cfg_action_drill "{\"steady_state_url\": \"$health\", \"instance\": \"ins-drill001\"}" "Network Packet Loss" 1
     dag cfg_automatic_drill "{\"steady_state_url\": \"$health\"}" "Automatic CPU drill" 1
     "$py" "$ROOT/scripts/compat_probe.py" seed || status=1
