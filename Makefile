@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui-check lint package lock clean
+.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui-check lint package lock compat compat-lock clean
 
 setup: $(VENV)/.installed
 
@@ -69,5 +69,18 @@ package: setup
 lock:
 	$(UV) pip compile -q --python-version 3.11 --universal requirements/ci.in -o requirements/ci.lock
 
+# The compatibility matrix (scripts/compat_check.sh): per supported Airflow version, a fresh venv with
+# requirements/airflow-<version>.lock and the built wheel; providers list/hooks/links, the connection
+# form, every example DAG with `airflow dags test` against the emulator. COMPAT_VERSIONS picks some
+# (e.g. `make compat COMPAT_VERSIONS=3.1.8`); COMPAT_JOBS (default 2) run side by side.
+COMPAT_VERSIONS ?= 2.11.2 3.0.6 3.1.8 3.2.2 3.3.2
+compat: setup
+	bash scripts/compat_check.sh $(COMPAT_VERSIONS)
+
+# One lock per supported Airflow version: requirements/airflow-<version>.in (Airflow and the pins that
+# keep its core working, each with its reason) plus pyproject.toml's dependencies, resolved by uv.
+compat-lock: setup
+	$(PY) scripts/compat_lock.py $(UV) $(COMPAT_VERSIONS)
+
 clean:
-	rm -rf $(VENV) .demo dist
+	rm -rf $(VENV) .demo .compat dist

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import DAG, Param, task
+from airflow.providers.common.compat.sdk import DAG, Param, task
 
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
@@ -41,7 +41,7 @@ with DAG(
         template_id="{{ params.template_id }}",
         instances=["{{ params.instances }}"],
         mode="automatic",
-        title="Automatic CPU drill {{ dag_run.run_after.strftime('%Y-%m-%d') }}",
+        title="Automatic CPU drill {{ dag_run.start_date.strftime('%Y-%m-%d') }}",
     )
     start = CfgStartExperimentOperator(task_id="start_experiment", experiment_id=EXPERIMENT)
     injected = CfgStepSensor(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import DAG, Param, task
+from airflow.providers.common.compat.sdk import DAG, Param, task
 
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
@@ -63,7 +63,7 @@ with DAG(
         instances=["{{ params.instances }}"],
         region="{{ params.region }}",
         mode="manual",
-        title="Game day {{ dag_run.run_after.strftime('%Y-%m-%d') }} ({{ run_id }})",
+        title="Game day {{ dag_run.start_date.strftime('%Y-%m-%d') }} ({{ run_id }})",
         description="Scheduled chaos game-day run by Airflow",
     )
     start = CfgStartExperimentOperator(
@@ -71,10 +71,15 @@ with DAG(
     )
 
     @task(multiple_outputs=True)
-    def steady_state(params: dict, phase: str) -> dict:
-        """Probe the service; the result (never an exception) goes into the conclusion."""
+    def steady_state(phase: str, params: dict | None = None) -> dict:
+        """Probe the service; the result (never an exception) goes into the conclusion.
+
+        ``params`` comes from the task context; it is declared after ``phase`` with a default because
+        Airflow 3.1's ``@task`` gives context arguments a default (a plain ``params: dict`` first is refused).
+        """
         from airflow_provider_cfg.core.probes import http_probe
 
+        assert params is not None  # filled from the context by every Airflow version
         result = http_probe(params["steady_state_url"], max_latency_ms=params["max_latency_ms"]).as_check()
         print(f"steady state {phase}: {'OK' if result['passed'] else 'BREACHED'} — {result['detail']}")
         return result
@@ -121,7 +126,7 @@ with DAG(
         experiment_id=EXPERIMENT,
         region="{{ params.region }}",
         check_task_ids=[*check_ids, "check_after_recovery"],
-        summary="Game day {{ dag_run.run_after.strftime('%Y-%m-%d') }}.",
+        summary="Game day {{ dag_run.start_date.strftime('%Y-%m-%d') }}.",
         report_path="{{ params.report_path }}",
     )
     rollback = CfgRollbackExperimentOperator(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook
+from airflow.providers.common.compat.sdk import BaseHook
 
 if TYPE_CHECKING:
-    from airflow.sdk import Connection
+    from airflow.providers.common.compat.sdk import Connection
 
     from airflow_provider_cfg.api.client import AsyncCfgClient, CfgClient
 
@@ -22,6 +22,14 @@ _BOOL_EXTRAS = ("rate_limit", "allow_insecure_http")
 # What a ``console_url`` extra may hold: ``{task_id}`` (CFG's name for the experiment id, what existing
 # connections hold), ``{experiment_id}`` (the same) and ``{region}``; nothing else is substituted.
 CONSOLE_URL_PLACEHOLDERS = ("task_id", "experiment_id", "region")
+
+
+def _connection_type_info() -> dict[str, Any]:
+    """This connection type's entry in the provider info: the one source of the connection form."""
+    from airflow_provider_cfg.get_provider_info import get_provider_info
+
+    (info,) = (c for c in get_provider_info()["connection-types"] if c["connection-type"] == CONN_TYPE)
+    return info
 
 
 class CfgConnectionError(ValueError):
@@ -199,6 +207,54 @@ class CfgHook(BaseHook):
             return template.format(task_id=int(experiment_id), experiment_id=int(experiment_id),
                                    region=quote(str(region), safe=""))
         return console_url(experiment_id, region, endpoint)
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The connection form's standard fields, for Airflow before 3.2 (from 3.2 on, the provider
+        info's ``ui-field-behaviour`` is read instead and this is not called): the same hiding,
+        labels and placeholders."""
+        behaviour = _connection_type_info()["ui-field-behaviour"]
+        placeholders = dict(behaviour["placeholders"])
+        placeholders["password"] = "the SecretKey of the SecretId"
+        return {
+            "hidden_fields": list(behaviour["hidden-fields"]),
+            "relabeling": dict(behaviour["relabeling"]),
+            "placeholders": placeholders,
+        }
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The form's extra fields (Region, Session token, Language), for Airflow before 3.2, where
+        the provider info's ``conn-fields`` are not read. Airflow 2 builds them with FAB; Airflow
+        3.0/3.1's API server calls this with stand-ins for the WTForms fields (it needs ``wtforms``
+        importable, hence the dependency) and needs neither FAB nor Flask-Babel."""
+        from wtforms import PasswordField, StringField
+
+        try:
+            from flask_babel import lazy_gettext
+        except ImportError:  # Airflow 3.0/3.1 without FAB: labels are plain strings
+            lazy_gettext = str
+        try:
+            from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
+
+            text_widget, password_widget = BS3TextFieldWidget(), BS3PasswordFieldWidget()
+        except ImportError:  # Airflow 3.0/3.1 without FAB: the React UI draws the fields itself
+            text_widget = password_widget = None
+
+        fields = _connection_type_info()["conn-fields"]
+
+        def text(name: str) -> Any:
+            field = fields[name]
+            return StringField(lazy_gettext(field["label"]), widget=text_widget,
+                               description=field["description"], default=field["schema"].get("default"))
+
+        token = fields["token"]
+        return {
+            "region": text("region"),
+            "token": PasswordField(lazy_gettext(token["label"]), widget=password_widget,
+                                   description=token["description"]),
+            "language": text("language"),
+        }
 
     def test_connection(self) -> tuple[bool, str]:
         """Sign and send one read-only call (``DescribeTaskList``, one item)."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import BaseOperator
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
@@ -16,7 +16,7 @@ XCOM_REPORT = "report"
 XCOM_REPORT_MARKDOWN = "report_markdown"
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
 
@@ -113,7 +113,7 @@ class CfgBaseOperator(BaseOperator):
     def write_report(self, report_path: str, experiment_id: int, report: dict[str, Any], markdown: str) -> None:
         import json
 
-        from airflow.sdk import ObjectStoragePath
+        from airflow.providers.common.compat.sdk import ObjectStoragePath
 
         folder = ObjectStoragePath(report_path)
         folder.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_cfg.operators.base import CfgBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import BaseOperator, Context
+    from airflow.providers.common.compat.sdk import BaseOperator, Context
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.identity import AirflowIdentity

@@ -9,7 +9,7 @@ from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_o
 
 if TYPE_CHECKING:
 
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task

@@ -7,13 +7,12 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import conf
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.providers.common.compat.sdk import AirflowFailException, conf
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.core.guard import GuardWatch, ProbeSpec
     from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger

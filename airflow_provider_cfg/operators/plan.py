@@ -16,7 +16,7 @@ from airflow_provider_cfg.operators.base import CfgBaseOperator
 from airflow_provider_cfg.operators.create import airflow_identity, publish_plan, wire_code_argument
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.core.identity import AirflowIdentity

@@ -10,7 +10,7 @@ from airflow_provider_cfg.operators.base import XCOM_REPORT, CfgBaseOperator, ex
 from airflow_provider_cfg.operators.experiment import as_bool
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
 XCOM_FOUND = "found"
 """Where :class:`CfgFindLiveExperimentsOperator` pushes what it found (a list of dicts)."""

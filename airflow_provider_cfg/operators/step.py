@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import conf
+from airflow.providers.common.compat.sdk import conf
 
 from airflow_provider_cfg.operators.base import CfgBaseOperator, deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
 
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
     from airflow_provider_cfg.api.models import Task

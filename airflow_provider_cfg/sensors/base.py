@@ -7,14 +7,14 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, conf
+from airflow.providers.common.compat.sdk import BaseSensorOperator, conf
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
 from airflow_provider_cfg.operators.base import deadline_for, experiment_id_of
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.api.models import Task
     from airflow_provider_cfg.core.progress import ProgressLog
@@ -115,7 +115,7 @@ class CfgBaseSensor(BaseSensorOperator):
 
     def handle(self, event: dict[str, Any]) -> bool:
         """One handler for every outcome: True on success, an exception otherwise."""
-        from airflow.sdk.exceptions import AirflowSensorTimeout
+        from airflow.providers.common.compat.sdk import AirflowSensorTimeout
 
         from airflow_provider_cfg.core.events import FAILED, SUCCESS, TIMEOUT, validate_event
         from airflow_provider_cfg.exceptions import CfgExperimentStatusError, CfgStepFailedError, CfgTriggerError
