@@ -15,10 +15,10 @@ TKE_POD = json.dumps({"ClusterId": "cls-abcd1234", "PodName": "web-0", "NodeName
 def test_template_errors(cfg: Cfg) -> None:
     code, message = cfg.err("CreateTaskFromTemplate", TemplateId=9999,
                             TaskConfig={"TaskGroupsConfig": [{"TaskGroupInstances": INSTANCES}]})
-    assert code == "ResourceNotFound" and "9999" in message
+    assert code == "InvalidParameterValue" and "9999" in message
     code, message = cfg.err("CreateTaskFromTemplate", TemplateId=630, TaskConfig={"TaskGroupsConfig": [
         {"TaskGroupInstances": [TKE_POD]}]})
-    assert code == "FailedOperation" and "disabled" in message
+    assert code == "UnsupportedOperation" and "disabled" in message
     code, message = cfg.err("CreateTaskFromTemplate", TemplateId=628,
                             TaskConfig={"TaskGroupsConfig": [{"TaskGroupInstances": INSTANCES}]})
     assert code == "InvalidParameterValue" and "TaskConfig.TaskGroupsConfig" in message
