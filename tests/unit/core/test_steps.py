@@ -220,7 +220,8 @@ def test_outcome_restricted_to_some_instances():
 
 def one_step(status: int = 2001, status_type: int = 0, instances=None):
     """A task with one fault step (TaskActionId 11) on two instances, in the given state."""
-    instances = instances if instances is not None else [build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]
+    if instances is None:
+        instances = [build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]
     task = build_task([(800, 1, [build_action(11, 1, "Packet loss", status=status, status_type=status_type,
                                               instances=instances)])])
     return task, resolve_step(task, StepSelector.parse("1.1"))
