@@ -49,7 +49,7 @@ DOCUMENTED: dict[str, frozenset[str]] = {
 
 _PREFERENCE = {
     "ResourceNotFound": ("ResourceNotFound", "InvalidParameterValue", "InvalidParameter"),
-    "FailedOperation": ("FailedOperation", "UnsupportedOperation", "OperationDenied"),
+    "FailedOperation": ("FailedOperation", "UnsupportedOperation", "OperationDenied", "InvalidParameterValue"),
 }
 _VARIANT_OF = {"ResourceNotFound": "unknown_id", "FailedOperation": "illegal_state"}
 
