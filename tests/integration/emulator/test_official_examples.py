@@ -18,6 +18,22 @@ from tests.emu_helpers import INSTANCES, Cfg, wait_for
 from tests.integration.emulator.test_seed import missing_keys
 
 EMPTY = "expected a non-empty list"
+ZH_VALUES = {"平台", "自定义", "高风险", "中风险", "低风险", "系统"}
+DISPLAY_FIELDS = ("ActionType", "ActionRisk", "RiskDesc", "Creator")
+
+
+def _display_values(value: Any) -> Iterator[tuple[str, str]]:
+    """Every (value, field) of a display field in an answer."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in DISPLAY_FIELDS and isinstance(item, str):
+                yield item, key
+            else:
+                yield from _display_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _display_values(item)
+
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "tests" / "data" / "cfg-official-examples.json"
 
@@ -115,7 +131,10 @@ def test_official_example_through_the_sdk(cfg: Cfg, sdk, action, title, body, an
     # the shape: every key of the example's answer (a list the emulator has nothing to put in stays empty)
     problems = [p for p in missing_keys(answer, actual) if not p.endswith(EMPTY)]
     assert problems == [], json.dumps(actual, ensure_ascii=False)[:2000]
-    if action == "DescribeActionLibraryList":  # a_type takes the code; values in zh-CN (no X-TC-Language)
+    # no X-TC-Language: display values in zh-CN, as in the examples ("平台", "高风险", "系统")
+    shown = dict(_display_values(actual))  # value -> field
+    assert set(shown) <= ZH_VALUES, shown
+    if action == "DescribeActionLibraryList":  # a_type takes the code
         assert actual["Results"] and all(r["ActionType"] == "平台" for r in actual["Results"])
     if action == "ExecuteTaskInstance":
         wait_for(lambda: "Error" not in cfg.call("DescribeTask", TaskId=int(request["TaskId"])), what="task")

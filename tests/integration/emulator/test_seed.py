@@ -59,6 +59,10 @@ def test_every_seed_request_works_as_written(cfg: Cfg) -> None:
         "ModifyTaskRunStatus",
     ]
     for action, request, expected in exchanges:
+        if action == "ExecuteTaskInstance":  # its placeholder ids are no integers: refused, as the API types them
+            assert cfg.err(action, request)[0] == "InvalidParameter"
+            instances = cfg.action(request["TaskId"], 0)["TaskGroupInstances"]
+            request = {**request, "TaskInstanceIds": [i["TaskGroupInstanceId"] for i in instances]}
         actual = cfg.ok(action, request)
         # The seed's DescribeTask shows a started task; this one has not started, so its actions have
         # no instances yet (they appear at ExecuteTask, as in the official DescribeTask example).
@@ -113,12 +117,16 @@ def test_seed_action_field_config_of_466(cfg: Cfg) -> None:
     assert missing_keys(expected, actual) == []
 
 
-def test_seed_execute_instance_placeholders_with_operate_all(cfg: Cfg) -> None:
+def test_seed_execute_instance_placeholders_are_refused_as_the_api_types_them(cfg: Cfg) -> None:
     request, _ = seed_exchange("ExecuteTaskInstance")
     assert request["TaskInstanceIds"] == ["xxxxxxxx-01", "xxxxxxxx-02"]
     cfg.create(626, ["ins-bfydnvta", "ins-ehxmry76"])
     cfg.ok("ExecuteTask", TaskId=3256)
-    cfg.ok("ExecuteTaskInstance", request)
+    code, message = cfg.err("ExecuteTaskInstance", request)  # TaskInstanceIds: required Array of Integer
+    assert code == "InvalidParameter" and "TaskInstanceIds" in message
+    code, message = cfg.err("ExecuteTaskInstance", {k: v for k, v in request.items() if k != "TaskInstanceIds"})
+    assert (code, message) == ("MissingParameter", "The required parameter TaskInstanceIds is missing.")
+    cfg.ok("ExecuteTaskInstance", {**request, "TaskInstanceIds": []})  # present; ignored with IsOperateAll
     action = cfg.wait_action(3256, 1)
     assert action["TaskGroupActionStatusType"] == 1
     assert [i["TaskGroupInstanceStatus"] for i in action["TaskGroupInstances"]] == [3003, 3003]

@@ -12,7 +12,6 @@ import pytest
 from airflow_provider_cfg.operators.experiment import CfgDeleteExperimentOperator, CfgEndExperimentOperator
 from airflow_provider_cfg.operators.plan import CfgPlanExperimentOperator
 from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
-from airflow_provider_cfg.operators.step import CfgExecuteStepOperator
 from tests.airflow_helpers import (
     FakeTI,
     action_state,
@@ -28,6 +27,7 @@ from tests.airflow_helpers import (
     use_emulator,
 )
 from tests.emu_helpers import wait_for
+from tests.integration.operators.test_step import step_op
 
 
 @pytest.fixture
@@ -38,10 +38,6 @@ def emu(cfg_emulator, monkeypatch):
 
 def play(emu, **variants: str) -> None:
     emu.http().post("/_emulator/variants", json=variants).raise_for_status()
-
-
-def step_op(experiment_id: int, step, **kwargs) -> CfgExecuteStepOperator:
-    return CfgExecuteStepOperator(task_id="step", experiment_id=experiment_id, step=step, poll_interval=0.05, **kwargs)
 
 
 def test_a_step_names_its_instances_and_never_operates_the_whole_task(emu, monkeypatch):

@@ -149,3 +149,11 @@ def test_create_from_multi_action(cfg: Cfg) -> None:
     code, message = cfg.err("CreateTaskFromMultiAction", TaskInstances=INSTANCES, TaskAction=[{}])
     assert code == "MissingParameter" and "TaskAction.0.TaskActionId" in message
     assert cfg.err("CreateTaskFromMultiAction", TaskInstances=INSTANCES)[0] == "InvalidParameterValue"
+
+
+def test_tags_need_both_halves_as_the_api_definition_says(cfg: Cfg) -> None:
+    config = {"TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa"]}], "Tags": [{"TagKey": "team"}]}
+    assert cfg.err("CreateTaskFromTemplate", TemplateId=626, TaskConfig=config) == (
+        "MissingParameter", "The required parameter TaskConfig.Tags.0.TagValue is missing.")
+    code, message = cfg.err("DescribeTaskList", Limit=10, Offset=0, Tags=[{"TagValue": "sre"}])
+    assert code == "MissingParameter" and "Tags.0.TagKey" in message
