@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui-check lint package lock compat compat-lock clean
+.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui-check lint package lock compat compat-lock test-variants clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,11 @@ test: setup
 
 test-unit test-integration test-system: test-%: setup
 	$(PY) -m pytest -q -p no:cacheprovider tests/$*
+
+# The example DAGs, the failure matrix and the bad-input corpus under every reading of what CFG leaves
+# undocumented (emulator variants): a covering set of combinations, run in parallel (scripts/test_variants.py).
+test-variants: setup
+	$(PY) scripts/test_variants.py
 
 demo: setup
 	bash scripts/demo.sh

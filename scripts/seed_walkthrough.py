@@ -58,7 +58,7 @@ def main() -> int:
         for group, action in list(task.iter_actions()):
             print(f"   executing step {action.TaskGroupActionOrder}: {action.ActionTitle} "
                   f"(TaskActionId {action.TaskGroupActionId})")
-            client.execute_task_instance(task_id, group.TaskGroupId, action.TaskGroupActionId)
+            client.execute_task_instance(task_id, group.TaskGroupId, action.TaskGroupActionId, 2, action.instance_ids())
             deadline = time.monotonic() + 60
             while True:
                 task = snapshot(task_id)

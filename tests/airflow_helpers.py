@@ -163,7 +163,7 @@ def start(emu, task_id: int) -> None:
 
 def execute_action(emu, task_id: int, action_id: int, action_type: int = 2) -> None:
     ok(emu, "ExecuteTaskInstance", TaskId=task_id, TaskGroupId=group_of(emu, task_id, action_id),
-       TaskActionId=action_id, ActionType=action_type, IsOperateAll=True)
+       TaskActionId=action_id, ActionType=action_type, IsOperateAll=True, TaskInstanceIds=[])
 
 
 def action_state(emu, task_id: int, action_id: int) -> dict[str, Any]:

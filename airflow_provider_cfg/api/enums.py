@@ -9,7 +9,7 @@ Every enum member carries a short English ``text``; ``member.label`` gives ``"10
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, TypeVar
 
 
 class CfgIntEnum(enum.IntEnum):
@@ -262,9 +262,50 @@ class FieldRequired(CfgIntEnum):
     YES = 1, "required"
 
 
+class ActionKind(CfgIntEnum):
+    """What ``ActionType`` shows as text (``"平台"``/``"Platform"``); the ``a_type`` filter takes the code."""
+
+    PLATFORM = 1, "platform"
+    CUSTOM = 2, "custom"
+
+    @classmethod
+    def from_text(cls, text: object) -> ActionKind | None:
+        """The kind of a display value in zh-CN or en-US (or its code); ``None`` when unknown."""
+        return _from_text(cls, text, _KIND_WORDS)
+
+
+class RiskLevel(CfgIntEnum):
+    """An action's risk (``ActionRisk``/``RiskDesc``: "高风险" in zh-CN, "High risk" in en-US, or "3")."""
+
+    LOW = 1, "low"
+    MEDIUM = 2, "medium"
+    HIGH = 3, "high"
+
+    @classmethod
+    def from_text(cls, text: object) -> RiskLevel | None:
+        """The level of a display value in zh-CN or en-US (or its code); ``None`` when unknown."""
+        return _from_text(cls, text, _RISK_WORDS)
+
+
+_KIND_WORDS = ((1, ("platform", "平台")), (2, ("custom", "自定义")))
+_RISK_WORDS = ((3, ("high", "高")), (2, ("medium", "middle", "moderate", "中")), (1, ("low", "低")))
+_E = TypeVar("_E", bound=CfgIntEnum)
+
+
+def _from_text(cls: type[_E], text: object, words: tuple[tuple[int, tuple[str, ...]], ...]) -> _E | None:
+    """The member whose code is ``text`` or one of whose words (either language) ``text`` contains."""
+    if text is None or isinstance(text, bool):
+        return None
+    value = str(text).strip().lower()
+    if value.isdigit():
+        return next((member for member in cls if member.value == int(value)), None)
+    return next((cls(code) for code, options in words if any(word in value for word in options)), None)
+
+
 __all__ = [
     "ActionApiType",
     "ActionAttribute",
+    "ActionKind",
     "ActionStatus",
     "ActionStatusType",
     "ArchiveStage",
@@ -278,6 +319,7 @@ __all__ = [
     "PolicyDealType",
     "PreCheckStatus",
     "ReportStage",
+    "RiskLevel",
     "TaskExpect",
     "TaskMode",
     "TaskStatus",

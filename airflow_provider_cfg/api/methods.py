@@ -165,14 +165,27 @@ class CfgActions:
         task_action_id: int,
         action_type: ExecuteActionType | int = ExecuteActionType.EXECUTE,
         instance_ids: Sequence[int] | None = None,
+        *,
+        operate_all: bool = False,
     ) -> m.ExecuteTaskInstanceResponse:
         """``ExecuteTaskInstance``: execute, start, skip or retry one action step.
 
+        ``IsOperateAll`` is sent only when ``operate_all=True`` is asked for by name: CFG may read it
+        as "the whole task" (other faults). Instance ids exist once the experiment has started.
+
         :param task_action_id: ``TaskGroupActionId`` (not the library ``ActionId``).
         :param action_type: 1 start, 2 execute, 3 skip, 5 retry.
-        :param instance_ids: ``TaskGroupInstanceId`` values; ``None`` operates on all instances.
+        :param instance_ids: the ``TaskGroupInstanceId`` values to operate (required unless ``operate_all``).
+        :param operate_all: send ``IsOperateAll: true`` (CFG's reading of it is undocumented).
+        :raises CfgValidationError: no instance ids and not ``operate_all``.
         """
         kind = checked_enum(ExecuteActionType, action_type, "ActionType")
+        if not operate_all and not instance_ids:
+            raise CfgValidationError(
+                "TaskInstanceIds: name the action's TaskGroupInstanceId values (DescribeTask, once the experiment "
+                "has started), or pass operate_all=True to send IsOperateAll (undocumented: it may operate the "
+                "whole task)", field="TaskInstanceIds",
+            )
         return self._invoke(
             "ExecuteTaskInstance",
             {
@@ -180,7 +193,7 @@ class CfgActions:
                 "TaskGroupId": task_group_id,
                 "TaskActionId": task_action_id,
                 "ActionType": int(kind),
-                "IsOperateAll": instance_ids is None,
+                "IsOperateAll": operate_all,
                 "TaskInstanceIds": list(instance_ids or []),
             },
             m.ExecuteTaskInstanceResponse,
@@ -414,6 +427,8 @@ if TYPE_CHECKING:
             task_action_id: int,
             action_type: ExecuteActionType | int = ExecuteActionType.EXECUTE,
             instance_ids: Sequence[int] | None = None,
+            *,
+            operate_all: bool = False,
         ) -> m.ExecuteTaskInstanceResponse: ...
 
         async def modify_task_run_status(

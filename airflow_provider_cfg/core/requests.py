@@ -24,6 +24,7 @@ import pydantic
 
 from airflow_provider_cfg.api.actions import ACTIONS
 from airflow_provider_cfg.api.client import validation_error
+from airflow_provider_cfg.api.errors import CfgValidationError
 from airflow_provider_cfg.core.exclusivity import ensure_exclusive, request_targets
 from airflow_provider_cfg.core.identity import find_experiment
 from airflow_provider_cfg.core.inputs import ascii_id
@@ -303,6 +304,7 @@ def create_experiment(
     :param exclusive_targets: refuse (:class:`~.exclusivity.TargetInUseError`, nothing created) when a
         target instance belongs to another live experiment of the account.
     """
+    refuse_unoffered(action, client.config.endpoint)
     if reattach:
         experiment_id = find_experiment(client, identity, title=title)
         if experiment_id is not None:
@@ -318,6 +320,29 @@ def create_experiment(
     )
     log.info("Created experiment %s (%s)", experiment_id, action)
     return experiment_id
+
+
+INTERNATIONAL_HOST_SUFFIX = ".intl.tencentcloudapi.com"
+NOT_INTERNATIONAL = frozenset({"CreateTaskFromMultiAction"})
+"""Actions the international API (``api.en-US.json``, 16 actions) does not offer."""
+
+
+def refuse_unoffered(action: str, endpoint: str) -> None:
+    """Refuse, before sending, an action the endpoint's site does not offer (it would answer ``InvalidAction``).
+
+    :param action: the CFG action about to be called.
+    :param endpoint: the client's endpoint (``https://cfg.intl.tencentcloudapi.com`` is the international site).
+    :raises CfgValidationError: saying why and what to use instead.
+    """
+    host = endpoint.split("://", 1)[-1].split(":", 1)[0].lower()
+    if action in NOT_INTERNATIONAL and host.endswith(INTERNATIONAL_HOST_SUFFIX):
+        raise CfgValidationError(
+            f"{action} is not offered by the international CFG API ({host}): it would answer InvalidAction. "
+            "Create the experiment from one action (CfgCreateExperimentFromActionOperator, CreateTaskFromAction) "
+            "or from a template holding the actions (CfgCreateExperimentFromTemplateOperator, "
+            "CreateTaskFromTemplate) instead, or use the China site endpoint (cfg.tencentcloudapi.com)",
+            field="endpoint",
+        )
 
 
 def json_text(value: Any) -> Any:

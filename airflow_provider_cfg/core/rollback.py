@@ -45,6 +45,7 @@ from airflow_provider_cfg.api.enums import (
 from airflow_provider_cfg.api.errors import CfgError
 from airflow_provider_cfg.core.log import Log
 from airflow_provider_cfg.core.settle import ErrorPatience, poll_until, settle_mutation
+from airflow_provider_cfg.core.steps import open_instance_ids
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -155,6 +156,7 @@ class RollbackReport:
     guardrail_triggered: bool = False
     ended: bool = False
     already_concluded: bool = False
+    conclusion_not_stored: bool = False
     problems: list[str] = field(default_factory=list)
     left_injected: list[str] = field(default_factory=list)
 
@@ -175,6 +177,8 @@ class RollbackReport:
             lines.append("STILL INJECTED, recover by hand: " + "; ".join(self.left_injected) + ".")
         for problem in self.problems:
             lines.append(f"Problem: {problem}.")
+        if self.conclusion_not_stored:
+            lines.append("CFG ended the experiment itself and did not store this conclusion.")
         lines.append("Verdict: not as expected — the experiment was interrupted and rolled back.")
         return " ".join(lines)
 
@@ -346,7 +350,8 @@ class Rollback:
 
         self.settle(
             f"recovery {_describe(recovery)}",
-            functools.partial(self.client.execute_task_instance, self.experiment_id, group_id, recovery_id, kind),
+            functools.partial(self.client.execute_task_instance, self.experiment_id, group_id, recovery_id, kind,
+                              open_instance_ids(recovery, "retry" if retry else "execute")),
             started,
         )
 
@@ -414,6 +419,13 @@ class Rollback:
         )
         if ended:
             self.report.ended = True
+        elif self.read().TaskStatus == TaskStatus.ENDED:
+            # CFG ended it itself and refused the conclusion: nothing is left to end; the verdict
+            # stays in this report (and Airflow), not in CFG.
+            self.report.ended = True
+            self.report.conclusion_not_stored = True
+            log.warning("Rollback of experiment %s: CFG refused to store the conclusion of an experiment it "
+                        "ended itself; the verdict is only in Airflow and the report", self.experiment_id)
         else:
             self.report.problems.append("could not end the experiment")
 

@@ -317,12 +317,32 @@ def call_not_needed(task: Task, ref: StepRef, operation: str, selected: Collecti
 
 def instances_to_operate(
     task: Task, ref: StepRef, operation: str, selected: Collection[int] | None = None
-) -> list[int] | None:
-    """The ``TaskGroupInstanceId``s to send with ``operation`` (``None``: every instance).
+) -> list[int]:
+    """The ``TaskGroupInstanceId``s to send with ``operation``: always named, never ``IsOperateAll``
+    (whose meaning CFG leaves open: this action, or the whole task).
 
-    A retry without chosen instances retries only the failed ones.
+    Without chosen instances: the step's instances that have not run (a retry: the failed ones).
+
+    :raises ValueError: the step has no instances yet (CFG creates them when the experiment starts).
     """
-    if operation == "retry" and selected is None:
-        failed = step_outcome(step_action(task, ref)).failed_instances
-        return [int(i.instance_id) for i in failed if i.instance_id is not None] or None
-    return list(selected) if selected is not None else None
+    if selected is not None:
+        return list(selected)
+    action = step_action(task, ref)
+    if not action.TaskGroupInstances:
+        raise ValueError(f"{ref.label} has no instances yet: CFG creates them when the experiment starts "
+                         "(run the start operator first)")
+    return open_instance_ids(action, operation)
+
+
+def open_instance_ids(action: TaskGroupAction, operation: str) -> list[int]:
+    """The instances of ``action`` an ``operation`` applies to: those not run yet (all of them when
+    every one ran), or for a retry the failed ones.
+
+    :param operation: ``execute``, ``start``, ``skip`` or ``retry``.
+    """
+    outcome = step_outcome(action)
+    if operation == "retry":
+        chosen = outcome.failed_instances
+    else:
+        chosen = tuple(i for i in outcome.instances if i.status == InstanceStatus.NOT_STARTED) or outcome.instances
+    return [int(i.instance_id) for i in chosen if i.instance_id is not None]

@@ -2,7 +2,8 @@
 
 Every flag defaults from an environment variable (``CFG_EMULATOR_HOST``, ``CFG_EMULATOR_PORT``,
 ``CFG_EMULATOR_SECRET_ID``, ``CFG_EMULATOR_SECRET_KEY``, ``CFG_EMULATOR_TOKEN``,
-``CFG_EMULATOR_ACTION_SECONDS``, ``CFG_EMULATOR_RATE_LIMITS`` = on/off). On start one line is
+``CFG_EMULATOR_ACTION_SECONDS``, ``CFG_EMULATOR_RATE_LIMITS`` = on/off, ``CFG_EMULATOR_VARIANTS`` =
+``NAME=VALUE,...``; ``--variant NAME=VALUE`` is repeatable and applies on top). On start one line is
 printed: ``cfg-emulator listening on http://HOST:PORT (pid N)``.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from airflow_provider_cfg.api.config import is_loopback
 from airflow_provider_cfg.emulator.app import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, create_app
 from airflow_provider_cfg.emulator.server import bind_socket, quiet_intentional_drops, uvicorn_server
+from airflow_provider_cfg.emulator.variants import CHOICES, ENV_VAR, VariantError, Variants
 
 DEFAULT_PORT = 9696
 _TRUE = {"1", "on", "true", "yes"}
@@ -75,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="token the /_emulator controls (reset, chaos, rate-limits, stats) require in the "
                              "X-Emulator-Admin-Token header (env CFG_EMULATOR_ADMIN_TOKEN); without one they are "
                              "open on a loopback --host and refused on any other")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
+                        help=f"play one reading of an undocumented behaviour (repeatable; env {ENV_VAR}); "
+                             + "; ".join(f"{name}: {'|'.join(values)}" for name, values in CHOICES.items()))
     parser.add_argument("--seed", type=int, default=None, help="seed of the emulator's random numbers")
     parser.add_argument("--log-level", default=env("CFG_EMULATOR_LOG_LEVEL") or "info",
                         choices=["critical", "error", "warning", "info", "debug"],
@@ -86,12 +91,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.action_seconds < 0:
         raise SystemExit("cfg-emulator: --action-seconds must be >= 0")
+    try:
+        variants = Variants.from_env(args.variant)
+    except VariantError as exc:
+        raise SystemExit(f"cfg-emulator: {exc}") from None
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     admin_open = is_loopback(args.host)
     app = create_app(secret_id=args.secret_id, secret_key=args.secret_key, token=args.token,
                      action_seconds=args.action_seconds, rate_limits=args.rate_limits, seed=args.seed,
-                     admin_token=args.admin_token, admin_open=admin_open)
+                     admin_token=args.admin_token, admin_open=admin_open,
+                     variants=variants)
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:

@@ -27,13 +27,23 @@ from airflow_provider_cfg.api.actions import ACTIONS, API_VERSION, ActionSpec
 from airflow_provider_cfg.api.client import MAX_BODY_BYTES
 from airflow_provider_cfg.api.signing import Credentials
 from airflow_provider_cfg.emulator import auth
+from airflow_provider_cfg.emulator.answers import answer_code, language_of, localise
 from airflow_provider_cfg.emulator.catalogue_data import DEFAULT_REGION, REGIONS
 from airflow_provider_cfg.emulator.context import EmulatorContext
-from airflow_provider_cfg.emulator.control import chaos_route, faults, health, rate_limits_route, reset, stats_route
+from airflow_provider_cfg.emulator.control import (
+    chaos_route,
+    faults,
+    health,
+    rate_limits_route,
+    reset,
+    stats_route,
+    variants_route,
+)
 from airflow_provider_cfg.emulator.errors import ApiError
 from airflow_provider_cfg.emulator.handlers import HANDLERS
 from airflow_provider_cfg.emulator.params import parse_body, parse_request
 from airflow_provider_cfg.emulator.state import EmulatorState
+from airflow_provider_cfg.emulator.variants import Variants
 from airflow_provider_cfg.emulator.views import task_page
 
 log = logging.getLogger("airflow_provider_cfg.emulator")
@@ -167,7 +177,11 @@ async def api(request: Request) -> Response:
         state = ctx.state
         with state.lock:
             state.advance()
-            content = HANDLERS[spec.name](state, region, req).model_dump(mode="json")
+            try:
+                content = HANDLERS[spec.name](state, region, req).model_dump(mode="json")
+            except ApiError as exc:  # the code this action gives under the variants played
+                raise ApiError(answer_code(spec.name, exc.code, state.variants), exc.message) from None
+            content = localise(content, language_of(headers, state.variants))
     except ApiError as exc:
         log.info("%s -> %s: %s (%.1f ms)", action, exc.code, exc.message, (time.monotonic() - started) * 1000)
         return _json(_error_body(exc.code, exc.message, request_id))
@@ -219,6 +233,7 @@ def create_app(
     state: EmulatorState | None = None,
     admin_token: str | None = None,
     admin_open: bool = True,
+    variants: Variants | None = None,
 ) -> Starlette:
     """The emulator as an ASGI app; its :class:`EmulatorContext` is ``app.state.emulator``.
 
@@ -231,9 +246,12 @@ def create_app(
     :param admin_token: the token the ``/_emulator`` controls then require (``X-Emulator-Admin-Token``).
     :param admin_open: without an admin token, whether the controls are open (say ``False`` when
         the emulator listens on a non-loopback address).
+    :param variants: the readings of undocumented behaviour (default: ``CFG_EMULATOR_VARIANTS``, else
+        the defaults of :mod:`.variants`).
     """
     ctx = EmulatorContext(
-        state=state or EmulatorState(action_seconds=action_seconds, seed=seed),
+        state=state or EmulatorState(action_seconds=action_seconds, seed=seed,
+                                     variants=variants if variants is not None else Variants.from_env()),
         credentials=_credential_map(credentials, secret_id, secret_key),
         token=token or None,
         rate_limits_default=rate_limits,
@@ -249,6 +267,7 @@ def create_app(
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/rate-limits", rate_limits_route, methods=["GET", "POST"]),
         Route("/_emulator/stats", stats_route, methods=["GET", "POST"]),
+        Route("/_emulator/variants", variants_route, methods=["GET", "POST"]),
         Route("/_emulator/tasks/{task_id:int}", task_page, methods=["GET"]),
     ])
     app.state.emulator = ctx

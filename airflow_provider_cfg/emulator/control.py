@@ -1,7 +1,8 @@
-"""The out-of-band ``/_emulator`` routes: health, the fault ledger, chaos, reset, rate limits, stats.
+"""The out-of-band ``/_emulator`` routes: health, the fault ledger, chaos, reset, rate limits, stats,
+the variants played.
 
 Unsigned: they are the test harness's controls, not part of the CFG API. The ones that change
-something (``POST`` of reset, chaos, rate-limits and stats) are refused without the admin token when
+something (``POST`` of reset, chaos, rate-limits, stats and variants) are refused without the admin token when
 the emulator has one, and always when it listens on a non-loopback address without one
 (:meth:`EmulatorContext.admin_refusal`).
 """
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from airflow_provider_cfg.api.actions import API_VERSION
 from airflow_provider_cfg.emulator.chaos import ChaosConfig
 from airflow_provider_cfg.emulator.context import ADMIN_TOKEN_HEADER, EmulatorContext
+from airflow_provider_cfg.emulator.variants import VariantError
 
 
 def admin_only(request: Request) -> Response | None:
@@ -108,3 +110,22 @@ async def stats_route(request: Request) -> Response:
     if request.method == "POST":
         ctx.reset_stats()
     return JSONResponse(ctx.stats())
+
+
+async def variants_route(request: Request) -> Response:
+    """``GET /_emulator/variants``: each variant, its values, the current one; ``POST`` with
+    ``{"name": "value", ...}`` changes them (HTTP 400 naming what is wrong, nothing changed)."""
+    if (refused := admin_only(request)) is not None:
+        return refused
+    state = request.app.state.emulator.state
+    if request.method == "POST":
+        try:
+            raw = await _json_body(request)
+            if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+                raise VariantError('expected {"variant": "value", ...}')
+            with state.lock:
+                state.variants.update(raw)
+        except ValueError as exc:  # json.JSONDecodeError and VariantError are ValueErrors
+            return JSONResponse({"error": str(exc)}, status_code=400)
+    with state.lock:
+        return JSONResponse(state.variants.listing())

@@ -12,12 +12,10 @@ import json
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from airflow_provider_cfg.api.actions import ActionSpec
 from airflow_provider_cfg.emulator.errors import ApiError
-
-_BOOL = TypeAdapter(bool)
 
 # pydantic error type → the API's type name.
 _EXPECTED = {
@@ -112,11 +110,23 @@ def find_unknown(model: BaseModel, prefix: str = "") -> str | None:
     return None
 
 
-def _operate_all(value: Any) -> bool:
-    try:
-        return _BOOL.validate_python(value)
-    except pydantic.ValidationError:
-        return False
+_TAG_LISTS = ("Tags", "TaskTags")
+
+
+def find_incomplete_tag(value: Any, path: str = "") -> str | None:
+    """Dotted path of a missing ``TagKey``/``TagValue`` in a tag list (``TagWithDescribe``: both required)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}{key}"
+            if key in _TAG_LISTS and isinstance(item, list):
+                for index, tag in enumerate(item):
+                    half = next((h for h in ("TagKey", "TagValue") if isinstance(tag, dict) and h not in tag), None)
+                    if half:
+                        return f"{where}.{index}.{half}"
+            found = find_incomplete_tag(item, where + ".")
+            if found:
+                return found
+    return None
 
 
 def find_unencoded_configuration(value: Any, path: str = "") -> str | None:
@@ -145,9 +155,11 @@ def parse_request(spec: ActionSpec, params: dict[str, Any]) -> BaseModel:
     """Validate ``params`` into ``spec.request``; raise :class:`ApiError` naming the bad field."""
     params = dict(params)
     params.pop("RequestId", None)  # some examples send one; the API ignores it
-    if spec.name == "ExecuteTaskInstance" and _operate_all(params.get("IsOperateAll")):
-        # With IsOperateAll the instance ids are ignored entirely (the doc example sends placeholders).
-        params["TaskInstanceIds"] = []
+    # Required as the API definition says, IsOperateAll or not: TaskInstanceIds (Array of Integer; the
+    # seed walkthrough's placeholders are refused), and both halves of every tag.
+    missing_tag = find_incomplete_tag(params)
+    if missing_tag:
+        raise ApiError("MissingParameter", f"The required parameter {missing_tag} is missing.")
     unencoded = find_unencoded_configuration(params)
     if unencoded:
         raise ApiError("InvalidParameter", f"The parameter {unencoded} must be of type String (serialised JSON); "

@@ -170,11 +170,40 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
                     "already_ended": True,
                 }
             summary, is_expect = self.conclusion(client, task, context)
-            client.end_task(experiment_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
             verdict = "as expected" if is_expect else "NOT as expected"
-            self.log.info("Experiment %s ended: %s — %s", experiment_id, verdict, summary)
-            self.publish_report(context, client, experiment_id, checks=self._checks, report_path=self.report_path)
-            return {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
+            stored = self._end(client, experiment_id, summary, is_expect)
+            checks = self._checks
+            if stored:
+                self.log.info("Experiment %s ended: %s — %s", experiment_id, verdict, summary)
+            else:
+                self.log.warning(
+                    "CFG ended experiment %s itself and refused to store the conclusion: CFG does NOT hold it. "
+                    "The verdict stands here, in XCom and in the report: %s — %s", experiment_id, verdict, summary,
+                )
+                note = {"passed": is_expect, "detail": f"verdict {verdict}, not stored by CFG (it refused the "
+                                                       f"conclusion of an experiment it ended itself): {summary}"}
+                checks = {**(checks or {}), "conclusion (not stored in CFG)": note}
+            self.publish_report(context, client, experiment_id, checks=checks, report_path=self.report_path)
+            return {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False,
+                    "stored_in_cfg": stored}
+
+    def _end(self, client: CfgClient, experiment_id: int, summary: str, is_expect: bool) -> bool:
+        """End with the conclusion; ``False`` when CFG refused it for an experiment it ended itself
+        (learnt by reading the experiment, not from the error code)."""
+        from airflow_provider_cfg.api.enums import TaskStatus
+        from airflow_provider_cfg.api.errors import CfgApiError
+        from airflow_provider_cfg.core.rollback import concluded
+
+        try:
+            client.end_task(experiment_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
+        except CfgApiError:
+            now = client.describe_task(experiment_id).require_task()
+            if concluded(now):
+                return True  # the conclusion is there (an answer lost after it landed)
+            if now.TaskStatus == TaskStatus.ENDED:
+                return False
+            raise
+        return True
 
 
 class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
@@ -320,16 +349,23 @@ class CfgDeleteExperimentOperator(CfgBaseOperator):
         self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> bool:
-        from airflow_provider_cfg.api.errors import CfgApiError
+        from airflow_provider_cfg.core.settle import settle_mutation
 
         experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
-            try:
-                client.delete_task(experiment_id)
-            except CfgApiError as exc:
-                if exc.code == "ResourceNotFound" and self.missing_ok:
-                    self.log.info("Experiment %s does not exist (already deleted)", experiment_id)
-                    return False
-                raise
+
+            def gone() -> bool | None:
+                # Existence is read (DescribeTaskList with TaskIdList), never inferred from an error code:
+                # CFG documents none for an unknown TaskId of DeleteTask.
+                listing = client.describe_task_list(task_ids=[experiment_id])
+                return None if any(item.TaskId == experiment_id for item in listing.TaskList or []) else True
+
+            if gone():
+                if not self.missing_ok:
+                    raise ValueError(f"experiment {experiment_id} does not exist (DescribeTaskList) and missing_ok "
+                                     "is false")
+                self.log.info("Experiment %s does not exist (already deleted)", experiment_id)
+                return False
+            settle_mutation(lambda: client.delete_task(experiment_id), gone, what="DeleteTask", logger=self.log)
         self.log.info("Experiment %s deleted", experiment_id)
         return True

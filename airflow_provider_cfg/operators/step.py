@@ -113,6 +113,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         from airflow_provider_cfg.api.enums import ExecuteActionType
         from airflow_provider_cfg.core.settle import settle_mutation
         from airflow_provider_cfg.core.steps import call_not_needed, instances_to_operate
+        from airflow_provider_cfg.exceptions import CfgStepFailedError
 
         def already_done(now: Task) -> Task | None:
             reason = call_not_needed(now, ref, self.operation, self._selected)
@@ -124,7 +125,10 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         if already_done(task) is not None:
             return task
         kind = ExecuteActionType[self.operation.upper()]
-        instance_ids = instances_to_operate(task, ref, self.operation, self._selected)
+        try:
+            instance_ids = instances_to_operate(task, ref, self.operation, self._selected)
+        except ValueError as exc:
+            raise CfgStepFailedError(str(exc)) from None
         if self.exclusive_targets and ref.is_fault and self.operation != "skip":
             from airflow_provider_cfg.core.exclusivity import ensure_exclusive, step_targets
 
@@ -141,7 +145,20 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             what=f"ExecuteTaskInstance ({self.operation})",
             logger=self.log,
         )
-        return landed or client.describe_task(ref.experiment_id).require_task()
+        task = landed or client.describe_task(ref.experiment_id).require_task()
+        if self.operation == "start" and self.wait_for_completion and already_done(task) is None:
+            # CFG may read ActionType 1 as "make it pending" (2002) rather than "run it": then execute it,
+            # once, and only because the state shows nothing ran.
+            self.log.info("%s is pending after start (ActionType 1); executing it (ActionType 2)", ref.label)
+            kind = ExecuteActionType.EXECUTE
+            landed = settle_mutation(
+                send,
+                lambda: already_done(client.describe_task(ref.experiment_id).require_task()),
+                what="ExecuteTaskInstance (execute after start)",
+                logger=self.log,
+            )
+            task = landed or client.describe_task(ref.experiment_id).require_task()
+        return task
 
     # -- waiting -------------------------------------------------------------------------------
 

@@ -6,13 +6,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from airflow_provider_cfg.api.enums import RiskLevel
 from airflow_provider_cfg.core.names import shown
 
 RISK_LEVELS = {1: "low", 2: "medium", 3: "high"}
 DEFAULT_MAX_INSTANCES_PER_GROUP = 100
 """The default policy's cap on the instances one action group may act on. Raise it with
 ``policy={"max_instances_per_group": N}``; ``None`` there means no limit."""
-_RISK_WORDS = ((3, ("high", "高")), (2, ("medium", "middle", "moderate", "中")), (1, ("low", "低")))
 
 
 class PlanError(ValueError):
@@ -65,18 +65,10 @@ def as_int(value: Any, name: str, *, minimum: int | None = None) -> int:
 
 
 def risk_level(value: Any) -> int | None:
-    """1 low, 2 medium, 3 high from ``ActionRisk`` ("1" to "3", "高风险") or ``RiskDesc`` ("High risk");
-    ``None`` when unknown."""
-    if value is None or isinstance(value, bool):
-        return None
-    text = str(value).strip().lower()
-    if text.isdigit():
-        number = int(text)
-        return number if number in RISK_LEVELS else None
-    for level, words in _RISK_WORDS:
-        if any(word in text for word in words):
-            return level
-    return None
+    """1 low, 2 medium, 3 high from ``ActionRisk`` ("1" to "3", "高风险") or ``RiskDesc`` ("High risk",
+    "中风险"): either language, or the code; ``None`` when unknown."""
+    level = RiskLevel.from_text(value)
+    return int(level) if level is not None else None
 
 
 def risk_text(level: int | None) -> str:
@@ -150,10 +142,10 @@ class BlastRadiusPolicy:
 
 
 def _risk_limit(given: Any) -> int:
-    """A risk level from ``2`` or ``"medium"``."""
+    """A risk level from ``2``, ``"medium"``, ``"Medium risk"`` or ``"中风险"`` (as CFG shows it in either language)."""
     level = given
-    if isinstance(level, str) and level.strip().lower() in RISK_LEVELS.values():
-        level = {name: number for number, name in RISK_LEVELS.items()}[level.strip().lower()]
+    if isinstance(level, str) and not level.strip().isdigit():
+        level = risk_level(level) or 0
     try:
         level = as_int(level, "policy.max_risk_level")
     except PlanError:

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from airflow_provider_cfg.api import models as m
+from airflow_provider_cfg.api.enums import ActionKind, RiskLevel
+from airflow_provider_cfg.emulator.answers import localise
 from airflow_provider_cfg.emulator.definitions import ObjectTypeDef, object_key
 from airflow_provider_cfg.emulator.errors import bad_value
 
@@ -50,15 +52,31 @@ def tag_dicts(tags: Iterable[Any] | None) -> list[dict[str, str]]:
 
 
 def matches_filters(item: m.CfgModel, filters: list[m.ActionFilter] | None, fields: dict[str, str]) -> bool:
-    """``fields`` maps a filter keyword to an attribute; a value matches as a case-insensitive substring."""
+    """``fields`` maps a filter keyword to an attribute; a value matches as a case-insensitive substring
+    of the attribute, or (an action type or risk) its code, or its text in either language."""
     for f in filters or []:
         attr = fields.get(f.Keyword)
         if attr is None:
             raise bad_value(f"Filters.Keyword {f.Keyword!r} is not supported; supported: {', '.join(fields)}")
-        text = str(getattr(item, attr) or "").lower()
-        if f.Values and not any(v.lower() in text for v in f.Values):
+        texts = _shown_as(attr, getattr(item, attr))
+        if f.Values and not any(v.lower() in text for v in f.Values for text in texts):
             return False
     return True
+
+
+_CODED: dict[str, type[ActionKind] | type[RiskLevel]] = {
+    "ActionType": ActionKind, "ActionRisk": RiskLevel, "RiskDesc": RiskLevel,
+}
+
+
+def _shown_as(attr: str, value: Any) -> list[str]:
+    """The ways a filter may name ``value``: as shown, and for a coded value its code and zh-CN text."""
+    text = str(value or "").lower()
+    kind = _CODED.get(attr)
+    member = kind.from_text(value) if kind is not None else None
+    if member is None:
+        return [text]
+    return [text, str(member.value), localise({attr: value}, "zh-CN")[attr]]
 
 
 def tags_match(tags: list[m.TagWithDescribe] | None, wanted: list[m.TagWithDescribe] | None) -> bool:

@@ -32,12 +32,32 @@ class AutomaticMixin(ExecutionMixin):
             return
         task.auto_token += 1
         token = task.auto_token
+        if action.is_fault and self.variants.auto_pause == "on" and task.status == TaskStatus.RUNNING:
+            self._auto_pause(task, t)
+            return
 
         def next_step(due: float) -> None:
             if token == task.auto_token:  # nothing rescheduled the task since
                 self._auto_step(task, due)
 
         self._schedule(t + action.wait("AfterTimeWait"), next_step)
+
+    def _auto_pause(self, task: TaskRec, t: float) -> None:
+        """Variant ``auto_pause=on``: pause after a fault, resume by itself after ``TaskPauseDuration``
+        (one simulated minute lasts ``action_seconds``); a resume or end on request comes first."""
+        task.model.TaskStatus = TaskStatus.PAUSED
+        self._touch(task, t)
+        self._log(task, t, f"Task paused by itself for TaskPauseDuration ({task.model.TaskPauseDuration} min)")
+        token = task.auto_token
+
+        def resume(due: float) -> None:
+            if token == task.auto_token and task.status == TaskStatus.PAUSED:
+                task.model.TaskStatus = TaskStatus.RUNNING
+                self._touch(task, due)
+                self._log(task, due, "Task resumed by itself after TaskPauseDuration")
+                self._auto_step(task, due)
+
+        self._schedule(t + float(task.model.TaskPauseDuration or 0) * self.action_seconds, resume)
 
     def _make_pending(self, action: ActionRec, t: float) -> None:
         """Show ``action`` as waiting to run (2002)."""

@@ -21,6 +21,7 @@ from airflow_provider_cfg.emulator.errors import not_found
 from airflow_provider_cfg.emulator.state.clock import SimClock
 from airflow_provider_cfg.emulator.state.ledger import FaultLedger
 from airflow_provider_cfg.emulator.state.records import InstanceRec, TaskRec
+from airflow_provider_cfg.emulator.variants import Variants
 
 # Seed values: a fresh emulator numbers its first task like the seed walkthrough.
 FIRST_TASK_ID = 3256
@@ -39,6 +40,8 @@ class StateCore:
     :param action_seconds: how long one action takes on one instance (instances run in parallel).
     :param clock: the simulation clock; replaceable in tests.
     :param seed: seed of the random numbers (RandomIds, instance selection); ``None`` = random.
+    :param variants: the readings of undocumented behaviour to play (default: the defaults); a
+        reset goes back to them.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class StateCore:
         action_seconds: float = 2.0,
         clock: SimClock | None = None,
         seed: int | None = None,
+        variants: Variants | None = None,
     ) -> None:
         if action_seconds < 0:
             raise ValueError("action_seconds must be >= 0")
@@ -57,6 +61,8 @@ class StateCore:
         self.seed = seed
         self.failing_instances: set[str] = set()
         self.failing_actions = "all"  # or "fault" / "recovery": which actions fail on failing_instances
+        self.startup_variants = variants.copy() if variants is not None else Variants()
+        self.variants = self.startup_variants.copy()
         self.reset()
 
     def reset(self) -> None:
@@ -73,6 +79,7 @@ class StateCore:
             self._seq = itertools.count()
             self.ledger = FaultLedger(self.clock)
             self.template_used: Counter[int] = Counter()
+            self.variants = self.startup_variants.copy()
             self.t = self.clock.now()
 
     # -- timers -----------------------------------------------------------------------------
@@ -145,6 +152,7 @@ class StateCore:
         task.model.TaskEndTime = self.fmt(t)
         task.ended_at = t
         task.rollback = None
+        task.queue = []
         task.auto_token += 1
         self._touch(task, t)
         self._log(task, t, f"Task ended: {TaskStatusType.describe(outcome)} ({why})")

@@ -108,6 +108,7 @@ class CreationMixin(StateCore):
         :param ts: the creation time as CFG shows it.
         """
         selected, discarded = self._select(spec.instances, spec.execute_rule)
+        now = self.variants.instances == "at_creation"  # else they appear when the task starts
         group_model = m.TaskGroup(
             TaskGroupId=next(self._group_ids),
             TaskGroupTitle=spec.title,
@@ -119,14 +120,14 @@ class CreationMixin(StateCore):
             TaskGroupActions=[],
             TaskGroupInstanceList=list(spec.instances),
             TaskGroupMode=spec.mode,
-            TaskGroupDiscardInstanceList=discarded,
-            TaskGroupSelectedInstanceList=selected,
+            TaskGroupDiscardInstanceList=discarded if now else [],
+            TaskGroupSelectedInstanceList=selected if now else [],
             TaskGroupInstancesExecuteRule=[m.TaskGroupInstancesExecuteRules(**spec.execute_rule)],
         )
-        group = GroupRec(model=group_model, object_type=spec.object_type)
+        group = GroupRec(model=group_model, object_type=spec.object_type, selected=selected, discarded=discarded)
         random_ids = [self._random_id() for _ in spec.actions]
         for a_order, aspec in enumerate(spec.actions, start=1):
-            group.actions.append(self._create_action(group, aspec, a_order, random_ids, selected, ts))
+            group.actions.append(self._create_action(group, aspec, a_order, random_ids, selected if now else [], ts))
         group_model.TaskGroupActions = [action.model for action in group.actions]  # the same models, not copies
         for aspec, action in zip(spec.actions, group.actions, strict=True):  # one action per spec, built above
             if aspec.pair is not None:
@@ -143,7 +144,7 @@ class CreationMixin(StateCore):
         :param a_order: the action's 1-based position in the group.
         :param random_ids: the group's ``TaskGroupActionRandomId`` values, one per action, by position
             (a fault names its recovery's random id and the other way round).
-        :param selected: the group's selected instances.
+        :param selected: the objects to create instances on now (none when they appear at start).
         :param ts: the creation time as CFG shows it.
         """
         definition = aspec.definition
@@ -182,12 +183,28 @@ class CreationMixin(StateCore):
         monitors: list[m.TaskMonitor] = []
         for monitor_id, mon in enumerate(spec.monitors, start=1):
             instances = [i for g in task.groups if g.object_type.id == mon.get("ObjectTypeId", g.object_type.id)
-                         for i in g.model.TaskGroupSelectedInstanceList or []]
+                         for i in g.selected]
             monitors.append(m.TaskMonitor(
                 TaskMonitorId=monitor_id, MetricId=mon.get("MetricId"),
                 TaskMonitorObjectTypeId=task.groups[0].object_type.id, MetricName=mon.get("MetricName"),
                 InstancesIds=instances, MetricChineseName=mon.get("MetricChineseName"), Unit="%"))
         return monitors
+
+    def _materialise_instances(self, task: TaskRec, ts: str) -> None:
+        """Create the instances of every action on its group's selected objects, unless they exist
+        (variant ``instances``: at start, the default, or already at creation).
+
+        :param task: the task being started.
+        :param ts: the start time as CFG shows it.
+        """
+        for group in task.groups:
+            group.model.TaskGroupSelectedInstanceList = list(group.selected)
+            group.model.TaskGroupDiscardInstanceList = list(group.discarded)
+            for action in group.actions:
+                if action.instances:
+                    continue
+                action.instances = [self._create_instance(object_id, ts) for object_id in group.selected]
+                action.model.TaskGroupInstances = [i.model for i in action.instances]
 
     def _create_instance(self, object_id: str, ts: str) -> InstanceRec:
         """A not-started instance of an action on ``object_id``, created at ``ts``."""

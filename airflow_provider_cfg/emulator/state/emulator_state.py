@@ -6,7 +6,6 @@ from typing import Any
 
 from airflow_provider_cfg.api import models as m
 from airflow_provider_cfg.api.enums import TaskStatus
-from airflow_provider_cfg.emulator.state.creation import CreationMixin
 from airflow_provider_cfg.emulator.state.guardrail import GuardrailMixin
 from airflow_provider_cfg.emulator.state.instance_operations import InstanceOperationsMixin
 from airflow_provider_cfg.emulator.state.lifecycle import LifecycleMixin
@@ -14,7 +13,7 @@ from airflow_provider_cfg.emulator.state.listing import list_item
 from airflow_provider_cfg.emulator.state.records import ActionRec, TaskRec
 
 
-class EmulatorState(CreationMixin, LifecycleMixin, InstanceOperationsMixin, GuardrailMixin):
+class EmulatorState(LifecycleMixin, InstanceOperationsMixin, GuardrailMixin):
     """Tasks, timers and the fault ledger of one emulator.
 
     The API operations (callers hold :attr:`lock` and have called :meth:`advance`) come from the
@@ -36,7 +35,7 @@ class EmulatorState(CreationMixin, LifecycleMixin, InstanceOperationsMixin, Guar
             return
         if task.rollback is not None:
             self._rollback_next(task, t)
-        else:
+        elif not self._run_queued(task, t):
             self._proceed_after(task, action, t)
 
     def faults(self) -> list[dict[str, Any]]:

@@ -61,6 +61,7 @@ class GuardrailMixin(AutomaticMixin):
     def _start_rollback(self, task: TaskRec, t: float) -> None:
         """Terminate the running fault, queue the pending recoveries of the faults that ran (last
         first) and start the first; the task pauses when the queue is done."""
+        task.queue = []
         running = task.running_action()
         if running is not None and running.is_fault:
             self._terminate(task, running, t, "the guardrail was triggered")

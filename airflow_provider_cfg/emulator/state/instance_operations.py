@@ -9,7 +9,7 @@ from __future__ import annotations
 from airflow_provider_cfg.api.enums import ActionStatus, InstanceStatus, InstanceStatusType, TaskStatus
 from airflow_provider_cfg.emulator.errors import bad_value, failed, not_found
 from airflow_provider_cfg.emulator.state.automatic import AutomaticMixin
-from airflow_provider_cfg.emulator.state.records import ActionRec, InstanceRec, TaskRec
+from airflow_provider_cfg.emulator.state.records import OPEN, ActionRec, InstanceRec, TaskRec
 
 START, EXECUTE, SKIP, RETRY = 1, 2, 3, 5
 """The ``ActionType`` values of ``ExecuteTaskInstance``."""
@@ -57,8 +57,15 @@ class InstanceOperationsMixin(AutomaticMixin):
             targets = _not_yet_run(action, chosen, "; use ActionType 5 (retry) to run it again if it failed")
             if not targets:
                 raise failed(f"{action.label()} has no instance left to execute")
+            if action_type == START and self.variants.start_type == "pending":
+                self._make_pending(action, t)
+                self._log(task, t, f"ExecuteTaskInstance start: {action.label()} waits to be executed (2002)")
+                return
             why = "start" if action_type == START else "execute"
             self._start_run(task, action, targets, t, f"ExecuteTaskInstance {why}")
+            if operate_all and self.variants.operate_all == "task":
+                # IsOperateAll read as "the whole task": every other action not run yet follows, in order.
+                task.queue = [a for a in task.actions if a is not action and a.status in OPEN]
         elif action_type == SKIP:
             if action.status == ActionStatus.FINISHED:
                 raise failed(f"{action.label()} has already finished (TaskGroupActionStatus 2004) and cannot be "
@@ -72,6 +79,21 @@ class InstanceOperationsMixin(AutomaticMixin):
                 raise failed(f"the guardrail of task {task_id} is triggered (TaskPolicyStatus 已触发): retrying "
                              f"fault {action.label()} is refused")
             self._start_run(task, action, targets, t, "ExecuteTaskInstance retry")
+
+    def _run_queued(self, task: TaskRec, t: float) -> bool:
+        """Start the next queued action (variant ``operate_all=task``); ``False`` when none is left.
+
+        The queue stops when the task is no longer running; faults are not started once the
+        guardrail is triggered.
+        """
+        while task.queue and task.status == TaskStatus.RUNNING:
+            action = task.queue.pop(0)
+            targets = action.open_instances()
+            if action.status in OPEN and targets and not (action.is_fault and task.triggered):
+                self._start_run(task, action, targets, t, "ExecuteTaskInstance IsOperateAll (whole task)")
+                return True
+        task.queue = []
+        return False
 
 
 def _check_task_operable(task: TaskRec) -> None:

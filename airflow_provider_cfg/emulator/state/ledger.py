@@ -69,6 +69,11 @@ class FaultLedger:
             if key[2] == obj and (paired or entry["ActionId"] in fault_ids):
                 del self._entries[key]
 
+    def clear_task(self, task_id: int) -> None:
+        """Forget every fault ``task_id`` injected (variant ``end_recovers=yes``: ending recovered them)."""
+        for key in [k for k in self._entries if k[0] == task_id]:
+            del self._entries[key]
+
     def of_task(self, task_id: int) -> list[dict[str, Any]]:
         """The entries of the faults ``task_id`` injected (the stored dicts, not copies)."""
         return [entry for entry in self._entries.values() if entry["TaskId"] == task_id]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from airflow_provider_cfg.api.enums import TaskExpect, TaskMode, TaskStatus
 from airflow_provider_cfg.emulator.errors import ApiError, bad_value, failed
 from airflow_provider_cfg.emulator.state.automatic import AutomaticMixin
+from airflow_provider_cfg.emulator.state.creation import CreationMixin
 from airflow_provider_cfg.emulator.state.records import TaskRec
 
 
-class LifecycleMixin(AutomaticMixin):
+class LifecycleMixin(AutomaticMixin, CreationMixin):
     """Start, pause, resume, end and delete tasks."""
 
     def execute_task(self, region: str, task_id: int) -> None:
@@ -22,6 +23,7 @@ class LifecycleMixin(AutomaticMixin):
                          "ExecuteTask only starts a task that has not started (1001)")
         if status == TaskStatus.ENDED:
             raise failed(f"task {task_id} has ended (TaskStatus 1004) and cannot be executed again")
+        self._materialise_instances(task, self.fmt(t))
         task.model.TaskStatus = TaskStatus.RUNNING
         task.model.TaskStartTime = self.fmt(t)
         task.started_at = t
@@ -52,7 +54,10 @@ class LifecycleMixin(AutomaticMixin):
         current = task.status
         now_text = TaskStatus.describe(current)
         if current == TaskStatus.ENDED and status == TaskStatus.ENDED and task.model.TaskExpect is None:
-            # Ended by itself (automatic mode) without a conclusion: record it, once.
+            # Ended by itself (automatic mode) without a conclusion: record it, once (variant
+            # conclusion_after_end: or refuse it).
+            if self.variants.conclusion_after_end == "refused":
+                raise failed(f"task {task_id} has ended (TaskStatus 1004); its status can no longer change")
             _set_conclusion(task, is_expect, summary, issue)
             self._touch(task, t)
             self._log(task, t, "Conclusion recorded on the ended task (ModifyTaskRunStatus 1004)")
@@ -93,7 +98,10 @@ class LifecycleMixin(AutomaticMixin):
         self._log_record(task, t, record)
         self._end(task, t, outcome, "ModifyTaskRunStatus 1004")
         left = self.ledger.of_task(task.id)
-        if left:
+        if left and self.variants.end_recovers == "yes":
+            self.ledger.clear_task(task.id)
+            self._log(task, t, f"{len(left)} injected fault(s) of this task recovered by ending it")
+        elif left:
             self._log(task, t, f"{len(left)} injected fault(s) of this task are still in place: ending a task "
                                "does not recover faults", "WARN")
 

@@ -111,6 +111,9 @@ class GroupRec:
     model: m.TaskGroup
     object_type: ObjectTypeDef
     actions: list[ActionRec] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)
+    """The instances chosen by the execute rule (shown once the instances exist)."""
+    discarded: list[str] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -128,6 +131,8 @@ class TaskRec:
     trigger_logs: list[m.PolicyTriggerLog] = field(default_factory=list)
     triggered: bool = False
     rollback: list[ActionRec] | None = None
+    queue: list[ActionRec] = field(default_factory=list)
+    """Actions still to run for one ``IsOperateAll`` call (variant ``operate_all=task``)."""
     auto_token: int = 0
     auto_failed: bool = False
     created_at: float = 0.0

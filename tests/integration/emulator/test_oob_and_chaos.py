@@ -80,7 +80,7 @@ def test_drop_after_commit(cfg: Cfg) -> None:
 
 def test_failed_calls_are_not_dropped(cfg: Cfg) -> None:
     cfg.chaos(drop_after_commit_rate=1.0)
-    assert cfg.err("ExecuteTask", TaskId=1)[0] == "ResourceNotFound"
+    assert cfg.err("ExecuteTask", TaskId=1)[0] == "InvalidParameter"  # ExecuteTask's list has no ResourceNotFound
 
 
 def test_rate_limits(cfg: Cfg) -> None:
@@ -102,7 +102,7 @@ def test_rate_limits(cfg: Cfg) -> None:
 def test_rate_limit_of_mutating_action(cfg: Cfg) -> None:
     cfg.rate_limits(True)
     codes = [cfg.call("ExecuteTask", TaskId=1)["Error"]["Code"] for _ in range(12)]
-    assert codes[:10] == ["ResourceNotFound"] * 10 and codes[10:] == ["RequestLimitExceeded"] * 2
+    assert codes[:10] == ["InvalidParameter"] * 10 and codes[10:] == ["RequestLimitExceeded"] * 2
 
 
 def _free_port() -> int:

@@ -59,8 +59,16 @@ def test_every_seed_request_works_as_written(cfg: Cfg) -> None:
         "ModifyTaskRunStatus",
     ]
     for action, request, expected in exchanges:
+        if action == "ExecuteTaskInstance":  # its placeholder ids are no integers: refused, as the API types them
+            assert cfg.err(action, request)[0] == "InvalidParameter"
+            instances = cfg.action(request["TaskId"], 0)["TaskGroupInstances"]
+            request = {**request, "TaskInstanceIds": [i["TaskGroupInstanceId"] for i in instances]}
         actual = cfg.ok(action, request)
-        assert missing_keys(expected, actual) == [], action
+        # The seed's DescribeTask shows a started task; this one has not started, so its actions have
+        # no instances yet (they appear at ExecuteTask, as in the official DescribeTask example).
+        problems = [p for p in missing_keys(expected, actual) if not p.endswith("TaskGroupInstances: expected a "
+                                                                                   "non-empty list")]
+        assert problems == [], action
     # The first task of a fresh emulator has the seed's ids.
     assert cfg.task(3256)["TaskGroups"][0]["TaskGroupId"] == 4684
     assert [a["TaskGroupActionId"] for a in cfg.actions(3256)] == [11395, 11396]
@@ -87,6 +95,7 @@ def test_seed_describe_task_values(cfg: Cfg) -> None:
     """Created with the two instances its output shows, the seed's DescribeTask is reproduced."""
     _, expected = seed_exchange("DescribeTask")
     seed_task = expected["Task"]
+    cfg.http.post("/_emulator/variants", json={"language": "en-US"})  # the seed shows English values
     instances = seed_task["TaskGroups"][0]["TaskGroupInstanceList"]
     task_id = cfg.create(626, instances, TaskTitle=seed_task["TaskTitle"])
     cfg.ok("ExecuteTask", TaskId=task_id)  # the seed's output shows a running task
@@ -108,12 +117,16 @@ def test_seed_action_field_config_of_466(cfg: Cfg) -> None:
     assert missing_keys(expected, actual) == []
 
 
-def test_seed_execute_instance_placeholders_with_operate_all(cfg: Cfg) -> None:
+def test_seed_execute_instance_placeholders_are_refused_as_the_api_types_them(cfg: Cfg) -> None:
     request, _ = seed_exchange("ExecuteTaskInstance")
     assert request["TaskInstanceIds"] == ["xxxxxxxx-01", "xxxxxxxx-02"]
     cfg.create(626, ["ins-bfydnvta", "ins-ehxmry76"])
     cfg.ok("ExecuteTask", TaskId=3256)
-    cfg.ok("ExecuteTaskInstance", request)
+    code, message = cfg.err("ExecuteTaskInstance", request)  # TaskInstanceIds: required Array of Integer
+    assert code == "InvalidParameter" and "TaskInstanceIds" in message
+    code, message = cfg.err("ExecuteTaskInstance", {k: v for k, v in request.items() if k != "TaskInstanceIds"})
+    assert (code, message) == ("MissingParameter", "The required parameter TaskInstanceIds is missing.")
+    cfg.ok("ExecuteTaskInstance", {**request, "TaskInstanceIds": []})  # present; ignored with IsOperateAll
     action = cfg.wait_action(3256, 1)
     assert action["TaskGroupActionStatusType"] == 1
     assert [i["TaskGroupInstanceStatus"] for i in action["TaskGroupInstances"]] == [3003, 3003]
@@ -142,8 +155,8 @@ def test_official_sdk_completes_the_walkthrough(cfg_emulator: EmulatorServer, mo
     assert task_id == 3256
     task = sdk("DescribeTask", {"TaskId": task_id}).Task
     assert task.TaskStatus == 1001
-    group = task.TaskGroups[0]
     sdk("ExecuteTask", {"TaskId": task_id})
+    group = sdk("DescribeTask", {"TaskId": task_id}).Task.TaskGroups[0]  # instances exist once started
     for action in group.TaskGroupActions:
         sdk("ExecuteTaskInstance", {
             "TaskId": task_id, "TaskGroupId": group.TaskGroupId, "TaskActionId": action.TaskGroupActionId,

@@ -68,7 +68,7 @@ def test_error_envelope_is_http_200_json(cfg: Cfg) -> None:
     assert response.headers["content-type"] == "application/json"
     inner = response.json()["Response"]
     assert set(inner) == {"Error", "RequestId"}
-    assert inner["Error"]["Code"] == "ResourceNotFound"
+    assert inner["Error"]["Code"] == "InvalidParameterValue"
     assert "626" not in inner["Error"]["Message"] and "template 1" in inner["Error"]["Message"]
 
 

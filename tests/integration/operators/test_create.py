@@ -24,6 +24,7 @@ from tests.airflow_helpers import (
     actions_of,
     chaos,
     context_for,
+    ok,
     record_wire,
     task_list,
     task_of,
@@ -180,6 +181,7 @@ def test_task_config_passthrough_with_named_arguments_first(emu):
     ).execute(context_for(FakeTI()))
     task = task_of(emu, experiment_id)
     assert task["TaskTitle"] == "named wins" and task["TaskPauseDuration"] == 5
+    ok(emu, "ExecuteTask", TaskId=experiment_id)  # instances exist once the experiment started
     (action, _) = actions_of(emu, experiment_id)
     assert [i["TaskGroupInstanceObjectId"] for i in action["TaskGroupInstances"]] == ["ins-cccccccc"]
 
@@ -306,7 +308,7 @@ def test_unknown_template_is_an_api_error_and_nothing_is_created(emu):
         CfgCreateExperimentFromTemplateOperator(
             task_id="create", template_id=99999, instances=[INSTANCE],
         ).execute(context_for(FakeTI()))
-    assert info.value.code == "ResourceNotFound"
+    assert info.value.code == "InvalidParameterValue"
     assert task_list(emu) == []
 
 

@@ -162,7 +162,8 @@ def test_end_records_the_conclusion_and_keeps_it(emu):
         issue="none found",
     ).execute(context_for())
     assert result == {
-        "experiment_id": experiment_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": False}
+        "experiment_id": experiment_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": False,
+        "stored_in_cfg": True}
     task = task_of(emu, experiment_id)
     assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"], task["TaskIssue"]) == (
         1004, 1, "Service held its SLO", "none found")
@@ -326,7 +327,7 @@ def test_guardrail_on_ended_experiment_fails(emu):
     with pytest.raises(CfgApiError) as info:
         CfgTriggerGuardrailOperator(
             task_id="g", experiment_id=experiment_id, name="n", content="c").execute(context_for())
-    assert info.value.code == "FailedOperation"
+    assert info.value.code == "UnsupportedOperation"
 
 
 # -- delete ---------------------------------------------------------------------------------------------------
@@ -338,9 +339,8 @@ def test_delete_with_missing_ok(emu):
     assert CfgDeleteExperimentOperator(task_id="d", experiment_id=experiment_id).execute(context_for()) is True
     assert emu.call("DescribeTask", TaskId=experiment_id)["Error"]["Code"] == "ResourceNotFound"
     assert CfgDeleteExperimentOperator(task_id="d", experiment_id=experiment_id).execute(context_for()) is False
-    with pytest.raises(CfgApiError) as info:
+    with pytest.raises(ValueError, match="does not exist"):
         CfgDeleteExperimentOperator(task_id="d", experiment_id=experiment_id, missing_ok=False).execute(context_for())
-    assert info.value.code == "ResourceNotFound"
 
 
 def test_delete_refuses_a_running_experiment(emu):
@@ -370,12 +370,10 @@ def test_end_with_lost_answer_is_safe_to_retry(emu, caplog):
 
 
 def test_delete_with_lost_answer_is_safe_to_retry(emu):
-    from airflow_provider_cfg.api.errors import CfgOutcomeUnknownError
-
     experiment_id = create_626(emu)
     end(emu, experiment_id)
     chaos(emu, drop_after_commit_rate=1.0)
-    with pytest.raises(CfgOutcomeUnknownError):
-        CfgDeleteExperimentOperator(task_id="d", experiment_id=experiment_id).execute(context_for())
+    # the answer is lost: the operator reads (DescribeTaskList) that the experiment is gone, never resends
+    assert CfgDeleteExperimentOperator(task_id="d", experiment_id=experiment_id).execute(context_for()) is True
     chaos(emu)
     assert CfgDeleteExperimentOperator(task_id="d", experiment_id=experiment_id).execute(context_for()) is False

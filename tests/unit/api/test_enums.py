@@ -182,3 +182,17 @@ def test_action_and_instance_outcomes_are_separate_classes():
     assert e.ActionStatusType is not e.InstanceStatusType
     assert e.ActionStatusType(2) is not e.InstanceStatusType(2)
     assert e.ActionStatusType(2) == e.InstanceStatusType(2) == 2
+
+
+def test_display_values_are_understood_in_both_languages_and_by_code():
+    from airflow_provider_cfg.api.enums import ActionKind, RiskLevel
+
+    for text in ("平台", "Platform", "1"):
+        assert ActionKind.from_text(text) is ActionKind.PLATFORM
+    for text in ("自定义", "Custom", "2"):
+        assert ActionKind.from_text(text) is ActionKind.CUSTOM
+    for texts, level in ((("高风险", "High risk", "3"), RiskLevel.HIGH),
+                         (("中风险", "Medium risk", "2"), RiskLevel.MEDIUM),
+                         (("低风险", "Low risk", "1"), RiskLevel.LOW)):
+        assert {RiskLevel.from_text(t) for t in texts} == {level}
+    assert ActionKind.from_text("9") is None and RiskLevel.from_text(None) is None and RiskLevel.from_text("?") is None

@@ -180,6 +180,7 @@ def test_validate_request():
 
 @pytest.fixture
 def find(mocker):
+    mocker.patch.object(requests, "refuse_unoffered")  # the endpoint of a mocked client is no URL
     return mocker.patch.object(requests, "find_experiment", return_value=None)
 
 
@@ -233,3 +234,21 @@ def test_a_refusal_is_raised_after_checking_nothing_was_created(mocker, find):
 def test_request_bodies_are_json_safe(mocker):
     params = template_request(template_client(mocker), IDENTITY, template_id=626, instances=["ins-a"])
     assert json.loads(json.dumps(params)) == params
+
+
+@pytest.mark.parametrize("endpoint", ["https://cfg.intl.tencentcloudapi.com", "cfg.intl.tencentcloudapi.com:443"])
+def test_multi_action_is_refused_before_sending_to_the_international_site(mocker, endpoint):
+    client = mocker.Mock()
+    client.config.endpoint = endpoint
+    with pytest.raises(CfgValidationError, match=r"not offered by the international CFG API.*CreateTaskFromAction"):
+        create_experiment(client, "CreateTaskFromMultiAction", {"TaskInstances": ["ins-aaaaaaaa"]}, IDENTITY)
+    client.call.assert_not_called()
+    client.describe_task_list.assert_not_called()
+
+
+def test_multi_action_goes_to_the_china_site(mocker):
+    client = mocker.Mock()
+    client.config.endpoint = "https://cfg.tencentcloudapi.com"
+    client.call.return_value = {"TaskId": 7}
+    client.describe_task_list.return_value = m.DescribeTaskListResponse(TaskList=[], Total=0)
+    assert create_experiment(client, "CreateTaskFromMultiAction", {}, IDENTITY) == 7

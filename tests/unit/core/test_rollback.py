@@ -131,7 +131,7 @@ def test_nothing_injected_still_ends_honestly(cfg_emulator, client):
     experiment_id, fault, recovery = started_626(cfg_emulator)
     ok(cfg_emulator, "ExecuteTaskInstance", TaskId=experiment_id,
        TaskGroupId=task_of(cfg_emulator, experiment_id)["TaskGroups"][0]["TaskGroupId"],
-       TaskActionId=fault, ActionType=3, IsOperateAll=True)  # skipped: nothing injected
+       TaskActionId=fault, ActionType=3, IsOperateAll=True, TaskInstanceIds=[])  # skipped: nothing injected
     report = rollback(client, experiment_id)
     assert report.already_recovered is True and report.recovered == [] and report.clean
     assert starts(cfg_emulator, experiment_id, recovery) == 0
@@ -368,7 +368,7 @@ def test_self_healing_fault_needs_no_recovery_nor_guardrail(cfg_emulator, client
     cfg_emulator.state.action_seconds = 0.6  # the switch is still running when the rollback starts
     ok(cfg_emulator, "ExecuteTaskInstance", TaskId=experiment_id,
        TaskGroupId=task_of(cfg_emulator, experiment_id)["TaskGroups"][1]["TaskGroupId"],
-       TaskActionId=switch, ActionType=2, IsOperateAll=True)
+       TaskActionId=switch, ActionType=2, IsOperateAll=True, TaskInstanceIds=[])
     assert action_state(cfg_emulator, experiment_id, switch)["TaskGroupActionStatus"] == 2003
     report = rollback(client, experiment_id)
     assert report.clean is True and report.problems == [] and report.guardrail_triggered is False

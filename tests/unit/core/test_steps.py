@@ -220,7 +220,8 @@ def test_outcome_restricted_to_some_instances():
 
 def one_step(status: int = 2001, status_type: int = 0, instances=None):
     """A task with one fault step (TaskActionId 11) on two instances, in the given state."""
-    instances = instances or [build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]
+    if instances is None:
+        instances = [build_instance(501, "ins-aaaaaaaa"), build_instance(502, "ins-bbbbbbbb")]
     task = build_task([(800, 1, [build_action(11, 1, "Packet loss", status=status, status_type=status_type,
                                               instances=instances)])])
     return task, resolve_step(task, StepSelector.parse("1.1"))
@@ -269,7 +270,11 @@ def test_instances_to_operate():
                                                                 build_instance(502, "ins-bbbbbbbb", 3003, 2)])
     assert instances_to_operate(task, ref, "retry") == [502]  # a retry runs the failed instances only
     assert instances_to_operate(task, ref, "retry", [501, 502]) == [501, 502]
-    assert instances_to_operate(task, ref, "execute") is None  # every instance
+    assert instances_to_operate(task, ref, "execute") == [501, 502]  # named, never IsOperateAll
     assert instances_to_operate(task, ref, "execute", [501]) == [501]
-    task, ref = one_step(status=2004, status_type=2)  # failed, but no instance says so
-    assert instances_to_operate(task, ref, "retry") is None
+    task, ref = one_step(status=2001, status_type=0, instances=[build_instance(501, "ins-aaaaaaaa", 3003, 1),
+                                                                build_instance(502, "ins-bbbbbbbb", 3001, 0)])
+    assert instances_to_operate(task, ref, "execute") == [502]  # those not run yet
+    task, ref = one_step(status=2001, status_type=0, instances=[])  # not started: CFG has no instances yet
+    with pytest.raises(ValueError, match="no instances yet"):
+        instances_to_operate(task, ref, "execute")

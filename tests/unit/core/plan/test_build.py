@@ -17,7 +17,7 @@ from tests.unit.core.plan.helpers import only
     ("kwargs", "message"),
     [
         ({"template_id": 99999, "instances": [INSTANCE]},
-         r"TemplateId: template 99999 cannot be planned: \[ResourceNotFound\]"),
+         r"TemplateId: template 99999 cannot be planned: \[InvalidParameterValue\]"),
         ({"action_id": 99999, "instances": [INSTANCE]},
          r"TaskActionId: action\(s\) 99999 do not exist in the action library"),
         ({"actions": [{"action_id": 12}, {"action_id": 98765}], "instances": [INSTANCE]},

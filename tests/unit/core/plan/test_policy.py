@@ -59,3 +59,8 @@ def test_every_violation_is_listed(client):
     assert "3 violation(s); nothing was changed" in text
     for violation in plan.violations:
         assert violation.field in text and violation.message in text
+
+
+@pytest.mark.parametrize(("given", "level"), [("中风险", 2), ("Medium risk", 2), ("高", 3), ("low", 1), ("2", 2)])
+def test_the_policy_risk_limit_is_understood_as_cfg_shows_it_in_either_language(given, level):
+    assert BlastRadiusPolicy.from_value({"max_risk_level": given}).max_risk_level == level

@@ -20,7 +20,7 @@ def run_game_day(emu) -> int:
         client.execute_task(experiment_id)
         for group, action in list(client.describe_task(experiment_id).Task.iter_actions()):
             action_id = action.TaskGroupActionId
-            client.execute_task_instance(experiment_id, group.TaskGroupId, action_id)
+            client.execute_task_instance(experiment_id, group.TaskGroupId, action_id, 2, action.instance_ids())
             while client.describe_task(experiment_id).Task.find_action(action_id).TaskGroupActionStatus != 2004:
                 time.sleep(0.05)
         client.trigger_policy(experiment_id, "p99 latency", "p99 above 2 s for 1 min")

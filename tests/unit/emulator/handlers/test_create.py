@@ -15,10 +15,10 @@ TKE_POD = json.dumps({"ClusterId": "cls-abcd1234", "PodName": "web-0", "NodeName
 def test_template_errors(cfg: Cfg) -> None:
     code, message = cfg.err("CreateTaskFromTemplate", TemplateId=9999,
                             TaskConfig={"TaskGroupsConfig": [{"TaskGroupInstances": INSTANCES}]})
-    assert code == "ResourceNotFound" and "9999" in message
+    assert code == "InvalidParameterValue" and "9999" in message
     code, message = cfg.err("CreateTaskFromTemplate", TemplateId=630, TaskConfig={"TaskGroupsConfig": [
         {"TaskGroupInstances": [TKE_POD]}]})
-    assert code == "FailedOperation" and "disabled" in message
+    assert code == "UnsupportedOperation" and "disabled" in message
     code, message = cfg.err("CreateTaskFromTemplate", TemplateId=628,
                             TaskConfig={"TaskGroupsConfig": [{"TaskGroupInstances": INSTANCES}]})
     assert code == "InvalidParameterValue" and "TaskConfig.TaskGroupsConfig" in message
@@ -149,3 +149,11 @@ def test_create_from_multi_action(cfg: Cfg) -> None:
     code, message = cfg.err("CreateTaskFromMultiAction", TaskInstances=INSTANCES, TaskAction=[{}])
     assert code == "MissingParameter" and "TaskAction.0.TaskActionId" in message
     assert cfg.err("CreateTaskFromMultiAction", TaskInstances=INSTANCES)[0] == "InvalidParameterValue"
+
+
+def test_tags_need_both_halves_as_the_api_definition_says(cfg: Cfg) -> None:
+    config = {"TaskGroupsConfig": [{"TaskGroupInstances": ["ins-aaaaaaaa"]}], "Tags": [{"TagKey": "team"}]}
+    assert cfg.err("CreateTaskFromTemplate", TemplateId=626, TaskConfig=config) == (
+        "MissingParameter", "The required parameter TaskConfig.Tags.0.TagValue is missing.")
+    code, message = cfg.err("DescribeTaskList", Limit=10, Offset=0, Tags=[{"TagValue": "sre"}])
+    assert code == "MissingParameter" and "Tags.0.TagKey" in message

@@ -48,7 +48,7 @@ def test_execute_logs_paging(cfg: Cfg) -> None:
     assert cfg.ok("DescribeTaskExecuteLogs", TaskId=task_id, Limit=2, Offset=1)["LogMessage"] == lines[1:3]
     assert cfg.ok("DescribeTaskExecuteLogs", TaskId=task_id, Limit=5, Offset=999)["LogMessage"] == []
     assert cfg.err("DescribeTaskExecuteLogs", TaskId=task_id, Limit=-1, Offset=0)[0] == "InvalidParameterValue"
-    assert cfg.err("DescribeTaskExecuteLogs", TaskId=1, Limit=1, Offset=0)[0] == "ResourceNotFound"
+    assert cfg.err("DescribeTaskExecuteLogs", TaskId=1, Limit=1, Offset=0)[0] == "InvalidParameterValue"
 
 
 def test_templates(cfg: Cfg) -> None:
@@ -60,7 +60,7 @@ def test_templates(cfg: Cfg) -> None:
         (13, "Empty Operation (rollback)", 2)
     assert fault["RecoverId"] == recovery["RandomId"] and recovery["ExecuteId"] == fault["RandomId"]
     assert template["TemplateGroups"][0]["ObjectTypeId"] == 1
-    assert cfg.err("DescribeTemplate", TemplateId=1)[0] == "ResourceNotFound"
+    assert cfg.err("DescribeTemplate", TemplateId=1)[0] == "InvalidParameterValue"
 
     def ids(**params) -> list[int]:
         result = cfg.ok("DescribeTemplateList", {"Limit": 100, "Offset": 0, **params})
@@ -116,7 +116,7 @@ def test_action_field_config(cfg: Cfg) -> None:
     assert loss["interfaces"]["Required"] == 1 and loss["interfaces"]["DefaultValue"] == ""
     assert result["ResourceOffline"] == []
     assert cfg.err("DescribeActionFieldConfigList", ActionIds=[201], ObjectTypeId=1)[0] == "InvalidParameterValue"
-    assert cfg.err("DescribeActionFieldConfigList", ActionIds=[9], ObjectTypeId=1)[0] == "ResourceNotFound"
+    assert cfg.err("DescribeActionFieldConfigList", ActionIds=[9], ObjectTypeId=1)[0] == "InvalidParameterValue"
 
 
 def test_object_types(cfg: Cfg) -> None:

@@ -9,7 +9,11 @@ from tests.emu_helpers import Cfg
 
 def test_execute_rule_percent(cfg: Cfg) -> None:
     instances = ["ins-aaaaaaaa", "ins-bbbbbbbb", "ins-cccccccc", "ins-dddddddd"]
-    group = cfg.task(cfg.create(627, instances))["TaskGroups"][0]
+    task_id = cfg.create(627, instances)
+    before = cfg.task(task_id)["TaskGroups"][0]
+    assert before["TaskGroupSelectedInstanceList"] == [] and before["TaskGroupActions"][0]["TaskGroupInstances"] == []
+    cfg.ok("ExecuteTask", TaskId=task_id)  # instances appear when the task starts (official DescribeTask example)
+    group = cfg.task(task_id)["TaskGroups"][0]
     assert group["TaskGroupInstancesExecuteRule"][0]["TaskGroupInstancesExecuteMode"] == 2
     assert group["TaskGroupInstancesExecuteRule"][0]["TaskGroupInstancesExecutePercent"] == 50
     selected, discarded = group["TaskGroupSelectedInstanceList"], group["TaskGroupDiscardInstanceList"]
@@ -20,10 +24,12 @@ def test_execute_rule_percent(cfg: Cfg) -> None:
 
 
 def test_execute_rule_count_and_two_groups(cfg: Cfg) -> None:
-    task = cfg.task(cfg.create(628, groups=[
+    task_id = cfg.create(628, groups=[
         {"TaskGroupInstances": ["ins-aaaaaaaa", "ins-bbbbbbbb", "ins-cccccccc"]},
         {"TaskGroupInstances": ["cdb-aaaaaaaa", "cdb-bbbbbbbb"]},
-    ]))
+    ])
+    cfg.ok("ExecuteTask", TaskId=task_id)
+    task = cfg.task(task_id)
     web, db = task["TaskGroups"]
     assert (web["TaskGroupOrder"], db["TaskGroupOrder"]) == (1, 2)
     assert web["TaskGroupInstancesExecuteRule"][0]["TaskGroupInstancesExecuteNum"] == 1
@@ -38,6 +44,8 @@ def test_execute_rule_count_and_two_groups(cfg: Cfg) -> None:
 def test_ids_are_sequential_and_random_ids_unique(cfg: Cfg) -> None:
     first, second = cfg.create(), cfg.create()
     assert (first, second) == (3256, 3257)
+    cfg.ok("ExecuteTask", TaskId=first)
+    cfg.ok("ExecuteTask", TaskId=second)
     actions = cfg.actions(first) + cfg.actions(second)
     assert [a["TaskGroupActionId"] for a in actions] == [11395, 11396, 11397, 11398]
     instance_ids = [i["TaskGroupInstanceId"] for a in actions for i in a["TaskGroupInstances"]]

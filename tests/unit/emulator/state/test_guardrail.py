@@ -45,7 +45,7 @@ def test_triggered_guardrail_refuses_faults(cfg: Cfg) -> None:
     assert cfg.task(task_id)["TaskStatus"] == 1003  # policy 2: pause
     cfg.ok("ModifyTaskRunStatus", TaskId=task_id, Status=1002)
     code, message = cfg.run(task_id, 0)["Error"].values()
-    assert code == "FailedOperation" and "guardrail" in message
+    assert code == "UnsupportedOperation" and "guardrail" in message
     cfg.run_ok(task_id, 1)  # recovery actions stay allowed
     cfg.wait_action(task_id, 1)
     cfg.ok("TriggerPolicy", TaskId=task_id, Name="alarm", Content="ok", TriggerType=1)
@@ -65,7 +65,7 @@ def test_trigger_terminates_a_running_fault_and_rolls_back(cfg: Cfg) -> None:
     assert task["TaskPolicy"]["TaskPolicyStatus"] == "已触发" and task["TaskPolicy"]["TaskPolicyDealType"] == 1
     fault = task["TaskGroups"][0]["TaskGroupActions"][0]
     assert (fault["TaskGroupActionStatus"], fault["TaskGroupActionStatusType"]) == (2004, 3)
-    assert cfg.run(task_id, 1)["Error"]["Code"] == "FailedOperation"  # the rollback is running it
+    assert cfg.run(task_id, 1)["Error"]["Code"] == "UnsupportedOperation"  # the rollback is running it
     cfg.wait_task(task_id, 1003)
     assert cfg.faults() == []
     assert cfg.action(task_id, 1)["TaskGroupActionStatusType"] == 1
@@ -78,7 +78,7 @@ def test_trigger_without_injected_faults_just_pauses(cfg: Cfg) -> None:
     assert cfg.task(task_id)["TaskStatus"] == 1003
     assert all(a["TaskGroupActionStatus"] in (2001, 2002) for a in cfg.actions(task_id))
     cfg.end(task_id)
-    assert cfg.err("TriggerPolicy", TaskId=task_id, Name="n", Content="c", TriggerType=0)[0] == "FailedOperation"
+    assert cfg.err("TriggerPolicy", TaskId=task_id, Name="n", Content="c", TriggerType=0)[0] == "UnsupportedOperation"
 
 
 def test_rollback_runs_in_reverse_order_then_pauses() -> None:

@@ -13,7 +13,7 @@ def test_execute_instance_validation(cfg: Cfg) -> None:
     base = {"TaskId": task_id, "TaskGroupId": group["TaskGroupId"], "TaskActionId": action["TaskGroupActionId"],
             "IsOperateAll": True, "TaskInstanceIds": [], "ActionType": 2}
     code, message = cfg.err("ExecuteTaskInstance", base)
-    assert code == "FailedOperation" and "1001" in message  # not started
+    assert code == "UnsupportedOperation" and "1001" in message  # not started
     cfg.ok("ExecuteTask", TaskId=task_id)
     code, message = cfg.err("ExecuteTaskInstance", {**base, "ActionType": 4})
     assert code == "InvalidParameterValue" and all(str(v) in message for v in (1, 2, 3, 5))
@@ -24,7 +24,7 @@ def test_execute_instance_validation(cfg: Cfg) -> None:
     code, _ = cfg.err("ExecuteTaskInstance", {**base, "IsOperateAll": False})
     assert code == "InvalidParameterValue"
     code, message = cfg.err("ExecuteTaskInstance", {**base, "ActionType": 5})
-    assert code == "FailedOperation" and "retry" in message
+    assert code == "UnsupportedOperation" and "retry" in message
 
 
 def test_only_listed_instances_run(cfg: Cfg) -> None:
@@ -35,7 +35,7 @@ def test_only_listed_instances_run(cfg: Cfg) -> None:
     statuses = {i["TaskGroupInstanceId"]: i["TaskGroupInstanceStatus"] for i in action["TaskGroupInstances"]}
     assert statuses == {first: 3003, second: 3001}
     assert [f["ObjectId"] for f in cfg.faults()] == [INSTANCES[0]]
-    assert cfg.run(task_id, 0, instance_ids=[first])["Error"]["Code"] == "FailedOperation"
+    assert cfg.run(task_id, 0, instance_ids=[first])["Error"]["Code"] == "UnsupportedOperation"
     cfg.run_ok(task_id, 0)  # IsOperateAll: the instances that have not run
     action = cfg.wait_action(task_id, 0)
     assert action["TaskGroupActionStatusType"] == 1
@@ -51,7 +51,7 @@ def test_skip(cfg: Cfg) -> None:
                for i in action["TaskGroupInstances"])
     assert cfg.faults() == []
     assert cfg.action(task_id, 1)["TaskGroupActionStatus"] == 2002
-    assert cfg.run(task_id, 0, action_type=3)["Error"]["Code"] == "FailedOperation"
+    assert cfg.run(task_id, 0, action_type=3)["Error"]["Code"] == "UnsupportedOperation"
     cfg.run_ok(task_id, 1, action_type=3)
     cfg.end(task_id)
     assert cfg.task(task_id)["TaskStatusType"] == 1
@@ -70,7 +70,7 @@ def test_retry_after_a_failing_instance(cfg: Cfg) -> None:
     # a failed fault may have been partly injected: it is in the ledger
     assert {f["ObjectId"] for f in cfg.faults()} == set(INSTANCES)
     code, message = cfg.run(task_id, 0, action_type=5, instance_ids=[good["TaskGroupInstanceId"]])["Error"].values()
-    assert code == "FailedOperation" and "did not fail" in message
+    assert code == "UnsupportedOperation" and "did not fail" in message
     cfg.chaos()  # the instance recovers
     cfg.run_ok(task_id, 0, action_type=5)
     action = cfg.wait_action(task_id, 0)
@@ -78,6 +78,6 @@ def test_retry_after_a_failing_instance(cfg: Cfg) -> None:
     good_after, bad_after = action["TaskGroupInstances"]
     assert good_after["TaskGroupInstanceEndTime"] == good["TaskGroupInstanceEndTime"]  # not rerun
     assert bad_after["TaskGroupInstanceStatusType"] == 1
-    assert cfg.run(task_id, 0, action_type=5)["Error"]["Code"] == "FailedOperation"  # nothing left to retry
+    assert cfg.run(task_id, 0, action_type=5)["Error"]["Code"] == "UnsupportedOperation"  # nothing left to retry
     logs = cfg.ok("DescribeTaskExecuteLogs", TaskId=task_id, Limit=1000, Offset=0)["LogMessage"]
     assert any("retry" in line for line in logs) and any("[ERROR]" in line for line in logs)

@@ -28,10 +28,10 @@ def test_manual_flow_and_fault_ledger(cfg: Cfg) -> None:
     assert all(f["ActionTitle"] == "Empty Operation" and f["Since"] for f in faults)
     assert cfg.action(task_id, 1)["TaskGroupActionStatus"] == 2002  # the next action now waits
     code, message = cfg.run(task_id, 0)["Error"].values()
-    assert code == "FailedOperation" and "retry" in message
+    assert code == "UnsupportedOperation" and "retry" in message
     cfg.run_ok(task_id, 1)
     code, _ = cfg.run(task_id, 1)["Error"].values()
-    assert code == "FailedOperation"  # already running
+    assert code == "UnsupportedOperation"  # already running
     cfg.wait_action(task_id, 1)
     assert cfg.faults() == []
     cfg.end(task_id, expect=False, summary="meh")

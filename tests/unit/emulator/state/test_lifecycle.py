@@ -19,7 +19,7 @@ def test_execute_task_once(cfg: Cfg) -> None:
     assert [a["TaskGroupActionStatus"] for a in cfg.actions(task_id)] == [2002, 2001]
     code, message = cfg.err("ExecuteTask", TaskId=task_id)
     assert code == "FailedOperation" and "1002" in message
-    assert cfg.err("ExecuteTask", TaskId=99999)[0] == "ResourceNotFound"
+    assert cfg.err("ExecuteTask", TaskId=99999)[0] == "InvalidParameter"
 
 
 def test_pause_resume_end_rules(cfg: Cfg) -> None:
@@ -36,7 +36,7 @@ def test_pause_resume_end_rules(cfg: Cfg) -> None:
     assert cfg.task(task_id)["TaskStatus"] == 1003
     assert cfg.err("ModifyTaskRunStatus", modify, Status=1003)[0] == "FailedOperation"
     code, message = cfg.run(task_id, 0)["Error"].values()
-    assert code == "FailedOperation" and "1003" in message
+    assert code == "UnsupportedOperation" and "1003" in message  # ExecuteTaskInstance documents no FailedOperation
     cfg.ok("ModifyTaskRunStatus", modify, Status=1002)
     assert cfg.task(task_id)["TaskStatus"] == 1002
     code, message = cfg.err("ModifyTaskRunStatus", modify, Status=1004, Summary="x")
@@ -51,9 +51,9 @@ def test_pause_resume_end_rules(cfg: Cfg) -> None:
     for status in (1002, 1003, 1004):
         assert cfg.err("ModifyTaskRunStatus", modify, Status=status, IsExpect=True, Summary="x")[0] == \
             "FailedOperation"
-    assert cfg.run(task_id, 1)["Error"]["Code"] == "FailedOperation"
+    assert cfg.run(task_id, 1)["Error"]["Code"] == "UnsupportedOperation"
     cfg.ok("DeleteTask", TaskId=task_id)
-    assert cfg.err("DeleteTask", TaskId=task_id)[0] == "ResourceNotFound"
+    assert cfg.err("DeleteTask", TaskId=task_id)[0] == "InvalidParameterValue"
     assert cfg.err("DescribeTask", TaskId=task_id)[0] == "ResourceNotFound"
 
 
