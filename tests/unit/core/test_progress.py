@@ -74,7 +74,7 @@ def _progress_lines(capsys) -> list[str]:
 async def test_the_step_trigger_logs_progress_while_it_waits(cfg_emulator, monkeypatch, capsys):
     use_emulator(monkeypatch, cfg_emulator, max_attempts=1)
     task_id, fault, _ = started_626(cfg_emulator)
-    cfg_emulator.state.action_seconds = 0.6
+    cfg_emulator.state.action_seconds = 2.0  # long enough for a loaded machine to read it running
     execute_action(cfg_emulator, task_id, fault)
     trigger = CfgStepTrigger(task_action_id=fault, experiment_id=task_id, poll_interval=0.05)
     events = await asyncio.wait_for(_events(trigger), 15)
