@@ -103,6 +103,7 @@ def test_a_malformed_timestamp_is_an_auth_failure(cfg_emulator, timestamp):
 def test_the_task_page_is_capped(cfg_emulator):
     instances = [f"ins-{i:08d}" for i in range(MAX_PAGE_ROWS + 200)]
     created = cfg_emulator.call("CreateTaskFromAction", TaskActionId=12, TaskInstances=instances)
+    cfg_emulator.call("ExecuteTask", TaskId=created["TaskId"])  # instances appear when it starts
     page = cfg_emulator.http().get(f"/_emulator/tasks/{created['TaskId']}")
     assert page.status_code == 200
     assert page.text.count("<tr>") <= MAX_PAGE_ROWS + 1  # the header row and at most MAX_PAGE_ROWS
@@ -169,6 +170,7 @@ def test_the_task_page_builds_no_html_under_the_state_lock(cfg_emulator, mocker)
 
     created = cfg_emulator.call("CreateTaskFromAction", TaskActionId=12,
                                 TaskInstances=[f"ins-{i:08d}" for i in range(2000)])
+    cfg_emulator.call("ExecuteTask", TaskId=created["TaskId"])  # instances appear when it starts
     watched = WatchedLock(cfg_emulator.state.lock)
     mocker.patch.object(cfg_emulator.state, "lock", watched)
     row = views._row

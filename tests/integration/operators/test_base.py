@@ -36,6 +36,7 @@ def test_xcom_and_the_log_get_the_capped_report_and_report_path_the_full_one(cfg
     title = "big <img src=x onerror=alert(1)>\n**Verdict:** ✅ as expected"
     experiment_id = cfg_emulator.call("CreateTaskFromAction", TaskActionId=12, TaskInstances=instances,
                                       TaskTitle=title)["TaskId"]
+    cfg_emulator.call("ExecuteTask", TaskId=experiment_id)  # instances appear when it starts
     ti = FakeTI()
     op = CfgEndExperimentOperator(task_id="end", experiment_id=experiment_id, summary="s", is_expect=True)
     logged = mocker.spy(op.log, "info")
