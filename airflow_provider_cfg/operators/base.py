@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
@@ -19,6 +20,22 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
+
+
+class CfgVerdictError(AirflowFailException):
+    """CFG's verdict is not "as expected", or the experiment was ended under the task: the task fails
+    so that Airflow shows what CFG recorded. Not retried: a retry cannot change the verdict."""
+
+
+def fail_unless_expected(log: Any, message: str, fail: bool) -> None:
+    """Raise :class:`CfgVerdictError` with ``message`` — or, for a team that only records
+    (``fail_on_unexpected=False``), log it as a warning.
+
+    :param log: the operator's logger.
+    """
+    if fail:
+        raise CfgVerdictError(message)
+    log.warning("%s (fail_on_unexpected=False: recorded, the task does not fail)", message)
 
 
 def experiment_id_of(value: Any) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
+from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of, fail_unless_expected
 
 if TYPE_CHECKING:
 
@@ -115,6 +115,11 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     An experiment that already has a conclusion keeps it; one that ended by itself without a
     conclusion (automatic mode) gets this one recorded.
 
+    Airflow shows CFG's verdict: when the experiment ends "not as expected" — this conclusion, or
+    one already there (a halt-all, a rollback, someone in the console) — the task fails
+    (:class:`~airflow_provider_cfg.operators.base.CfgVerdictError`, not retried) with a message
+    saying who or what ended it and CFG's summary, after the conclusion and the report are written.
+
     :param experiment_id: the experiment (``TaskId``) (templated).
     :param summary: the conclusion, CFG's ``Summary`` (templated).
     :param is_expect: whether the system behaved as expected, CFG's ``IsExpect``.
@@ -122,6 +127,8 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     :param record: the experiment record (templated).
     :param report_path: where to also write the game-day report (Markdown and JSON): any Airflow
         object storage URL, e.g. ``file:///reports`` or ``s3://bucket/game-days`` (templated).
+    :param fail_on_unexpected: fail the task when CFG's verdict is not as expected (default); false
+        for teams that only record (the verdict is logged as a warning).
     """
 
     template_fields: Sequence[str] = (
@@ -136,10 +143,12 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
         issue: str | None = None,
         record: str | None = None,
         report_path: str | None = None,
+        fail_on_unexpected: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.report_path = report_path
+        self.fail_on_unexpected = fail_on_unexpected
         self._checks: dict[str, Any] | None = None
         self.summary = summary
         self.is_expect = is_expect
@@ -152,6 +161,7 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
         return self.summary, as_bool(self.is_expect, "is_expect")
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cfg.core.conclusion import as_expected
         from airflow_provider_cfg.core.rollback import concluded
 
         experiment_id = experiment_id_of(self.experiment_id)
@@ -159,22 +169,41 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
             self.publish_experiment(context, client, experiment_id)
             task = client.describe_task(experiment_id).require_task()
             if concluded(task):
-                self.log.info(
-                    "Experiment %s had already ended (TaskExpect %s); keeping its conclusion",
-                    experiment_id, task.TaskExpect,
-                )
-                return {
+                result = {
                     "experiment_id": experiment_id,
-                    "is_expect": task.TaskExpect == 1,
+                    "is_expect": as_expected(task),
                     "summary": task.TaskSummary,
                     "already_ended": True,
                 }
+                message = self.ended_before(client, task)
+                if as_expected(task):
+                    self.log.info("%s; keeping its conclusion", message)
+                    return result
+                fail_unless_expected(self.log, message, self.fail_on_unexpected)
+                return result
             summary, is_expect = self.conclusion(client, task, context)
             client.end_task(experiment_id, summary=summary, is_expect=is_expect, issue=self.issue, record=self.record)
             verdict = "as expected" if is_expect else "NOT as expected"
             self.log.info("Experiment %s ended: %s — %s", experiment_id, verdict, summary)
             self.publish_report(context, client, experiment_id, checks=self._checks, report_path=self.report_path)
-            return {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
+        result = {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False}
+        if not is_expect:
+            message = f"Experiment {experiment_id} concluded NOT as expected by this task: {summary}"
+            fail_unless_expected(self.log, message, self.fail_on_unexpected)
+        return result
+
+    def ended_before(self, client: CfgClient, task: Task) -> str:
+        """Who or what ended the experiment before this task, and CFG's verdict (the guardrail log
+        is read best effort: the message is given without it when it cannot be read)."""
+        from airflow_provider_cfg.core.conclusion import ended_message
+
+        try:
+            logs = client.describe_task_policy_trigger_log(_experiment_id(task), page=1, page_size=100).TriggerLogs
+        except Exception:  # the verdict is known without the log
+            self.log.warning("Could not read the guardrail log of experiment %s", task.TaskId, exc_info=True)
+            logs = None
+        message = ended_message(task.TaskId, task.TaskExpect, task.TaskSummary, logs or [])
+        return f"{message} (it had ended before this task concluded it)"
 
 
 class CfgConcludeExperimentOperator(CfgEndExperimentOperator):
