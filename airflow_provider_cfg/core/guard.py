@@ -46,6 +46,7 @@ from airflow_provider_cfg.core.probes import (
 )
 from airflow_provider_cfg.core.rollback import rollback_experiment
 from airflow_provider_cfg.core.settle import ErrorPatience, settle_mutation
+from airflow_provider_cfg.core.watched import Coverage
 
 if TYPE_CHECKING:
     import httpx
@@ -157,6 +158,10 @@ class GuardWatch:
     :param deadline: Unix time the watch ends with ``passed``.
     :param poll_interval: seconds between rounds.
     :param error_patience: seconds of consecutive read failures put up with.
+
+    What the watch really probed — its probed intervals and every unwatched gap (a late start, a
+    restart after a failover, a stall) — is kept in :attr:`coverage`
+    (:class:`~airflow_provider_cfg.core.watched.Coverage`) and named in every event it ends with.
     """
 
     experiment_id: int
@@ -171,9 +176,11 @@ class GuardWatch:
     streak: list[dict[str, Any]] = field(default_factory=list)  # the current run of failed probes
     last: dict[str, Any] | None = None
     patience: ErrorPatience = field(init=False)
+    coverage: Coverage = field(init=False)
 
     def __post_init__(self) -> None:
         self.patience = ErrorPatience(self.error_patience)
+        self.coverage = Coverage(self.started_at, self.poll_interval)
 
     # -- the one watch loop ----------------------------------------------------------------------
 
@@ -205,11 +212,12 @@ class GuardWatch:
                 self.patience.ok()
                 if task is not None and task.TaskStatus == TaskStatus.ENDED:
                     return self.ended(task)
+            probe_started = time.time()
             try:
                 result = await probe()
             except (TypeError, ValueError) as exc:
                 return self.error(f"misconfigured probe: {exc}")
-            breach = self.record(result)
+            breach = self.record(result, probe_started)
             if breach is not None:
                 return breach
             if result.passed:
@@ -226,8 +234,15 @@ class GuardWatch:
 
     # -- the rule and the events ------------------------------------------------------------------
 
-    def record(self, result: ProbeResult) -> dict[str, Any] | None:
-        """Count one probe; the ``breached`` event when it completes a run of failures, else ``None``."""
+    def record(self, result: ProbeResult, started: float | None = None) -> dict[str, Any] | None:
+        """Count one probe; the ``breached`` event when it completes a run of failures, else ``None``.
+
+        :param started: Unix time the probe started (default: its latency before now).
+        """
+        now = time.time()
+        if started is None:
+            started = now - (result.latency_ms or 0.0) / 1000.0
+        self.coverage.probed(started, now)
         self.probes += 1
         self.last = _probe_payload(result, self.probes)
         if result.passed:
@@ -247,8 +262,8 @@ class GuardWatch:
     def passed(self) -> dict[str, Any]:
         return self._event(
             PASSED,
-            f"Steady state held for {self.elapsed():.1f} s during experiment {self.experiment_id}: "
-            f"{self._tally()} of {self.target}",
+            f"Steady state held during experiment {self.experiment_id}: {self._tally()} of {self.target}; "
+            f"{self.coverage.summary(time.time())}",
         )
 
     def ended(self, task: Task | TaskListItem | None) -> dict[str, Any]:
@@ -256,7 +271,8 @@ class GuardWatch:
         if self.probes:
             message = (
                 f"Experiment {self.experiment_id} ended after {self.elapsed():.1f} s of watching; "
-                f"steady state held until then: {self._tally()} of {self.target}"
+                f"steady state held until then: {self._tally()} of {self.target}; "
+                f"{self.coverage.summary(time.time())}"
             )
         else:
             message = (
@@ -289,7 +305,7 @@ class GuardWatch:
             failed_probes=self.failed_probes,
             consecutive_failures=len(self.streak),
             failures_to_trip=self.failures_to_trip,
-            watched_seconds=round(self.elapsed(), 3),
+            **self.coverage.as_fields(time.time()),
             last_probe=self.last,
             **extra,
         )
@@ -306,6 +322,8 @@ def conclusion_check(finished: dict[str, Any]) -> dict[str, Any]:
         "probes": finished.get("probes", 0),
         "failed_probes": finished.get("failed_probes", 0),
         "watched_seconds": finished.get("watched_seconds"),
+        "elapsed_seconds": finished.get("elapsed_seconds"),
+        "gaps": finished.get("gaps") or [],
         "last_probe": finished.get("last_probe"),
     }
     return {**check, "ended": True} if ended else check

@@ -74,7 +74,22 @@ async def test_trigger_passed(emu, service):
     started = time.time()
     (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=started + 0.3, started_at=started))
     assert event["status"] == "passed" and event["probes"] >= 1 and event["failed_probes"] == 0
-    assert 0.3 <= event["watched_seconds"] < 3 and json.loads(json.dumps(event)) == event
+    assert 0.3 <= event["elapsed_seconds"] < 3 and json.loads(json.dumps(event)) == event
+    assert 0 < event["watched_seconds"] <= event["elapsed_seconds"] and event["gaps"] == []
+
+
+async def test_a_copy_restarted_after_a_failover_names_what_it_did_not_watch(emu, service):
+    """Finding 3: after a failover the new copy of the trigger starts from its kwargs 22 s after the
+    watch began; it claims only what it probed and names the rest (on main: "held for 22.x s")."""
+    task_id = injected(emu)
+    started = time.time() - 22
+    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=time.time() + 0.3,
+                                              started_at=started))
+    assert event["status"] == "passed" and event["elapsed_seconds"] >= 22
+    assert event["watched_seconds"] < 1
+    (gap,) = event["gaps"]
+    assert gap["from"] == round(started, 3) and gap["seconds"] >= 22 and "not counted" in gap["why"]
+    assert "NOT watched: 22." in event["message"] and "before this copy of the watch started" in event["message"]
 
 
 async def test_trigger_breached(emu, service):
