@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from airflow_provider_cfg.core.guard import GuardWatch, watch
 from airflow_provider_cfg.core.probes import ProbeResult
 from airflow_provider_cfg.core.watched import Coverage
@@ -35,8 +37,8 @@ def test_a_stall_between_probes_is_a_named_gap():
     probed_every(coverage, T0 + 0.2, T0 + 4.2, 2.0)
     probed_every(coverage, T0 + 26.2, T0 + 30.2, 2.0)  # the triggerer was frozen for 22 s
     (gap,) = coverage.gaps(T0 + 30.5)
-    assert gap["seconds"] == 22.0 and "stalled" in gap["why"] and "another triggerer" in gap["why"]
-    assert round(coverage.watched_seconds(), 2) == 8.02
+    assert gap["seconds"] == pytest.approx(22.0) and "stalled" in gap["why"] and "another triggerer" in gap["why"]
+    assert coverage.watched_seconds() == pytest.approx(8.02)
     summary = coverage.summary(T0 + 30.5)
     assert summary.startswith("probed 8.0 s of 30.5 s; NOT watched: 22.0 s from 10:00:04 to 10:00:26 UTC")
 
@@ -52,11 +54,11 @@ def test_a_copy_started_after_a_failover_does_not_count_what_it_did_not_see():
 def test_no_probe_and_a_silent_end_are_gaps():
     assert Coverage(T0, 2.0).gaps(T0 + 0.5) == []
     (nothing,) = Coverage(T0, 2.0).gaps(T0 + 10)
-    assert nothing["why"] == "no probe at all" and nothing["seconds"] == 10.0
+    assert nothing["why"] == "no probe at all" and nothing["seconds"] == pytest.approx(10.0)
     coverage = Coverage(T0, 2.0, copy_started=T0)
     coverage.probed(T0 + 0.1, T0 + 0.2)
     (after,) = coverage.gaps(T0 + 20)
-    assert after["why"] == "after the last probe" and after["from"] == T0 + 0.2
+    assert after["why"] == "after the last probe" and after["from"] == pytest.approx(T0 + 0.2)
 
 
 def test_a_slow_probe_is_watched_time_not_a_gap():
