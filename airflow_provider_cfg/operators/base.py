@@ -84,6 +84,19 @@ class CfgBaseOperator(BaseOperator):
         """Push the experiment id and console URL to XCom and log the URL (before any wait)."""
         return publish_experiment(context, self.hook, client, experiment_id, self.log)
 
+    def publish_experiment_safely(self, context: Context, client: CfgClient, experiment_id: int) -> str | None:
+        """:meth:`publish_experiment` for the safety paths (a rollback, halt-all, the end of a create):
+        the link is optional there, so a failure (a bad ``console_url`` extra, XCom unreachable) is
+        logged and the safety work goes on; ``None`` then."""
+        try:
+            return self.publish_experiment(context, client, experiment_id)
+        except Exception as exc:  # optional: never in the way of a rollback or of returning a created id
+            self.log.warning(
+                "Experiment %s: the console link was not published (%s: %s); going on without it",
+                experiment_id, type(exc).__name__, exc,
+            )
+            return None
+
     def publish_report(
         self,
         context: Context,
