@@ -8,14 +8,13 @@ experiment. On main the guard took "the experiment ended" as success and the run
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
 
 import pytest
 
-from tests.airflow_helpers import FakeTI, context_for, faults, make_client
+from tests.airflow_helpers import FakeTI, context_for, faults, make_client, use_emulator
 from tests.airflow_setup import DAGS_FOLDER
 
 HALT_REASON = "Emergency halt (cfg_halt_all): database incident"
@@ -32,11 +31,7 @@ def game_day(airflow_db):
 
 @pytest.fixture
 def emu(cfg_emulator, monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT",
-        json.dumps({"conn_type": "tencentcloud_cfg", "login": cfg_emulator.secret_id,
-                    "password": cfg_emulator.secret_key, "host": cfg_emulator.endpoint}),
-    )
+    use_emulator(monkeypatch, cfg_emulator)
     return cfg_emulator
 
 
