@@ -115,10 +115,12 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     An experiment that already has a conclusion keeps it; one that ended by itself without a
     conclusion (automatic mode) gets this one recorded.
 
-    Airflow shows CFG's verdict: when the experiment ends "not as expected" — this conclusion, or
-    one already there (a halt-all, a rollback, someone in the console) — the task fails
+    Airflow shows CFG's verdict: when the experiment ends "not as expected" by this conclusion, or
+    was ended by someone or something else before it (a halt-all, a rollback, someone in the
+    console — whatever their verdict), the task fails
     (:class:`~airflow_provider_cfg.operators.base.CfgVerdictError`, not retried) with a message
-    saying who or what ended it and CFG's summary, after the conclusion and the report are written.
+    saying who or what ended it and CFG's verdict and summary, after the conclusion and the report
+    are written. A conclusion this task wrote in an earlier try (the same summary) is its own.
 
     :param experiment_id: the experiment (``TaskId``) (templated).
     :param summary: the conclusion, CFG's ``Summary`` (templated).
@@ -175,10 +177,13 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
                     "summary": task.TaskSummary,
                     "already_ended": True,
                 }
-                message = self.ended_before(client, task)
-                if as_expected(task):
-                    self.log.info("%s; keeping its conclusion", message)
-                    return result
+                if self.concluded_by_this_task(client, task, context):  # an earlier try of this task
+                    if as_expected(task):
+                        self.log.info("Experiment %s was already concluded by this task, as expected", experiment_id)
+                        return result
+                    message = f"Experiment {experiment_id} concluded NOT as expected by this task: {task.TaskSummary}"
+                else:
+                    message = self.ended_before(client, task)
                 fail_unless_expected(self.log, message, self.fail_on_unexpected)
                 return result
             summary, is_expect = self.conclusion(client, task, context)
@@ -192,6 +197,17 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
             fail_unless_expected(self.log, message, self.fail_on_unexpected)
         return result
 
+    def concluded_by_this_task(self, client: CfgClient, task: Task, context: Context) -> bool:
+        """The conclusion in CFG is the one this task writes (a retry after its own end landed):
+        the same summary, composed again from the same record; anything else was written by
+        someone or something other than this DAG run's conclusion."""
+        try:
+            summary, _ = self.conclusion(client, task, context)
+        except Exception:  # cannot compose it again (no summary given…): not this task's
+            self.log.debug("Could not compose the conclusion again", exc_info=True)
+            return False
+        return (task.TaskSummary or "").strip() == summary.strip()
+
     def ended_before(self, client: CfgClient, task: Task) -> str:
         """Who or what ended the experiment before this task, and CFG's verdict (the guardrail log
         is read best effort: the message is given without it when it cannot be read)."""
@@ -203,7 +219,7 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
             self.log.warning("Could not read the guardrail log of experiment %s", task.TaskId, exc_info=True)
             logs = None
         message = ended_message(task.TaskId, task.TaskExpect, task.TaskSummary, logs or [])
-        return f"{message} (it had ended before this task concluded it)"
+        return f"{message} (it was ended by someone or something other than this task, before it concluded it)"
 
 
 class CfgConcludeExperimentOperator(CfgEndExperimentOperator):

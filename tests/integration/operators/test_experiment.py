@@ -168,11 +168,15 @@ def test_end_records_the_conclusion_and_keeps_it(emu):
     assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"], task["TaskIssue"]) == (
         1004, 1, "Service held its SLO", "none found")
 
-    again = CfgEndExperimentOperator(
-        task_id="end", experiment_id=experiment_id, summary="other", is_expect=False,
+    again = CfgEndExperimentOperator(  # a retry of the same task: its own conclusion, kept
+        task_id="end", experiment_id=experiment_id, summary="Service held its SLO", is_expect=True,
     ).execute(context_for())
     assert again == {
         "experiment_id": experiment_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": True}
+    with pytest.raises(CfgVerdictError, match="ended as expected: ended outside this DAG run"):
+        CfgEndExperimentOperator(  # another task's: kept, but not taken for this one's
+            task_id="end", experiment_id=experiment_id, summary="other", is_expect=False,
+        ).execute(context_for())
     assert task_of(emu, experiment_id)["TaskSummary"] == "Service held its SLO"
 
 
@@ -275,14 +279,32 @@ def test_conclude_unfinished_step_is_not_as_expected(emu):
     assert "a step did not succeed" in task["TaskSummary"]
 
 
-def test_conclude_keeps_an_existing_conclusion(emu):
+def test_conclude_keeps_an_existing_conclusion_but_fails_when_it_is_someone_elses(emu):
+    """Ended by hand mid-run, even as expected: the conclusion is kept, and Airflow says that this
+    DAG run did not conclude it (on main the task was green)."""
     experiment_id, _, _ = run_626_cleanly(emu)
     end(emu, experiment_id, "ended by hand", True)
+    with pytest.raises(CfgVerdictError, match=r"ended as expected: ended outside this DAG run .*ended by hand"):
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, checks={"x": False},
+        ).execute(context_for())
     result = CfgConcludeExperimentOperator(
-        task_id="conclude", experiment_id=experiment_id, checks={"x": False},
+        task_id="conclude", experiment_id=experiment_id, checks={"x": False}, fail_on_unexpected=False,
     ).execute(context_for())
     assert result["already_ended"] is True and result["summary"] == "ended by hand"
     assert task_of(emu, experiment_id)["TaskExpect"] == 1
+
+
+def test_a_retried_conclude_finds_its_own_conclusion(emu):
+    experiment_id, _, _ = run_626_cleanly(emu)
+    first = CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}, summary="Game day.",
+    ).execute(context_for())
+    retried = CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}, summary="Game day.",
+    ).execute(context_for())
+    assert first["already_ended"] is False and retried["already_ended"] is True
+    assert retried["is_expect"] is True and retried["summary"] == first["summary"]
 
 
 def test_conclude_fails_on_an_experiment_ended_not_as_expected_by_someone_else(emu):
@@ -302,7 +324,8 @@ def test_conclude_fails_on_an_experiment_ended_not_as_expected_by_someone_else(e
     message = str(failure.value)
     assert f"Experiment {experiment_id} ended NOT as expected: rolled back by Airflow " in message
     assert "(Halted by cfg_halt_all (run manual__1): incident)" in message
-    assert "before this task concluded it" in message and "CFG's summary: Rolled back by Airflow" in message
+    assert "other than this task, before it concluded it" in message
+    assert "CFG's summary: Rolled back by Airflow" in message
     assert task_of(emu, experiment_id)["TaskExpect"] == 2
 
 
@@ -400,7 +423,7 @@ def test_end_with_lost_answer_is_safe_to_retry(emu, caplog):
     chaos(emu)
     assert "ModifyTaskRunStatus -> OK, answer dropped after commit" in caplog.text
     retried = CfgEndExperimentOperator(
-        task_id="end", experiment_id=experiment_id, summary="second try", is_expect=False,
+        task_id="end", experiment_id=experiment_id, summary="first try", is_expect=True,
     ).execute(context_for())
     assert retried["already_ended"] is True and retried["summary"] == "first try"
     assert task_of(emu, experiment_id)["TaskExpect"] == 1
