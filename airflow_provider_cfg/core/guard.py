@@ -7,11 +7,13 @@ experiment once and probes once; the watch ends with exactly one event
 (:data:`~airflow_provider_cfg.core.events.GUARD_STATUSES`):
 
 ``passed``
-    the whole watch (until ``deadline``) passed without tripping;
+    the watch ran until ``deadline`` without tripping (what it really probed, and every unwatched
+    gap, is in the event: :mod:`airflow_provider_cfg.core.watched`);
 ``breached``
     ``failures_to_trip`` probes in a row failed (the event carries their details);
 ``ended``
-    the experiment ended (1004) meanwhile, so there is nothing left to guard;
+    the experiment ended (1004) meanwhile, so there is nothing left to guard (the operator fails
+    unless it ended as expected);
 ``error``
     the guard itself cannot work: a misconfigured probe, or CFG unreadable for ``error_patience`` s.
 

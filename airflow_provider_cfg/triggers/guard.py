@@ -29,7 +29,8 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
     so a breach seen by the synchronous watch and one seen here are handled by the same code.
 
     :param deadline: Unix time at which the watch ends with ``passed``.
-    :param started_at: Unix time the watch started (for ``watched_seconds``).
+    :param started_at: Unix time the watch started (for ``elapsed_seconds`` and the unwatched gaps: a copy
+        restarted after a failover names the time before it started as not watched).
     :param failures_to_trip: consecutive failed probes that make a breach.
     :param kwargs: the probe (``probe_url`` or ``probe_callable``, ``expected_status``,
         ``max_latency_ms``, ``json_path``, ``expected_value``, ``probe_timeout``: see
