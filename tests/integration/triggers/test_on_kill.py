@@ -65,10 +65,10 @@ async def cancel_like_the_triggerer(trigger: CfgStepTrigger) -> None:
         await runner.triggers[1]["task"]
 
 
-def killed(emu, monkeypatch, supervisor: Supervisor | None) -> int:
+def killed(emu, mocker, supervisor: Supervisor | None) -> int:
     task_id, fault, recovery = started_626(emu)
     run_action(emu, task_id, fault)
-    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", supervisor, raising=False)
+    mocker.patch.object(task_runner, "SUPERVISOR_COMMS", supervisor, create=True)
     trigger = CfgStepTrigger(task_action_id=recovery, experiment_id=task_id, poll_interval=0.05,
                              deadline=time.time() + 30)
     asyncio.run(cancel_like_the_triggerer(trigger))
@@ -76,10 +76,10 @@ def killed(emu, monkeypatch, supervisor: Supervisor | None) -> int:
 
 
 @pytest.mark.parametrize("state", ["deferred", "scheduled", "queued", "running", "up_for_retry", "success"])
-def test_a_task_that_did_not_leave_its_deferral_is_not_rolled_back(emu, monkeypatch, state):
+def test_a_task_that_did_not_leave_its_deferral_is_not_rolled_back(emu, mocker, state):
     """A failover's stale copy (the task still deferred), or one whose event was already delivered."""
     supervisor = Supervisor({TI.task_id: state})
-    task_id = killed(emu, monkeypatch, supervisor)
+    task_id = killed(emu, mocker, supervisor)
     assert len(faults(emu)) == 1 and task_of(emu, task_id)["TaskStatus"] == 1002
     (asked,) = supervisor.asked
     assert (asked.dag_id, asked.task_ids, asked.run_ids, asked.map_index) == (
@@ -96,8 +96,8 @@ def test_a_task_that_did_not_leave_its_deferral_is_not_rolled_back(emu, monkeypa
         ({}, "no longer exists"),
     ],
 )
-def test_a_task_that_left_its_deferral_is_rolled_back(emu, monkeypatch, states, why):
-    task_id = killed(emu, monkeypatch, Supervisor(states))
+def test_a_task_that_left_its_deferral_is_rolled_back(emu, mocker, states, why):
+    task_id = killed(emu, mocker, Supervisor(states))
     assert faults(emu) == []
     task = task_of(emu, task_id)
     assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2)
@@ -105,14 +105,14 @@ def test_a_task_that_left_its_deferral_is_rolled_back(emu, monkeypatch, states, 
 
 
 @pytest.mark.parametrize("supervisor", [None, Supervisor(error=RuntimeError("supervisor gone"))])
-def test_an_unreadable_state_rolls_back(emu, monkeypatch, supervisor):
+def test_an_unreadable_state_rolls_back(emu, mocker, supervisor):
     """No Task SDK to ask, or no answer: the fault is not left unwatched on a guess."""
-    task_id = killed(emu, monkeypatch, supervisor)
+    task_id = killed(emu, mocker, supervisor)
     assert faults(emu) == []
     assert "could not be read" in task_of(emu, task_id)["TaskSummary"]
 
 
-def test_a_mapped_task_is_asked_by_its_map_index():
+def test_a_mapped_task_is_asked_by_its_map_index(mocker):
     from airflow_provider_cfg.triggers.deferral import deferral_left
 
     ti = SimpleNamespace(**{**vars(TI), "map_index": 3})
@@ -124,10 +124,6 @@ def test_a_mapped_task_is_asked_by_its_map_index():
             return TaskStatesResult(task_states={TI.run_id: {f"{TI.task_id}_3": "deferred"}})
 
     supervisor = Mapped()
-    original = getattr(task_runner, "SUPERVISOR_COMMS", None)
-    task_runner.SUPERVISOR_COMMS = supervisor
-    try:
-        deferral = asyncio.run(deferral_left(trigger))
-    finally:
-        task_runner.SUPERVISOR_COMMS = original
+    mocker.patch.object(task_runner, "SUPERVISOR_COMMS", supervisor, create=True)
+    deferral = asyncio.run(deferral_left(trigger))
     assert not deferral.left and deferral.state == "deferred" and supervisor.asked[0].map_index == 3
