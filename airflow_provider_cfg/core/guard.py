@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+CHECKPOINT_EVERY = 10.0
+"""Seconds between the watch's checkpoints (:meth:`GuardWatch.state`), when it is given somewhere to keep them."""
+
 GUARDRAIL_NAME = "Airflow steady-state guard"
 """The name of the guard's guardrail trigger in CFG (``DescribeTaskPolicyTriggerLog``)."""
 
@@ -192,6 +195,7 @@ class GuardWatch:
         probe: Callable[[], Awaitable[ProbeResult]],
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         logger: Log = log,
+        checkpoint: Callable[[dict[str, Any]], Awaitable[object]] | None = None,
     ) -> dict[str, Any]:
         """Read the experiment and probe once a round until an event; returns it.
 
@@ -202,7 +206,11 @@ class GuardWatch:
             raises is waited out for ``error_patience`` s when transient.
         :param probe: one probe; a ``TypeError``/``ValueError`` it raises is a misconfigured probe.
         :param sleep: waits between rounds.
+        :param checkpoint: keeps :meth:`state` every :data:`CHECKPOINT_EVERY` s, for a copy of the
+            watch that restarts (a triggerer failover) to :meth:`resume`; optional — its failures
+            are logged and the watch goes on.
         """
+        saved_at = time.time()
         while True:
             try:
                 task = await read()
@@ -229,10 +237,42 @@ class GuardWatch:
                     "Probe %s of %s failed (%s in a row, trips at %s): %s",
                     self.probes, self.target, len(self.streak), self.failures_to_trip, result.detail,
                 )
+            if checkpoint is not None and time.time() - saved_at >= CHECKPOINT_EVERY:
+                saved_at = time.time()
+                try:
+                    await checkpoint(self.state())
+                except Exception:  # optional: the watch never depends on it
+                    logger.warning("Could not checkpoint the watch of experiment %s; watching on", self.experiment_id)
             remaining = self.deadline - time.time()
             if remaining <= 0:
                 return self.passed()
             await sleep(min(self.poll_interval, remaining))
+
+    # -- carried across a restart -----------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The tally so far, JSON-safe: what a restarted copy of this watch :meth:`resume` s from."""
+        return {
+            "started_at": self.started_at, "probes": self.probes, "failed_probes": self.failed_probes,
+            "streak": list(self.streak), "last": self.last,
+            "intervals": [list(interval) for interval in self.coverage.intervals],
+        }
+
+    def resume(self, state: Mapping[str, Any]) -> bool:
+        """Take over the tally of an earlier copy of this watch (the same ``started_at``): its probes,
+        its run of failed probes (the tripping rule goes on from there) and its probed intervals.
+        Returns whether it did; a state of another watch is ignored."""
+        try:
+            if abs(float(state["started_at"]) - self.started_at) > 0.001:
+                return False
+            probes, failed, streak = int(state["probes"]), int(state["failed_probes"]), list(state["streak"])
+            intervals = [[float(start), float(end)] for start, end in state["intervals"]]
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.probes, self.failed_probes, self.streak, self.last = probes, failed, streak, state.get("last")
+        self.coverage.intervals = intervals + self.coverage.intervals
+        self.coverage.resumed = True
+        return True
 
     # -- the rule and the events ------------------------------------------------------------------
 

@@ -4,8 +4,11 @@ No Airflow import here. A guard claims only time it probed. Probes whose silence
 ``poll_interval + slack`` apart form one *probed interval* (from the first probe's start to the
 last one's end); any longer silence is an *unwatched gap* and is named: before the first probe
 (the trigger was picked up late, or this copy of the watch started after a triggerer restart or
-failover — a previous copy's probes are not counted, since nothing carries them over), between
-probes (a stalled or frozen triggerer, a blocked event loop), or after the last probe.
+failover and could not read an earlier copy's checkpoint — its probes are then not counted), between
+probes (a stalled or frozen triggerer, a blocked event loop, the time between an earlier copy's
+last checkpoint and this copy's first probe), or after the last probe. A copy that restarts takes
+over the earlier copy's checkpointed intervals when it can read them
+(:meth:`~airflow_provider_cfg.core.guard.GuardWatch.resume`).
 
 Everything here is JSON-safe: the intervals and gaps travel in the guard's event, its conclusion
 check and (through the check's detail) the report.
@@ -34,12 +37,14 @@ class Coverage:
     :param started_at: Unix time the watch started (the operator's, carried in the trigger kwargs).
     :param poll_interval: seconds between probes.
     :param copy_started: Unix time this copy of the watch started (a restarted trigger starts later).
+    :param resumed: this copy took over an earlier copy's intervals (its checkpoint).
     """
 
     started_at: float
     poll_interval: float
     copy_started: float = field(default_factory=time.time)
     intervals: list[list[float]] = field(default_factory=list)
+    resumed: bool = False
 
     @property
     def slack(self) -> float:
@@ -74,7 +79,7 @@ class Coverage:
     def _why_before(self, number: int, start: float) -> str:
         if number:
             return "no probe (the triggerer or worker stalled, or the trigger moved to another triggerer)"
-        if self.copy_started - self.started_at > self.slack:
+        if self.copy_started - self.started_at > self.slack and not self.resumed:
             return (f"before this copy of the watch started at {clock(self.copy_started)} (the trigger was picked "
                     "up late, or restarted after a triggerer restart or failover: a previous copy's probes, "
                     "if any, are not counted)")

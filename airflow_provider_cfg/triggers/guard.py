@@ -3,7 +3,8 @@
 The rule, the loop and the events live in core; this trigger only carries the settings as JSON and
 answers the loop's steps without blocking the event loop: the experiment's status through the
 shared poller's batched ``DescribeTaskList`` (every guard and watcher of this triggerer at once),
-and the probe with an ``httpx.AsyncClient`` kept for the whole watch.
+and the probe with an ``httpx.AsyncClient`` kept for the whole watch. The watch's tally is
+checkpointed for a copy restarted on another triggerer (:mod:`airflow_provider_cfg.triggers.guard_state`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
 
         import httpx
 
+        from airflow_provider_cfg.triggers.guard_state import load_state, save_state
         from airflow_provider_cfg.triggers.poller import acquire
 
         watch = self.watch()
@@ -98,8 +100,16 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
         async def read() -> Task | TaskListItem | None:
             return (await self.read_status(poller)).value  # "has it ended?" is all the guard asks
 
+        async def checkpoint(state: dict[str, Any]) -> None:
+            await save_state(self, state)
+
         try:
+            earlier = await load_state(self)
+            if earlier is not None and watch.resume(earlier):
+                self.log.info("Experiment %s: resuming the watch of an earlier copy of this trigger (%s probe(s))",
+                              self.experiment_id, watch.probes)
             async with httpx.AsyncClient() as http:
-                yield TriggerEvent(await watch.run(read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log))
+                yield TriggerEvent(await watch.run(
+                    read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log, checkpoint=checkpoint))
         finally:
             await poller.release()

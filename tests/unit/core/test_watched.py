@@ -84,3 +84,20 @@ def test_the_guard_names_a_stall_in_its_event_and_its_message():
     assert gap["seconds"] >= 1.2 and "stalled" in gap["why"]
     assert event["watched_seconds"] < event["elapsed_seconds"] - 1.2
     assert "NOT watched: " in event["message"] and "Steady state held for" not in event["message"]
+
+
+def test_a_resumed_watch_goes_on_with_the_earlier_tally_and_its_run_of_failures():
+    bad = ProbeResult(False, "HTTP 500", 3.0)
+    started = time.time() - 20
+    earlier = GuardWatch(7, "svc", 2, started, poll_interval=2.0)
+    earlier.record(OK, started + 1)
+    earlier.record(bad, started + 3)
+    state = json.loads(json.dumps(earlier.state()))
+    later = GuardWatch(7, "svc", 2, started, poll_interval=2.0)
+    assert later.resume(state) and later.probes == 2 and len(later.streak) == 1
+    event = later.record(bad)  # the second failure in a row, across the restart: a breach
+    assert event is not None and event["status"] == "breached" and event["probes"] == 3
+    assert [failure["number"] for failure in event["failures"]] == [2, 3]
+    assert later.coverage.resumed and len(later.coverage.intervals) >= 1
+    assert not GuardWatch(7, "svc", 2, started + 5).resume(state)  # another watch's state
+    assert not GuardWatch(7, "svc", 2, started).resume({"started_at": started})  # unreadable
