@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import client_cost, components, import_cost, watching
+from bench import client_cost, components, guard_reaction, import_cost, watching
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = Path(__file__).resolve().parent / "optimisations.md"
@@ -367,6 +367,7 @@ def render(
         for target in watched["targets"]:
             summary_rows.append(f"| watching, {watched['target_run']} watchers: {target['what']} "
                                 f"| {target['measured']} | {target['target']} | {_met(target['met'])} |")
+    summary_rows += guard_reaction.summary_rows(results.get("guard"))
     if summary_rows:
         lines += ["## Summary", "", "| benchmark | measured (median) | target | met |", "|---|---:|---:|:---:|",
                   *summary_rows, ""]
@@ -381,6 +382,7 @@ def render(
               f"Our modules: {', '.join(f'`{m}`' for m in import_cost.PROVIDER_MODULES)}.", ""]
     lines += ["### Results", "", *(_import_section(imported) if imported else ["Not run in this invocation."]), ""]
     lines += ["## 3. Watching at scale", "", *_watching_section(results.get("watching")), ""]
+    lines += ["## 4. Guard reaction time", "", *guard_reaction.section(results.get("guard"), _doc), ""]
     lines += ["## Before / after", "", *_history_section(history), ""]
     if NOTES.exists():
         lines += [NOTES.read_text().strip(), ""]

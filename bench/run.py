@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import client_cost, components, import_cost, report, watching
+from bench import client_cost, components, guard_reaction, import_cost, report, watching
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "BENCHMARKS.md"
 HISTORY = Path(__file__).resolve().parent / "history.json"
-BENCHMARKS = ("client", "components", "import", "watching")
+BENCHMARKS = ("client", "components", "import", "watching", "guard")
 
 FULL = {"rounds": 15, "calls": 200, "warmup": 20, "ops": 2000, "import_runs": 10, "importtime_runs": 3}
 QUICK = {"rounds": 2, "calls": 10, "warmup": 3, "ops": 50, "import_runs": 1, "importtime_runs": 1}
@@ -56,7 +56,8 @@ def run(
     seed: int = 0,
     log: Any = lambda message: None,
 ) -> dict[str, Any]:
-    """Run the chosen benchmarks; returns ``{"quick": …, "client": …, "components": …, "import": …, "watching": …}``."""
+    """Run the chosen benchmarks; returns ``{"quick": …, "client": …, "components": …, "import": …, "watching": …,
+    "guard": …}``."""
     preset = QUICK if quick else FULL
     results: dict[str, Any] = {"quick": quick}
     if "client" in only:
@@ -74,6 +75,8 @@ def run(
         )
     if "watching" in only:
         results["watching"] = watching.run_watching_at_scale(quick=quick, log=log)
+    if "guard" in only:
+        results["guard"] = guard_reaction.run_guard_reaction(quick=quick, log=log)
     return results
 
 

@@ -1,4 +1,5 @@
-"""Compose an honest experiment conclusion from what happened. No Airflow import here."""
+"""Compose an honest experiment conclusion from what happened, and say who or what ended an
+experiment and with which verdict (:func:`ended_message`). No Airflow import here."""
 
 from __future__ import annotations
 
@@ -6,13 +7,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.api.enums import ActionStatusType, TriggerType
+from airflow_provider_cfg.api.enums import ActionStatusType, TaskExpect, TaskStatusType, TriggerType
 from airflow_provider_cfg.core.steps import step_outcome
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import PolicyTriggerLog, Task
 
 MAX_SUMMARY = 4000
+ROLLBACK_PREFIX = "Rolled back by Airflow: "
+"""How the provider's rollback starts its summary (:class:`~airflow_provider_cfg.core.rollback.RollbackReport`)."""
+_ROLLBACK_SENTENCES = ("Recovered: ", "No fault was left", "Guardrail triggered", "STILL INJECTED", "Problem: ",
+                       "Verdict: ")
+"""The sentences that follow the reason in the rollback's summary."""
+MAX_QUOTED = 600
+"""At most this much of CFG's summary is quoted in a message."""
 
 
 @dataclass(frozen=True)
@@ -73,3 +81,60 @@ def _timing(start: str | None, seconds: int | None) -> str:
     if not start:
         return "not run"
     return f"started {start}, took {seconds} s" if seconds is not None else f"started {start}"
+
+
+def as_expected(task: Task | object) -> bool:
+    """CFG's verdict is "as expected" (``TaskExpect`` 1)."""
+    return getattr(task, "TaskExpect", None) == TaskExpect.MET
+
+
+def ended_as_expected(expect: int | None, status_type: int | None) -> bool:
+    """An ended experiment is "as expected": its conclusion says so, or it has none and ran to its
+    successful end by itself (an automatic run, before anyone concluded it)."""
+    if expect is not None:
+        return expect == TaskExpect.MET
+    return status_type == TaskStatusType.SUCCESS
+
+
+def verdict_words(expect: int | None) -> str:
+    """CFG's verdict (``TaskExpect``) in words."""
+    if expect == TaskExpect.MET:
+        return "as expected"
+    if expect == TaskExpect.NOT_MET:
+        return "NOT as expected"
+    return "without a verdict"
+
+
+def ended_by(summary: str | None, trigger_logs: Sequence[PolicyTriggerLog] = ()) -> str:
+    """Who or what ended an experiment, as far as CFG's record tells: the provider's rollback (and
+    its reason: a halt-all, a killed task, a teardown, a guard), a guardrail trigger, or someone or
+    something outside Airflow (the console, CFG itself, another tool)."""
+    text = (summary or "").strip()
+    triggered = [log for log in trigger_logs if log.TriggerType == TriggerType.TRIGGER]
+    guardrail = "; ".join(f"guardrail triggered by {log.Name!r} at {log.CreatTime}: {log.Content}" for log in triggered)
+    if text.startswith(ROLLBACK_PREFIX):
+        rest = text[len(ROLLBACK_PREFIX):]
+        ends = [at for at in (rest.find(f". {word}") for word in _ROLLBACK_SENTENCES) if at >= 0]
+        reason = rest[: min(ends)] if ends else rest.rstrip(".")
+        who = f"rolled back by Airflow ({reason})"
+    elif guardrail:
+        who = "stopped by its guardrail"
+    else:
+        who = "ended outside this DAG run (in the CFG console, by CFG itself or by another tool)"
+    return f"{who}; {guardrail}" if guardrail else who
+
+
+def ended_message(experiment_id: int | None, expect: int | None, summary: str | None,
+                  trigger_logs: Sequence[PolicyTriggerLog] = ()) -> str:
+    """One sentence for a task that finds its experiment ended: who or what ended it, CFG's verdict
+    and (quoted, capped) CFG's summary.
+
+    :param expect: CFG's ``TaskExpect``.
+    """
+    quoted = (summary or "").strip()
+    if len(quoted) > MAX_QUOTED:
+        quoted = quoted[: MAX_QUOTED - 1] + "…"
+    return (
+        f"Experiment {experiment_id} ended {verdict_words(expect)}: {ended_by(summary, trigger_logs)}. "
+        f"CFG's summary: {quoted or '(none)'}"
+    )

@@ -7,11 +7,13 @@ experiment once and probes once; the watch ends with exactly one event
 (:data:`~airflow_provider_cfg.core.events.GUARD_STATUSES`):
 
 ``passed``
-    the whole watch (until ``deadline``) passed without tripping;
+    the watch ran until ``deadline`` without tripping (what it really probed, and every unwatched
+    gap, is in the event: :mod:`airflow_provider_cfg.core.watched`);
 ``breached``
     ``failures_to_trip`` probes in a row failed (the event carries their details);
 ``ended``
-    the experiment ended (1004) meanwhile, so there is nothing left to guard;
+    the experiment ended (1004) meanwhile, so there is nothing left to guard (the operator fails
+    unless it ended as expected);
 ``error``
     the guard itself cannot work: a misconfigured probe, or CFG unreadable for ``error_patience`` s.
 
@@ -46,6 +48,7 @@ from airflow_provider_cfg.core.probes import (
 )
 from airflow_provider_cfg.core.rollback import rollback_experiment
 from airflow_provider_cfg.core.settle import ErrorPatience, settle_mutation
+from airflow_provider_cfg.core.watched import Coverage
 
 if TYPE_CHECKING:
     import httpx
@@ -56,6 +59,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+CHECKPOINT_EVERY = 10.0
+"""Seconds between the watch's checkpoints (:meth:`GuardWatch.state`), when it is given somewhere to keep them."""
 
 GUARDRAIL_NAME = "Airflow steady-state guard"
 """The name of the guard's guardrail trigger in CFG (``DescribeTaskPolicyTriggerLog``)."""
@@ -160,6 +166,10 @@ class GuardWatch:
     :param deadline: Unix time the watch ends with ``passed``.
     :param poll_interval: seconds between rounds.
     :param error_patience: seconds of consecutive read failures put up with.
+
+    What the watch really probed — its probed intervals and every unwatched gap (a late start, a
+    restart after a failover, a stall) — is kept in :attr:`coverage`
+    (:class:`~airflow_provider_cfg.core.watched.Coverage`) and named in every event it ends with.
     """
 
     experiment_id: int
@@ -174,9 +184,11 @@ class GuardWatch:
     streak: list[dict[str, Any]] = field(default_factory=list)  # the current run of failed probes
     last: dict[str, Any] | None = None
     patience: ErrorPatience = field(init=False)
+    coverage: Coverage = field(init=False)
 
     def __post_init__(self) -> None:
         self.patience = ErrorPatience(self.error_patience)
+        self.coverage = Coverage(self.started_at, self.poll_interval)
 
     # -- the one watch loop ----------------------------------------------------------------------
 
@@ -186,6 +198,7 @@ class GuardWatch:
         probe: Callable[[], Awaitable[ProbeResult]],
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         logger: Log = log,
+        checkpoint: Callable[[dict[str, Any]], Awaitable[object]] | None = None,
     ) -> dict[str, Any]:
         """Read the experiment and probe once a round until an event; returns it.
 
@@ -196,7 +209,11 @@ class GuardWatch:
             raises is waited out for ``error_patience`` s when transient.
         :param probe: one probe; a ``TypeError``/``ValueError`` it raises is a misconfigured probe.
         :param sleep: waits between rounds.
+        :param checkpoint: keeps :meth:`state` every :data:`CHECKPOINT_EVERY` s, for a copy of the
+            watch that restarts (a triggerer failover) to :meth:`resume`; optional — its failures
+            are logged and the watch goes on.
         """
+        saved_at = time.time()
         while True:
             try:
                 task = await read()
@@ -208,11 +225,12 @@ class GuardWatch:
                 self.patience.ok()
                 if task is not None and task.TaskStatus == TaskStatus.ENDED:
                     return self.ended(task)
+            probe_started = time.time()
             try:
                 result = await probe()
             except (TypeError, ValueError) as exc:
                 return self.error(f"misconfigured probe: {exc}")
-            breach = self.record(result)
+            breach = self.record(result, probe_started)
             if breach is not None:
                 return breach
             if result.passed:
@@ -222,15 +240,54 @@ class GuardWatch:
                     "Probe %s of %s failed (%s in a row, trips at %s): %s",
                     self.probes, self.target, len(self.streak), self.failures_to_trip, result.detail,
                 )
+            if checkpoint is not None and time.time() - saved_at >= CHECKPOINT_EVERY:
+                saved_at = time.time()
+                try:
+                    await checkpoint(self.state())
+                except Exception:  # optional: the watch never depends on it
+                    logger.warning("Could not checkpoint the watch of experiment %s; watching on", self.experiment_id)
             remaining = self.deadline - time.time()
             if remaining <= 0:
                 return self.passed()
             await sleep(min(self.poll_interval, remaining))
 
+    # -- carried across a restart -----------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The tally so far, JSON-safe: what a restarted copy of this watch :meth:`resume` s from."""
+        return {
+            "started_at": self.started_at, "probes": self.probes, "failed_probes": self.failed_probes,
+            "streak": list(self.streak), "last": self.last,
+            "intervals": [list(interval) for interval in self.coverage.intervals],
+        }
+
+    def resume(self, state: Mapping[str, Any]) -> bool:
+        """Take over the tally of an earlier copy of this watch (the same ``started_at``): its probes,
+        its run of failed probes (the tripping rule goes on from there) and its probed intervals.
+        Returns whether it did; a state of another watch is ignored."""
+        try:
+            if abs(float(state["started_at"]) - self.started_at) > 0.001:
+                return False
+            probes, failed, streak = int(state["probes"]), int(state["failed_probes"]), list(state["streak"])
+            intervals = [[float(start), float(end)] for start, end in state["intervals"]]
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.probes, self.failed_probes, self.streak, self.last = probes, failed, streak, state.get("last")
+        self.coverage.intervals = intervals + self.coverage.intervals
+        self.coverage.resumed = True
+        return True
+
     # -- the rule and the events ------------------------------------------------------------------
 
-    def record(self, result: ProbeResult) -> dict[str, Any] | None:
-        """Count one probe; the ``breached`` event when it completes a run of failures, else ``None``."""
+    def record(self, result: ProbeResult, started: float | None = None) -> dict[str, Any] | None:
+        """Count one probe; the ``breached`` event when it completes a run of failures, else ``None``.
+
+        :param started: Unix time the probe started (default: its latency before now).
+        """
+        now = time.time()
+        if started is None:
+            started = now - (result.latency_ms or 0.0) / 1000.0
+        self.coverage.probed(started, now)
         self.probes += 1
         self.last = _probe_payload(result, self.probes)
         if result.passed:
@@ -250,8 +307,8 @@ class GuardWatch:
     def passed(self) -> dict[str, Any]:
         return self._event(
             PASSED,
-            f"Steady state held for {self.elapsed():.1f} s during experiment {self.experiment_id}: "
-            f"{self._tally()} of {self.target}",
+            f"Steady state held during experiment {self.experiment_id}: {self._tally()} of {self.target}; "
+            f"{self.coverage.summary(time.time())}",
         )
 
     def ended(self, task: Task | TaskListItem | None) -> dict[str, Any]:
@@ -259,7 +316,8 @@ class GuardWatch:
         if self.probes:
             message = (
                 f"Experiment {self.experiment_id} ended after {self.elapsed():.1f} s of watching; "
-                f"steady state held until then: {self._tally()} of {self.target}"
+                f"steady state held until then: {self._tally()} of {self.target}; "
+                f"{self.coverage.summary(time.time())}"
             )
         else:
             message = (
@@ -292,7 +350,7 @@ class GuardWatch:
             failed_probes=self.failed_probes,
             consecutive_failures=len(self.streak),
             failures_to_trip=self.failures_to_trip,
-            watched_seconds=round(self.elapsed(), 3),
+            **self.coverage.as_fields(time.time()),
             last_probe=self.last,
             **extra,
         )
@@ -309,6 +367,8 @@ def conclusion_check(finished: dict[str, Any]) -> dict[str, Any]:
         "probes": finished.get("probes", 0),
         "failed_probes": finished.get("failed_probes", 0),
         "watched_seconds": finished.get("watched_seconds"),
+        "elapsed_seconds": finished.get("elapsed_seconds"),
+        "gaps": finished.get("gaps") or [],
         "last_probe": finished.get("last_probe"),
     }
     return {**check, "ended": True} if ended else check

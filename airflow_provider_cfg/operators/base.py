@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import BaseOperator
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
@@ -19,6 +19,22 @@ if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
     from airflow_provider_cfg.api.client import CfgClient
+
+
+class CfgVerdictError(AirflowFailException):
+    """CFG's verdict is not "as expected", or the experiment was ended under the task: the task fails
+    so that Airflow shows what CFG recorded. Not retried: a retry cannot change the verdict."""
+
+
+def fail_unless_expected(log: Any, message: str, fail: bool) -> None:
+    """Raise :class:`CfgVerdictError` with ``message`` — or, for a team that only records
+    (``fail_on_unexpected=False``), log it as a warning.
+
+    :param log: the operator's logger.
+    """
+    if fail:
+        raise CfgVerdictError(message)
+    log.warning("%s (fail_on_unexpected=False: recorded, the task does not fail)", message)
 
 
 def experiment_id_of(value: Any) -> int:
@@ -62,6 +78,19 @@ class CfgBaseOperator(BaseOperator):
     def publish_experiment(self, context: Context, client: CfgClient, experiment_id: int) -> str:
         """Push the experiment id and console URL to XCom and log the URL (before any wait)."""
         return publish_experiment(context, self.hook, client, experiment_id, self.log)
+
+    def publish_experiment_safely(self, context: Context, client: CfgClient, experiment_id: int) -> str | None:
+        """:meth:`publish_experiment` for the safety paths (a rollback, halt-all, the end of a create):
+        the link is optional there, so a failure (a bad ``console_url`` extra, XCom unreachable) is
+        logged and the safety work goes on; ``None`` then."""
+        try:
+            return self.publish_experiment(context, client, experiment_id)
+        except Exception as exc:  # optional: never in the way of a rollback or of returning a created id
+            self.log.warning(
+                "Experiment %s: the console link was not published (%s: %s); going on without it",
+                experiment_id, type(exc).__name__, exc,
+            )
+            return None
 
     def publish_report(
         self,

@@ -156,7 +156,10 @@ class _CfgCreateExperimentOperator(CfgBaseOperator):
                 client, self.action, params, identity,
                 title=self.lookup_title(params), reattach=self.reattach, exclusive_targets=self.exclusive_targets,
             )
-            self.publish_experiment(context, client, experiment_id)
+            # From here on CFG holds an experiment: nothing optional may fail the task before its
+            # id is returned (the teardown rolls back by it; if the task dies anyway, the teardown
+            # finds the experiment by this task's identity).
+            self.publish_experiment_safely(context, client, experiment_id)
         return experiment_id
 
 

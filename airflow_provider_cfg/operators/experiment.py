@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
+from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of, fail_unless_expected
 
 if TYPE_CHECKING:
 
@@ -115,6 +115,13 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     An experiment that already has a conclusion keeps it; one that ended by itself without a
     conclusion (automatic mode) gets this one recorded.
 
+    Airflow shows CFG's verdict: when the experiment ends "not as expected" by this conclusion, or
+    was ended by someone or something else before it (a halt-all, a rollback, someone in the
+    console — whatever their verdict), the task fails
+    (:class:`~airflow_provider_cfg.operators.base.CfgVerdictError`, not retried) with a message
+    saying who or what ended it and CFG's verdict and summary, after the conclusion and the report
+    are written. A conclusion this task wrote in an earlier try (the same summary) is its own.
+
     :param experiment_id: the experiment (``TaskId``) (templated).
     :param summary: the conclusion, CFG's ``Summary`` (templated).
     :param is_expect: whether the system behaved as expected, CFG's ``IsExpect``.
@@ -122,6 +129,8 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
     :param record: the experiment record (templated).
     :param report_path: where to also write the game-day report (Markdown and JSON): any Airflow
         object storage URL, e.g. ``file:///reports`` or ``s3://bucket/game-days`` (templated).
+    :param fail_on_unexpected: fail the task when CFG's verdict is not as expected (default); false
+        for teams that only record (the verdict is logged as a warning).
     """
 
     template_fields: Sequence[str] = (
@@ -136,10 +145,12 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
         issue: str | None = None,
         record: str | None = None,
         report_path: str | None = None,
+        fail_on_unexpected: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.report_path = report_path
+        self.fail_on_unexpected = fail_on_unexpected
         self._checks: dict[str, Any] | None = None
         self.summary = summary
         self.is_expect = is_expect
@@ -152,6 +163,7 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
         return self.summary, as_bool(self.is_expect, "is_expect")
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_cfg.core.conclusion import as_expected
         from airflow_provider_cfg.core.rollback import concluded
 
         experiment_id = experiment_id_of(self.experiment_id)
@@ -159,16 +171,21 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
             self.publish_experiment(context, client, experiment_id)
             task = client.describe_task(experiment_id).require_task()
             if concluded(task):
-                self.log.info(
-                    "Experiment %s had already ended (TaskExpect %s); keeping its conclusion",
-                    experiment_id, task.TaskExpect,
-                )
-                return {
+                result = {
                     "experiment_id": experiment_id,
-                    "is_expect": task.TaskExpect == 1,
+                    "is_expect": as_expected(task),
                     "summary": task.TaskSummary,
                     "already_ended": True,
                 }
+                if self.concluded_by_this_task(client, task, context):  # an earlier try of this task
+                    if as_expected(task):
+                        self.log.info("Experiment %s was already concluded by this task, as expected", experiment_id)
+                        return result
+                    message = f"Experiment {experiment_id} concluded NOT as expected by this task: {task.TaskSummary}"
+                else:
+                    message = self.ended_before(client, task)
+                fail_unless_expected(self.log, message, self.fail_on_unexpected)
+                return result
             summary, is_expect = self.conclusion(client, task, context)
             verdict = "as expected" if is_expect else "NOT as expected"
             stored = self._end(client, experiment_id, summary, is_expect)
@@ -184,8 +201,36 @@ class CfgEndExperimentOperator(_CfgRunStatusOperator):
                                                        f"conclusion of an experiment it ended itself): {summary}"}
                 checks = {**(checks or {}), "conclusion (not stored in CFG)": note}
             self.publish_report(context, client, experiment_id, checks=checks, report_path=self.report_path)
-            return {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False,
-                    "stored_in_cfg": stored}
+        result = {"experiment_id": experiment_id, "is_expect": is_expect, "summary": summary, "already_ended": False,
+                  "stored_in_cfg": stored}
+        if not is_expect:
+            message = f"Experiment {experiment_id} concluded NOT as expected by this task: {summary}"
+            fail_unless_expected(self.log, message, self.fail_on_unexpected)
+        return result
+
+    def concluded_by_this_task(self, client: CfgClient, task: Task, context: Context) -> bool:
+        """The conclusion in CFG is the one this task writes (a retry after its own end landed):
+        the same summary, composed again from the same record; anything else was written by
+        someone or something other than this DAG run's conclusion."""
+        try:
+            summary, _ = self.conclusion(client, task, context)
+        except Exception:  # cannot compose it again (no summary given…): not this task's
+            self.log.debug("Could not compose the conclusion again", exc_info=True)
+            return False
+        return (task.TaskSummary or "").strip() == summary.strip()
+
+    def ended_before(self, client: CfgClient, task: Task) -> str:
+        """Who or what ended the experiment before this task, and CFG's verdict (the guardrail log
+        is read best effort: the message is given without it when it cannot be read)."""
+        from airflow_provider_cfg.core.conclusion import ended_message
+
+        try:
+            logs = client.describe_task_policy_trigger_log(_experiment_id(task), page=1, page_size=100).TriggerLogs
+        except Exception:  # the verdict is known without the log
+            self.log.warning("Could not read the guardrail log of experiment %s", task.TaskId, exc_info=True)
+            logs = None
+        message = ended_message(task.TaskId, task.TaskExpect, task.TaskSummary, logs or [])
+        return f"{message} (it was ended by someone or something other than this task, before it concluded it)"
 
     def _end(self, client: CfgClient, experiment_id: int, summary: str, is_expect: bool) -> bool:
         """End with the conclusion; ``False`` when CFG refused it for an experiment it ended itself

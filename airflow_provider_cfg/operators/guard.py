@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException, conf
 
-from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
+from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of, fail_unless_expected
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -34,7 +34,10 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
     sequentially, per its ``PolicyDealType``), runs the provider's rollback (every injected fault
     recovered, the experiment ended with ``IsExpect=false``) when ``rollback_on_breach``, and fails
     the task (:class:`CfgSteadyStateBreachError`, not retried). A single failed probe does not trip
-    it. If the experiment ends meanwhile the guard stops early: there is nothing left to guard.
+    it. If the experiment ends meanwhile the guard stops early: there is nothing left to guard; it
+    fails (:class:`~airflow_provider_cfg.operators.base.CfgVerdictError`) unless the experiment ended
+    as expected, naming who or what ended it (a halt-all, a rollback, someone in the console) and
+    CFG's verdict — a game day halted from outside never shows green.
 
     Place it after the step that injects the fault (and before the recovery)::
 
@@ -71,6 +74,8 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         (recover every fault, end the experiment with ``IsExpect=false``).
     :param rollback_on_kill: roll the experiment back if this task is killed while watching (an
         unguarded fault is not left running).
+    :param fail_on_unexpected: fail when the experiment ended under the guard other than as expected
+        (default); false for teams that only record (the check is returned, the ending logged).
     """
 
     template_fields: Sequence[str] = (
@@ -97,6 +102,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         rollback_on_breach: bool = True,
         rollback_on_kill: bool = True,
+        fail_on_unexpected: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -126,6 +132,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
         self.deferrable = deferrable
         self.rollback_on_breach = rollback_on_breach
         self.rollback_on_kill = rollback_on_kill
+        self.fail_on_unexpected = fail_on_unexpected
 
     # -- the watch ------------------------------------------------------------------------------
 
@@ -183,17 +190,38 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Every outcome — immediate, after the synchronous watch, or from the trigger — ends here."""
+        from airflow_provider_cfg.core.conclusion import ended_as_expected
         from airflow_provider_cfg.core.events import BREACHED, ENDED, GUARD_STATUSES, PASSED, validate_event
         from airflow_provider_cfg.core.guard import conclusion_check
         from airflow_provider_cfg.exceptions import CfgTriggerError
 
         event = validate_event(event, GUARD_STATUSES, what="steady-state guard")
+        if event["status"] == ENDED and not ended_as_expected(event.get("task_expect"), event.get("task_status_type")):
+            fail_unless_expected(self.log, self._ended_under(event), self.fail_on_unexpected)
+            return conclusion_check(event)
         if event["status"] in (PASSED, ENDED):
             self.log.info("%s", event.get("message"))
             return conclusion_check(event)
         if event["status"] == BREACHED:
             raise CfgSteadyStateBreachError(self._abort(context, event))
         raise CfgTriggerError(event.get("message"))
+
+    def _ended_under(self, event: dict[str, Any]) -> str:
+        """The experiment ended under the guard other than as expected: who or what ended it, CFG's
+        verdict and summary (read again here; without them when CFG cannot be read)."""
+        from airflow_provider_cfg.core.conclusion import ended_message
+
+        experiment_id = int(event.get("experiment_id") or experiment_id_of(self.experiment_id))
+        expect, summary, logs = event.get("task_expect"), None, []
+        try:
+            with self.client() as client:
+                task = client.describe_task(experiment_id).require_task()
+                expect, summary = task.TaskExpect, task.TaskSummary
+                logs = client.describe_task_policy_trigger_log(experiment_id, page=1, page_size=100).TriggerLogs or []
+        except Exception:  # the guard's own event still says that it ended and how
+            self.log.warning("Could not read how experiment %s ended", experiment_id, exc_info=True)
+        ended = ended_message(experiment_id, int(expect) if expect is not None else None, summary, logs)
+        return f"The experiment ended under the steady-state guard. {ended}. Guard: {event.get('message')}"
 
     def _abort(self, context: Context, event: dict[str, Any]) -> str:
         """Trigger the guardrail, roll back (``rollback_on_breach``); the failure message says what was done."""

@@ -12,6 +12,8 @@ from airflow_provider_cfg.operators.experiment import as_bool
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
+    from airflow_provider_cfg.api.client import CfgClient
+
 XCOM_FOUND = "found"
 """Where :class:`CfgFindLiveExperimentsOperator` pushes what it found (a list of dicts)."""
 
@@ -29,8 +31,9 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
     of what it did — unless the experiment was already concluded, in which case it changes nothing.
     Running it twice changes nothing the second time. It fails when something is still injected.
 
-    :param experiment_id: the experiment (``TaskId``) (templated). Empty (the create task failed before
-        creating anything) means there is nothing to roll back.
+    :param experiment_id: the experiment (``TaskId``) (templated). Empty (the create task returned no
+        id) means: roll back what this run's setup create task made anyway (found by its Airflow
+        identity, when it failed after CFG created the experiment); nothing if it made none.
     :param reason: why, for the summary (templated).
     :param poll_interval: seconds between reads while waiting for a recovery.
     :param step_timeout: longest wait for one recovery, in seconds.
@@ -66,15 +69,49 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
         self.report_path = report_path
 
     def execute(self, context: Context) -> dict[str, Any]:
+        if self.experiment_id not in (None, "", "None"):
+            return self.roll_back(context, experiment_id_of(self.experiment_id))
+        with self.client() as client:
+            created = self.created_by_setups(context, client)
+        if not created:
+            self.log.info("No experiment was created; nothing to roll back")
+            return {"experiment_id": None, "clean": True}
+        if len(created) > 1:
+            self.log.warning("The setup create tasks left %s experiments: %s; rolling back the first", len(created),
+                             created)
+        self.log.warning(
+            "No experiment id was given, but the setup create task made experiment %s (it failed after "
+            "CFG created it): rolling it back", created[0],
+        )
+        return self.roll_back(context, created[0])
+
+    def created_by_setups(self, context: Context, client: CfgClient) -> list[int]:
+        """Experiments that this run's setup create tasks made though no id came back (a create that
+        failed, or was killed, after CFG created the experiment): found by the create task's
+        Airflow identity (its tag), so that the teardown still ends them honestly. Creates without
+        tags (``CfgCreateExperimentFromActionsOperator``) are not found this way."""
+        from airflow_provider_cfg.core.identity import AirflowIdentity, find_experiment
+        from airflow_provider_cfg.operators.create import _CfgCreateExperimentOperator
+
+        if not self.has_dag():  # an operator run on its own has no setups
+            return []
+        ti = context["ti"]
+        found: list[int] = []
+        for task in sorted(self.upstream_list, key=lambda upstream: upstream.task_id):
+            if not (getattr(task, "is_setup", False) and isinstance(task, _CfgCreateExperimentOperator)):
+                continue
+            experiment_id = find_experiment(client, AirflowIdentity(ti.dag_id, task.task_id, ti.run_id))
+            if experiment_id is not None:
+                found.append(experiment_id)
+        return found
+
+    def roll_back(self, context: Context, experiment_id: int) -> dict[str, Any]:
+        """Roll ``experiment_id`` back; the link and the report are optional and never stop it."""
         from airflow_provider_cfg.core.rollback import Rollback
         from airflow_provider_cfg.exceptions import CfgStepFailedError
 
-        if self.experiment_id in (None, "", "None"):
-            self.log.info("No experiment was created; nothing to roll back")
-            return {"experiment_id": None, "clean": True}
-        experiment_id = experiment_id_of(self.experiment_id)
         with self.client() as client:
-            self.publish_experiment(context, client, experiment_id)
+            self.publish_experiment_safely(context, client, experiment_id)
             report = Rollback(
                 client, experiment_id, self.reason,
                 poll_interval=self.poll_interval, step_timeout=self.step_timeout, read_patience=self.read_patience,
@@ -136,7 +173,11 @@ class CfgFindLiveExperimentsOperator(CfgBaseOperator):
         with self.client() as client:
             found = list_managed_experiments(client)
             region = client.config.region
-        context["ti"].xcom_push(key=XCOM_FOUND, value=[asdict(item) for item in found])
+        try:  # what was found, for the summary; optional: the ids returned below drive the rollbacks
+            context["ti"].xcom_push(key=XCOM_FOUND, value=[asdict(item) for item in found])
+        except Exception as exc:
+            self.log.warning("Could not push what was found to XCom (%s: %s); the rollbacks go on", type(exc).__name__,
+                             exc)
         for item in found:
             self.log.warning(
                 "Live experiment %s (status %s, DAG %s): %s", item.experiment_id, item.status, item.dag, item.title
@@ -170,6 +211,9 @@ class CfgHaltSummaryOperator(CfgBaseOperator):
         from airflow_provider_cfg.exceptions import CfgStepFailedError
 
         found = context["ti"].xcom_pull(task_ids=self.sweep_task_id, key=XCOM_FOUND)
+        if found is None:  # the sweep could not push its details: its returned ids still say what it swept
+            ids = context["ti"].xcom_pull(task_ids=self.sweep_task_id)
+            found = [{"experiment_id": int(i)} for i in ids] if isinstance(ids, list) else None
         if found is None:
             raise CfgStepFailedError(f"the sweep ({self.sweep_task_id}) did not run: nothing is known to be halted")
         swept = [int(item["experiment_id"]) for item in found]

@@ -4,8 +4,9 @@
 Every CFG trigger watches one experiment through one connection and region, until an absolute
 ``deadline`` (Unix time, so it survives a triggerer restart), puts up with API errors for
 ``error_patience`` seconds (:class:`~airflow_provider_cfg.core.settle.ErrorPatience`), and yields
-exactly one event (:mod:`airflow_provider_cfg.core.events`). Its ``on_kill`` (Airflow 3.3: the task
-was marked failed/success or cleared while deferred) starts the provider's rollback, best effort.
+exactly one event (:mod:`airflow_provider_cfg.core.events`). Its ``on_kill`` starts the provider's
+rollback, best effort, when the task really left its deferral (marked failed, cleared, removed) —
+not when the trigger merely moved to another triggerer (:mod:`airflow_provider_cfg.triggers.deferral`).
 
 A polling trigger reads the experiment every ``poll_interval`` seconds through the process's
 :class:`~airflow_provider_cfg.triggers.poller.SharedPoller` for its connection and region, which
@@ -121,19 +122,32 @@ class CfgTrigger(BaseTrigger):
         return self.deadline is not None and time.time() >= self.deadline
 
     async def on_kill(self) -> None:
-        """Best-effort rollback when the deferred task is killed; never raises."""
+        """Best-effort rollback when the task really left its deferral; never raises.
+
+        The triggerer also calls ``on_kill`` for a stale copy of a trigger that moved to another
+        triggerer: the task instance's state tells the two apart
+        (:func:`~airflow_provider_cfg.triggers.deferral.deferral_left`).
+        """
         if not self.rollback_on_kill:
             return
         from asgiref.sync import sync_to_async
 
         from airflow_provider_cfg.core.rollback import rollback_best_effort
+        from airflow_provider_cfg.triggers.deferral import deferral_left
 
+        deferral = await deferral_left(self)
+        if not deferral.left:
+            self.log.warning(
+                "Trigger of experiment %s cancelled, not rolling back: %s", self.experiment_id, deferral.reason
+            )
+            return
+        self.log.warning("Rolling back experiment %s: %s", self.experiment_id, deferral.reason)
         hook = self.hook()
         try:
             await hook.aconnection()  # read on the loop; the rollback (blocking) runs in a thread
         except Exception:  # reported by the rollback below, which reads it again and fails the same way
             self.log.debug("Reading connection %r failed", self.cfg_conn_id, exc_info=True)
-        reason = "the Airflow task was killed while waiting"
+        reason = f"the Airflow task was killed while waiting ({deferral.reason})"
         await sync_to_async(rollback_best_effort, thread_sensitive=False)(
             hook.get_client, self.experiment_id, reason, self.log
         )

@@ -3,7 +3,8 @@
 The rule, the loop and the events live in core; this trigger only carries the settings as JSON and
 answers the loop's steps without blocking the event loop: the experiment's status through the
 shared poller's batched ``DescribeTaskList`` (every guard and watcher of this triggerer at once),
-and the probe with an ``httpx.AsyncClient`` kept for the whole watch.
+and the probe with an ``httpx.AsyncClient`` kept for the whole watch. The watch's tally is
+checkpointed for a copy restarted on another triggerer (:mod:`airflow_provider_cfg.triggers.guard_state`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
     so a breach seen by the synchronous watch and one seen here are handled by the same code.
 
     :param deadline: Unix time at which the watch ends with ``passed``.
-    :param started_at: Unix time the watch started (for ``watched_seconds``).
+    :param started_at: Unix time the watch started (for ``elapsed_seconds`` and the unwatched gaps: a copy
+        restarted after a failover names the time before it started as not watched).
     :param failures_to_trip: consecutive failed probes that make a breach.
     :param kwargs: the probe (``probe_url`` or ``probe_callable``, ``expected_status``,
         ``max_latency_ms``, ``json_path``, ``expected_value``, ``probe_timeout``: see
@@ -84,6 +86,7 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
 
         import httpx
 
+        from airflow_provider_cfg.triggers.guard_state import load_state, save_state
         from airflow_provider_cfg.triggers.poller import acquire
 
         watch = self.watch()
@@ -97,8 +100,16 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
         async def read() -> Task | TaskListItem | None:
             return (await self.read_status(poller)).value  # "has it ended?" is all the guard asks
 
+        async def checkpoint(state: dict[str, Any]) -> None:
+            await save_state(self, state)
+
         try:
+            earlier = await load_state(self)
+            if earlier is not None and watch.resume(earlier):
+                self.log.info("Experiment %s: resuming the watch of an earlier copy of this trigger (%s probe(s))",
+                              self.experiment_id, watch.probes)
             async with httpx.AsyncClient() as http:
-                yield TriggerEvent(await watch.run(read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log))
+                yield TriggerEvent(await watch.run(
+                    read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log, checkpoint=checkpoint))
         finally:
             await poller.release()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from airflow_provider_cfg.operators.base import CfgVerdictError
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator
 from tests.airflow_helpers import FakeTI, context_for, use_emulator
 from tests.unit.core.report.game_day import run_game_day
@@ -13,10 +16,11 @@ def test_conclude_pushes_and_writes_the_report(cfg_emulator, monkeypatch, tmp_pa
     use_emulator(monkeypatch, cfg_emulator)
     experiment_id = run_game_day(cfg_emulator)
     ti = FakeTI(pulls={"check": {"passed": True, "detail": "ok"}})
-    CfgConcludeExperimentOperator(
-        task_id="conclude", experiment_id=experiment_id, check_task_ids=["check"],
-        report_path=f"file://{tmp_path}/reports",
-    ).execute(context_for(ti))
+    with pytest.raises(CfgVerdictError, match="the guardrail fired"):  # written before the task fails
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, check_task_ids=["check"],
+            report_path=f"file://{tmp_path}/reports",
+        ).execute(context_for(ti))
     assert ti.pushed["report"]["verdict"]["as_expected"] is False  # the guardrail fired
     assert "Guardrail" in ti.pushed["report_markdown"]
     written = (tmp_path / "reports" / f"cfg-experiment-{experiment_id}.md").read_text()

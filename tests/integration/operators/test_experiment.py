@@ -7,6 +7,7 @@ import pytest
 from airflow_provider_cfg.api.errors import CfgApiError
 from airflow_provider_cfg.exceptions import CfgExperimentStatusError
 from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID
+from airflow_provider_cfg.operators.base import CfgVerdictError
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
 from airflow_provider_cfg.operators.experiment import (
     CfgConcludeExperimentOperator,
@@ -168,11 +169,15 @@ def test_end_records_the_conclusion_and_keeps_it(emu):
     assert (task["TaskStatus"], task["TaskExpect"], task["TaskSummary"], task["TaskIssue"]) == (
         1004, 1, "Service held its SLO", "none found")
 
-    again = CfgEndExperimentOperator(
-        task_id="end", experiment_id=experiment_id, summary="other", is_expect=False,
+    again = CfgEndExperimentOperator(  # a retry of the same task: its own conclusion, kept
+        task_id="end", experiment_id=experiment_id, summary="Service held its SLO", is_expect=True,
     ).execute(context_for())
     assert again == {
         "experiment_id": experiment_id, "is_expect": True, "summary": "Service held its SLO", "already_ended": True}
+    with pytest.raises(CfgVerdictError, match="ended as expected: ended outside this DAG run"):
+        CfgEndExperimentOperator(  # another task's: kept, but not taken for this one's
+            task_id="end", experiment_id=experiment_id, summary="other", is_expect=False,
+        ).execute(context_for())
     assert task_of(emu, experiment_id)["TaskSummary"] == "Service held its SLO"
 
 
@@ -186,6 +191,7 @@ def test_end_records_a_conclusion_on_an_auto_ended_experiment(emu):
     assert task_of(emu, experiment_id)["TaskExpect"] is None
     result = CfgEndExperimentOperator(
         task_id="end", experiment_id=experiment_id, summary="CPU drill: alerts were late", is_expect=False,
+        fail_on_unexpected=False,  # a team that only records
     ).execute(context_for())
     assert result["already_ended"] is False and result["is_expect"] is False
     task = task_of(emu, experiment_id)
@@ -235,9 +241,10 @@ def test_conclude_as_expected(emu):
 )
 def test_conclude_failed_check_is_not_as_expected(emu, checks, pulls, expected):
     experiment_id, _, _ = run_626_cleanly(emu)
-    CfgConcludeExperimentOperator(
-        task_id="conclude", experiment_id=experiment_id, checks=checks, check_task_ids=list(pulls),
-    ).execute(context_for(FakeTI(pulls=pulls)))
+    with pytest.raises(CfgVerdictError, match=r"concluded NOT as expected by this task: .*a check failed"):
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, checks=checks, check_task_ids=list(pulls),
+        ).execute(context_for(FakeTI(pulls=pulls)))
     task = task_of(emu, experiment_id)
     assert task["TaskExpect"] == 2
     assert expected in task["TaskSummary"] and "a check failed" in task["TaskSummary"]
@@ -251,8 +258,9 @@ def test_conclude_guardrail_fired_is_not_as_expected(emu):
     CfgTriggerGuardrailOperator(
         task_id="g", experiment_id=experiment_id, name="p99 latency", content="back to normal", recover=True,
     ).execute(context_for())
-    CfgConcludeExperimentOperator(
-        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}).execute(context_for())
+    with pytest.raises(CfgVerdictError, match="the guardrail fired"):
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, checks={"ok": True}).execute(context_for())
     task = task_of(emu, experiment_id)
     assert task["TaskExpect"] == 2
     assert "Guardrail triggered at " in task["TaskSummary"] and "p99 latency — above 2 s." in task["TaskSummary"]
@@ -263,22 +271,74 @@ def test_conclude_guardrail_fired_is_not_as_expected(emu):
 def test_conclude_unfinished_step_is_not_as_expected(emu):
     experiment_id, fault, _ = started_626(emu)
     run_action(emu, experiment_id, fault)  # recovery never ran
-    CfgConcludeExperimentOperator(
-        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}).execute(context_for())
+    with pytest.raises(CfgVerdictError, match="a step did not succeed"):
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, checks={"ok": True}).execute(context_for())
     task = task_of(emu, experiment_id)
     assert task["TaskExpect"] == 2
     assert "Step 1.2 Empty Operation (rollback): unfinished (not run)." in task["TaskSummary"]
     assert "a step did not succeed" in task["TaskSummary"]
 
 
-def test_conclude_keeps_an_existing_conclusion(emu):
+def test_conclude_keeps_an_existing_conclusion_but_fails_when_it_is_someone_elses(emu):
+    """Ended by hand mid-run, even as expected: the conclusion is kept, and Airflow says that this
+    DAG run did not conclude it (on main the task was green)."""
     experiment_id, _, _ = run_626_cleanly(emu)
     end(emu, experiment_id, "ended by hand", True)
+    with pytest.raises(CfgVerdictError, match=r"ended as expected: ended outside this DAG run .*ended by hand"):
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, checks={"x": False},
+        ).execute(context_for())
     result = CfgConcludeExperimentOperator(
-        task_id="conclude", experiment_id=experiment_id, checks={"x": False},
+        task_id="conclude", experiment_id=experiment_id, checks={"x": False}, fail_on_unexpected=False,
     ).execute(context_for())
     assert result["already_ended"] is True and result["summary"] == "ended by hand"
     assert task_of(emu, experiment_id)["TaskExpect"] == 1
+
+
+def test_a_retried_conclude_finds_its_own_conclusion(emu):
+    experiment_id, _, _ = run_626_cleanly(emu)
+    first = CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}, summary="Game day.",
+    ).execute(context_for())
+    retried = CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=experiment_id, checks={"ok": True}, summary="Game day.",
+    ).execute(context_for())
+    assert first["already_ended"] is False and retried["already_ended"] is True
+    assert retried["is_expect"] is True and retried["summary"] == first["summary"]
+
+
+def test_conclude_fails_on_an_experiment_ended_not_as_expected_by_someone_else(emu):
+    """Halted from outside (a halt-all, a rollback, a person): the conclusion is kept and the task
+    fails, naming who ended it and CFG's verdict (on main it was kept at INFO and the task green)."""
+    from airflow_provider_cfg.core.rollback import rollback_experiment
+    from tests.airflow_helpers import make_client
+
+    experiment_id, fault, _ = started_626(emu)
+    run_action(emu, experiment_id, fault)
+    with make_client(emu) as client:
+        reason = "Halted by cfg_halt_all (run manual__1): incident"
+        rollback_experiment(client, experiment_id, reason, poll_interval=0.05)
+    with pytest.raises(CfgVerdictError) as failure:
+        CfgConcludeExperimentOperator(
+            task_id="conclude", experiment_id=experiment_id, checks={"ok": True}).execute(context_for())
+    message = str(failure.value)
+    assert f"Experiment {experiment_id} ended NOT as expected: rolled back by Airflow " in message
+    assert "(Halted by cfg_halt_all (run manual__1): incident)" in message
+    assert "other than this task, before it concluded it" in message
+    assert "CFG's summary: Rolled back by Airflow" in message
+    assert task_of(emu, experiment_id)["TaskExpect"] == 2
+
+
+def test_conclude_names_an_outside_end_and_the_opt_out_only_records(emu):
+    experiment_id, _, _ = run_626_cleanly(emu)
+    end(emu, experiment_id, "stopped by the on-call engineer", False)
+    with pytest.raises(CfgVerdictError, match=r"ended NOT as expected: ended outside this DAG run .*"
+                                              r"CFG's summary: stopped by the on-call engineer"):
+        CfgConcludeExperimentOperator(task_id="conclude", experiment_id=experiment_id).execute(context_for())
+    result = CfgConcludeExperimentOperator(
+        task_id="conclude", experiment_id=experiment_id, fail_on_unexpected=False).execute(context_for())
+    assert result["already_ended"] is True and result["is_expect"] is False
 
 
 # -- guardrail ---------------------------------------------------------------------------------------------
@@ -363,7 +423,7 @@ def test_end_with_lost_answer_is_safe_to_retry(emu, caplog):
     chaos(emu)
     assert "ModifyTaskRunStatus -> OK, answer dropped after commit" in caplog.text
     retried = CfgEndExperimentOperator(
-        task_id="end", experiment_id=experiment_id, summary="second try", is_expect=False,
+        task_id="end", experiment_id=experiment_id, summary="first try", is_expect=True,
     ).execute(context_for())
     assert retried["already_ended"] is True and retried["summary"] == "first try"
     assert task_of(emu, experiment_id)["TaskExpect"] == 1

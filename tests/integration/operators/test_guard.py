@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -23,6 +24,7 @@ from airflow_provider_cfg.core.probes import (
 )
 from airflow_provider_cfg.exceptions import CfgTriggerError
 from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL, XCOM_EXPERIMENT_ID
+from airflow_provider_cfg.operators.base import CfgVerdictError
 from airflow_provider_cfg.operators.guard import CfgSteadyStateBreachError, CfgSteadyStateGuardOperator
 from airflow_provider_cfg.triggers.guard import CfgSteadyStateGuardTrigger
 from tests.airflow_helpers import FakeTI, context_for, end, faults, task_of, trigger_logs
@@ -201,6 +203,56 @@ def test_experiment_ending_meanwhile_stops_the_watch(emu, service):
     assert trigger_logs(emu, task_id) == []
 
 
+def halted_after_probes(emu, task_id: int, probes: int) -> threading.Thread:
+    """Halt the experiment from outside (the rollback cfg_halt_all's operators run) mid-watch."""
+    from airflow_provider_cfg.core.rollback import rollback_experiment
+    from tests.airflow_helpers import make_client
+
+    def wait_then_halt() -> None:
+        deadline = time.monotonic() + 10
+        while SERVICE.requests < probes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with make_client(emu) as client:
+            rollback_experiment(client, task_id, "Halted by cfg_halt_all (run manual__9): incident", poll_interval=0.05)
+
+    thread = threading.Thread(target=wait_then_halt, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_an_experiment_halted_from_outside_fails_the_guard(emu, service):
+    """On main the guard returned a passed check: the DAG run went green over a halted game day."""
+    task_id = injected(emu)
+    halter = halted_after_probes(emu, task_id, 2)
+    with pytest.raises(CfgVerdictError) as failure:
+        guard(task_id, duration=30).execute(context_for())
+    halter.join()
+    message = str(failure.value)
+    assert f"Experiment {task_id} ended NOT as expected: rolled back by Airflow " in message
+    assert "(Halted by cfg_halt_all (run manual__9): incident)" in message
+    assert "CFG's summary: Rolled back by Airflow" in message and "Guard: Experiment" in message
+    assert faults(emu) == []
+
+
+def test_an_experiment_ended_by_hand_not_as_expected_fails_the_guard_unless_opted_out(emu, service):
+    task_id = injected(emu)
+    end(emu, task_id, "aborted by the on-call engineer", False)
+    with pytest.raises(CfgVerdictError, match="ended NOT as expected: ended outside this DAG run"):
+        guard(task_id).execute(context_for())
+    check = guard(task_id, fail_on_unexpected=False).execute(context_for())
+    assert check["ended"] is True and check["passed"] is False
+
+
+def test_an_event_of_an_ended_experiment_fails_the_guard_even_if_cfg_cannot_be_read(emu, service, mocker):
+    """The verdict from the trigger's event is enough: the guard does not pass for lack of a read."""
+    operator = guard(1)
+    mocker.patch.object(operator, "client", side_effect=RuntimeError("CFG down"))
+    event = {"status": "ended", "experiment_id": 1, "message": "Experiment 1 ended after 3 s", "probes": 2,
+             "task_expect": 2, "task_status_type": 3}
+    with pytest.raises(CfgVerdictError, match=r"Experiment 1 ended NOT as expected: .*CFG's summary: \(none\)"):
+        operator.execute_complete(context_for(), event)
+
+
 def test_already_ended_experiment_is_not_watched(emu, service):
     task_id = injected(emu)
     end(emu, task_id)
@@ -266,7 +318,8 @@ def test_handler_outcomes():
     watch.record(ProbeResult(True, "HTTP 200 in 5 ms", 5.0))
     passed = op.execute_complete(context_for(), watch.passed())
     assert (passed["passed"] is True and passed["probes"] == 1
-            and passed["detail"].startswith("Steady state held for 3.0 s"))
+            and passed["detail"].startswith("Steady state held during experiment 1: 1 probe(s), all passed")
+            and "probed 0.0 s of 3.0 s" in passed["detail"])
     with pytest.raises(CfgTriggerError, match="cannot read the experiment"):
         op.execute_complete(context_for(), watch.error("cannot read the experiment: boom"))
     with pytest.raises(ValueError, match="unexpected steady-state guard event"):

@@ -74,7 +74,22 @@ async def test_trigger_passed(emu, service):
     started = time.time()
     (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=started + 0.3, started_at=started))
     assert event["status"] == "passed" and event["probes"] >= 1 and event["failed_probes"] == 0
-    assert 0.3 <= event["watched_seconds"] < 3 and json.loads(json.dumps(event)) == event
+    assert 0.3 <= event["elapsed_seconds"] < 3 and json.loads(json.dumps(event)) == event
+    assert 0 < event["watched_seconds"] <= event["elapsed_seconds"] and event["gaps"] == []
+
+
+async def test_a_copy_restarted_after_a_failover_names_what_it_did_not_watch(emu, service):
+    """Finding 3: after a failover the new copy of the trigger starts from its kwargs 22 s after the
+    watch began; it claims only what it probed and names the rest (on main: "held for 22.x s")."""
+    task_id = injected(emu)
+    started = time.time() - 22
+    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=time.time() + 0.3,
+                                              started_at=started))
+    assert event["status"] == "passed" and event["elapsed_seconds"] >= 22
+    assert event["watched_seconds"] < 1
+    (gap,) = event["gaps"]
+    assert gap["from"] == round(started, 3) and gap["seconds"] >= 22 and "not counted" in gap["why"]
+    assert "NOT watched: 22." in event["message"] and "before this copy of the watch started" in event["message"]
 
 
 async def test_trigger_breached(emu, service):
@@ -132,3 +147,53 @@ async def test_callable_probe_in_the_trigger(emu, scripted):
         f"{MODULE}:async_probe_function raised RuntimeError: database unreachable",
         f"{MODULE}:async_probe_function returned False",
     ]
+
+
+class XComSupervisor:
+    """Keeps the XComs the triggers set and answers their reads, like the triggerer's supervisor."""
+
+    def __init__(self) -> None:
+        self.stored: dict[tuple, object] = {}
+
+    async def asend(self, msg):
+        from airflow.sdk.execution_time.comms import GetXCom, SetXCom, XComResult
+
+        address = (msg.key, msg.dag_id, msg.run_id, msg.task_id, msg.map_index)
+        if isinstance(msg, SetXCom):
+            self.stored[address] = json.loads(json.dumps(msg.value))
+            return None
+        assert isinstance(msg, GetXCom)
+        return XComResult(key=msg.key, value=self.stored.get(address))
+
+
+async def test_a_restarted_copy_takes_over_the_watch_of_the_earlier_one(emu, service, mocker):
+    """A failover: copy A watches, then its triggerer freezes; copy B starts from the same kwargs on
+    another triggerer, reads A's checkpoint and goes on — A's probes count, the silence between
+    them is named, nothing is claimed for it."""
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time import task_runner
+
+    import airflow_provider_cfg.core.guard as core_guard
+
+    mocker.patch.object(core_guard, "CHECKPOINT_EVERY", 0.1)
+    mocker.patch.object(task_runner, "SUPERVISOR_COMMS", XComSupervisor(), create=True)
+    ti = SimpleNamespace(dag_id="cfg_game_day", task_id="guard_during_fault_1", run_id="manual__1", map_index=-1)
+    task_id = injected(emu)
+    started = time.time()
+
+    def copy(deadline: float) -> CfgSteadyStateGuardTrigger:
+        trigger = guard_trigger(task_id, probe_url=service, deadline=deadline, started_at=started)
+        trigger.task_instance = ti
+        return trigger
+
+    with pytest.raises(asyncio.TimeoutError):  # copy A is lost mid-watch
+        await all_events(copy(started + 30), limit=0.8)
+    probes_of_a = SERVICE.requests
+    await asyncio.sleep(1.5)  # nobody watches
+    (event,) = await all_events(copy(time.time() + 0.5))
+    assert event["status"] == "passed" and event["probes"] == SERVICE.requests > probes_of_a
+    assert len(event["intervals"]) == 2 and event["intervals"][0][0] < started + 0.5
+    (gap,) = event["gaps"]
+    assert gap["seconds"] >= 1.4 and "stalled" in gap["why"] and "not counted" not in gap["why"]
+    assert event["watched_seconds"] >= 0.6

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from bench import client_cost, components, import_cost, report, run, watching
+from bench import client_cost, components, guard_reaction, import_cost, report, run, watching
 
 
 def _positive(value: object) -> bool:
@@ -25,6 +25,7 @@ def quick_results() -> dict:
         "components": components.run_components(rounds=2, ops=5),
         "import": import_cost.run_import_cost(runs=1, importtime_runs=1, warmup=0),
         "watching": watching.run_watching_at_scale(quick=True),
+        "guard": guard_reaction.run_guard_reaction(quick=True),
     }
 
 
@@ -82,13 +83,25 @@ def test_watching_at_scale_measures_every_run(quick_results):
     assert len(result["targets"]) == 4 and result["rows"]
 
 
+def test_guard_reaction_measures_every_interval(quick_results):
+    """The breach → guardrail call → recovery chain is timed (no timing is asserted)."""
+    result = quick_results["guard"]
+    assert result["failures_to_trip"] == guard_reaction.FAILURES_TO_TRIP
+    for data in result["intervals"].values():
+        assert len(data["samples"]) == result["rounds"]
+        for sample in data["samples"]:
+            assert all(_positive(sample[key]) for key in ("trip_s", "recovered_s"))
+            assert math.isfinite(sample["under_way_s"]) and math.isfinite(sample["trip_overhead_s"])
+        assert set(data["met"]) == {"trip", "trip_overhead", "under_way"}
+
+
 def test_report_renders(quick_results, tmp_path):
     machine = report.machine_info()
     history = [report.history_entry("smoke", "a note", machine, quick_results)]
     text = report.render(quick_results, machine, report.command_line(["--quick"]), history)
     for heading in ("## Command", "## Machine", "## Summary", "## 1. Client cost",
                     "Where a round trip's client work goes", "## 2. Import cost",
-                    "## 3. Watching at scale", "## Before / after"):
+                    "## 3. Watching at scale", "## 4. Guard reaction time", "## Before / after"):
         assert heading in text
     assert "-m bench --quick" in text and "Quick (smoke) run" in text and "Placeholder" not in text
     # ruff: ignore[ambiguous-unicode-character-string] - the report's own multiplication sign (bench/watching.py)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from airflow_provider_cfg.api.models import PolicyTriggerLog
 from airflow_provider_cfg.core.conclusion import MAX_SUMMARY, compose_conclusion
 from tests.airflow_helpers import build_action, build_task
@@ -80,3 +82,49 @@ def test_summary_fits_cfg():
     verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}}, lead="x" * 5000)
     assert len(verdict.summary) == MAX_SUMMARY and verdict.summary.endswith("…")
     assert verdict.is_expect is True
+
+
+# -- who or what ended it ------------------------------------------------------------------------------
+
+
+def _log(name: str, content: str, kind: int = 0) -> PolicyTriggerLog:
+    return PolicyTriggerLog(TaskId=1, Name=name, TriggerType=kind, Content=content, CreatTime="2026-01-07 10:00:00")
+
+
+def test_ended_by_names_the_provider_rollback_and_its_whole_reason():
+    from airflow_provider_cfg.core.conclusion import ended_by
+
+    summary = ("Rolled back by Airflow: Halted by cfg_halt_all (run manual__1): DB incident. in prod. "
+               "Recovered: 'Empty Operation (rollback)'. Verdict: not as expected — the experiment was interrupted.")
+    assert ended_by(summary) == "rolled back by Airflow (Halted by cfg_halt_all (run manual__1): DB incident. in prod)"
+
+
+def test_ended_by_names_the_guardrail_and_an_outside_end():
+    from airflow_provider_cfg.core.conclusion import ended_by
+
+    logs = [_log("p99 latency", "above 2 s"), _log("p99 latency", "back", kind=1)]
+    assert ended_by("paused by CFG", logs) == (
+        "stopped by its guardrail; guardrail triggered by 'p99 latency' at 2026-01-07 10:00:00: above 2 s")
+    assert ended_by("done by hand") == (
+        "ended outside this DAG run (in the CFG console, by CFG itself or by another tool)")
+
+
+def test_ended_message_says_the_verdict_and_quotes_a_capped_summary():
+    from airflow_provider_cfg.core.conclusion import MAX_QUOTED, ended_message
+
+    assert ended_message(7, 2, "stopped").startswith("Experiment 7 ended NOT as expected: ended outside")
+    assert ended_message(7, 1, None).endswith("CFG's summary: (none)")
+    assert "ended without a verdict" in ended_message(7, None, "x")
+    long = ended_message(7, 2, "x" * 5000)
+    assert long.endswith("x…") and len(long) < MAX_QUOTED + 200
+
+
+@pytest.mark.parametrize(
+    ("expect", "status_type", "expected"),
+    [(1, 1, True), (1, 3, True), (2, 1, False), (None, 1, True), (None, 2, False), (None, 3, False),
+     (None, None, False)],
+)
+def test_ended_as_expected(expect, status_type, expected):
+    from airflow_provider_cfg.core.conclusion import ended_as_expected
+
+    assert ended_as_expected(expect, status_type) is expected
