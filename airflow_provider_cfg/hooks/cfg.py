@@ -156,17 +156,24 @@ class CfgHook(BaseHook):
     conn_type = CONN_TYPE
     hook_name = "Tencent Cloud CFG"
 
-    def __init__(self, cfg_conn_id: str = DEFAULT_CONN_ID, region: str | None = None) -> None:
+    def __init__(
+        self, cfg_conn_id: str = DEFAULT_CONN_ID, region: str | None = None, *, strict_console_url: bool = True
+    ) -> None:
         super().__init__()
         self.cfg_conn_id = cfg_conn_id
         self.region = region
+        self.strict_console_url = strict_console_url
         self._connection: Connection | None = None
 
     def connection(self) -> Connection:
-        """The connection, read on first use and kept (a task reads it once)."""
+        """The connection, read on first use and kept (a task reads it once). A malformed
+        ``console_url`` extra fails here, before anything is sent — except for a safety-path hook
+        (``strict_console_url=False``: rollback, halt-all, ``on_kill``), which must reach CFG
+        whatever the console link's template says; its :meth:`console_url` still refuses."""
         if self._connection is None:
             connection = self.get_connection(self.cfg_conn_id)
-            check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
+            if self.strict_console_url:
+                check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
             self._connection = connection
         return self._connection
 
@@ -176,7 +183,8 @@ class CfgHook(BaseHook):
 
         if self._connection is None:
             connection = await get_async_connection(self.cfg_conn_id, hook=self)
-            check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
+            if self.strict_console_url:
+                check_console_url(connection.conn_id, _extra(connection.extra_dejson, "console_url"))
             self._connection = connection
         return self._connection
 

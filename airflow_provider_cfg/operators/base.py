@@ -68,9 +68,13 @@ class CfgBaseOperator(BaseOperator):
         self.cfg_conn_id = cfg_conn_id
         self.region = region
 
+    safety_path = False
+    """True for the operators that undo or stop experiments (rollback, halt-all): their hook reaches
+    CFG even when the ``console_url`` extra is malformed (only the link is lost, and logged)."""
+
     @cached_property
     def hook(self) -> CfgHook:
-        return CfgHook(self.cfg_conn_id, region=self.region)
+        return CfgHook(self.cfg_conn_id, region=self.region, strict_console_url=not self.safety_path)
 
     def client(self) -> CfgClient:
         return self.hook.get_client()

@@ -41,6 +41,8 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
     :param report_path: where to also write the report of a rolled-back experiment (object storage URL).
     """
 
+    safety_path = True
+
     template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "experiment_id", "reason", "report_path")
 
     def __init__(
@@ -159,6 +161,8 @@ class CfgFindLiveExperimentsOperator(CfgBaseOperator):
     :param list_only: a dry run: return no ids, so nothing is rolled back (templated: ``"{{ params.dry_run }}"``).
     """
 
+    safety_path = True
+
     template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "list_only")
 
     def __init__(self, *, list_only: bool | str = False, **kwargs: Any) -> None:
@@ -197,6 +201,8 @@ class CfgHaltSummaryOperator(CfgBaseOperator):
     :param sweep_task_id: the :class:`CfgFindLiveExperimentsOperator` task whose ``found`` XCom to check.
     :param list_only: the sweep only listed (a dry run): report what would be halted, check nothing (templated).
     """
+
+    safety_path = True
 
     template_fields: Sequence[str] = (*CfgBaseOperator.template_fields, "list_only")
 

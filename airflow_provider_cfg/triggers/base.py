@@ -101,7 +101,9 @@ class CfgTrigger(BaseTrigger):
         }
 
     def hook(self) -> CfgHook:
-        return CfgHook(self.cfg_conn_id, region=self.region)
+        # A trigger only reads CFG and rolls back: the console link's template is not its business
+        # (the operator checked it before deferring), so a later typo there cannot stop it.
+        return CfgHook(self.cfg_conn_id, region=self.region, strict_console_url=False)
 
     def patience(self) -> ErrorPatience:
         """A fresh count of consecutive API failures, for one run."""

@@ -282,7 +282,7 @@ class SharedPoller:
     async def _refresh(self) -> None:
         """Read the connection again and swap the client; the old one closes when idle."""
         try:
-            fresh = await CfgHook(self.cfg_conn_id, region=self.region).get_async_client()
+            fresh = await self._hook().get_async_client()
         except Exception:  # keep the current client; try again after REFRESH_AFTER
             log.warning(
                 "Re-reading CFG connection %r failed; keeping the current client", self.cfg_conn_id, exc_info=True
@@ -315,12 +315,16 @@ class SharedPoller:
                     del cache[key]
         return now
 
+    def _hook(self) -> CfgHook:
+        """The hook of the triggers' reads (they use no console link, so its template is not checked)."""
+        return CfgHook(self.cfg_conn_id, region=self.region, strict_console_url=False)
+
     async def _open(self) -> None:
         """Build the async client once (the connection is looked up once for all the triggers)."""
         if self.client is not None:
             return
         if self._opening is None:
-            self._opening = self.loop.create_task(CfgHook(self.cfg_conn_id, region=self.region).get_async_client())
+            self._opening = self.loop.create_task(self._hook().get_async_client())
             self._opening.add_done_callback(_consume)
         opening = self._opening
         try:

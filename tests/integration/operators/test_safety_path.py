@@ -26,6 +26,7 @@ from tests.airflow_helpers import (
     faults,
     run_action,
     started_626,
+    task_list,
     task_of,
     use_emulator,
 )
@@ -37,6 +38,27 @@ BROKEN_CONSOLE_URL = "https://console.example.com/cfg/{id}?region={region}"  # {
 def emu(cfg_emulator, monkeypatch):
     use_emulator(monkeypatch, cfg_emulator, console_url=BROKEN_CONSOLE_URL)
     return cfg_emulator
+
+
+@pytest.fixture
+def sound_emu(cfg_emulator, monkeypatch):
+    """A connection whose ``console_url`` is sound: a malformed one now fails a create before it
+    creates anything (issue 12, finding 4), so the create tests break the link another way."""
+    use_emulator(monkeypatch, cfg_emulator)
+    return cfg_emulator
+
+
+def link_failing(ti: FakeTI, mocker) -> FakeTI:
+    """``ti`` whose XCom refuses the console URL (an XCom backend down just then)."""
+    push = ti.xcom_push
+
+    def refuse_the_link(key, value):
+        if key == XCOM_CONSOLE_URL:
+            raise RuntimeError("XCom backend unavailable")
+        push(key, value)
+
+    mocker.patch.object(ti, "xcom_push", side_effect=refuse_the_link)
+    return ti
 
 
 def test_a_broken_console_link_does_not_stop_the_rollback(emu):
@@ -99,15 +121,22 @@ def game_day_dag():
     return dag, create, rollback
 
 
-def test_a_create_returns_its_experiment_even_if_the_link_fails(emu):
+def test_a_create_returns_its_experiment_even_if_the_link_fails(sound_emu, mocker):
     _, create, _ = game_day_dag()
-    ti = FakeTI("cfg_safety_path", "create_experiment", run_id="manual__safety")
+    ti = link_failing(FakeTI("cfg_safety_path", "create_experiment", run_id="manual__safety"), mocker)
     experiment_id = create.execute(context_for(ti))
-    assert isinstance(experiment_id, int) and task_of(emu, experiment_id)["TaskStatus"] == 1001
+    assert isinstance(experiment_id, int) and task_of(sound_emu, experiment_id)["TaskStatus"] == 1001
     assert XCOM_CONSOLE_URL not in ti.pushed
 
 
-def test_the_teardown_ends_an_experiment_whose_create_failed_after_cfg_created_it(emu):
+def test_a_create_with_a_malformed_console_url_creates_nothing(emu):
+    _, create, _ = game_day_dag()
+    with pytest.raises(ValueError, match="console_url"):
+        create.execute(context_for(FakeTI("cfg_safety_path", "create_experiment", run_id="manual__bad")))
+    assert task_list(emu) == []
+
+
+def test_the_teardown_ends_an_experiment_whose_create_failed_after_cfg_created_it(sound_emu):
     """The create task died after CFG created the experiment (no id returned): the teardown finds it
     by the create task's Airflow identity and ends it honestly."""
     _, create, rollback = game_day_dag()
@@ -115,14 +144,14 @@ def test_the_teardown_ends_an_experiment_whose_create_failed_after_cfg_created_i
     rollback.experiment_id = None  # rendered from a create that returned nothing
     result = rollback.execute(context_for(FakeTI("cfg_safety_path", "rollback", run_id="manual__s")))
     assert result["experiment_id"] == experiment_id and result["clean"] is True
-    task = task_of(emu, experiment_id)
+    task = task_of(sound_emu, experiment_id)
     assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2) and "Rolled back by Airflow" in task["TaskSummary"]
 
 
-def test_the_teardown_leaves_other_runs_alone(emu):
+def test_the_teardown_leaves_other_runs_alone(sound_emu):
     _, create, rollback = game_day_dag()
     experiment_id = create.execute(context_for(FakeTI("cfg_safety_path", "create_experiment", run_id="manual__a")))
     rollback.experiment_id = None
     result = rollback.execute(context_for(FakeTI("cfg_safety_path", "rollback", run_id="manual__b")))
     assert result == {"experiment_id": None, "clean": True}
-    assert task_of(emu, experiment_id)["TaskStatus"] == 1001
+    assert task_of(sound_emu, experiment_id)["TaskStatus"] == 1001

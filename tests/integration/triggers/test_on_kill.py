@@ -112,6 +112,16 @@ def test_an_unreadable_state_rolls_back(emu, mocker, supervisor):
     assert "could not be read" in task_of(emu, task_id)["TaskSummary"]
 
 
+def test_a_malformed_console_url_does_not_stop_the_rollback(cfg_emulator, monkeypatch, mocker):
+    """The console link is optional: a typo in its template must not keep ``on_kill`` from CFG."""
+    use_emulator(monkeypatch, cfg_emulator, console_url="https://console.example.com/{id}", **FAST)
+    fast_rollback(monkeypatch)
+    monkeypatch.setenv("AIRFLOW_DISABLE_GREENBACK_PORTAL", "true")
+    task_id = killed(cfg_emulator, mocker, Supervisor({TI.task_id: "failed"}))
+    assert faults(cfg_emulator) == []
+    assert task_of(cfg_emulator, task_id)["TaskStatus"] == 1004
+
+
 def test_a_mapped_task_is_asked_by_its_map_index(mocker):
     from airflow_provider_cfg.triggers.deferral import deferral_left
 
