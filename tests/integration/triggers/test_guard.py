@@ -192,7 +192,9 @@ async def test_a_restarted_copy_takes_over_the_watch_of_the_earlier_one(emu, ser
     probes_of_a = SERVICE.requests
     await asyncio.sleep(1.5)  # nobody watches
     (event,) = await all_events(copy(time.time() + 0.5))
-    assert event["status"] == "passed" and event["probes"] == SERVICE.requests > probes_of_a
+    probes_of_b = SERVICE.requests - probes_of_a
+    # A's probes count, up to its last checkpoint (one made after it is lost with A: never over-claimed)
+    assert event["status"] == "passed" and probes_of_b < event["probes"] <= SERVICE.requests
     assert len(event["intervals"]) == 2 and event["intervals"][0][0] < started + 0.5
     (gap,) = event["gaps"]
     assert gap["seconds"] >= 1.4 and "stalled" in gap["why"] and "not counted" not in gap["why"]
