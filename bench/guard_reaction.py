@@ -146,7 +146,8 @@ def _experiment(emu: EmulatorProcess) -> int:
         fault = (group.TaskGroupActions or [])[0]
         client.call("ExecuteTaskInstance", {
             "TaskId": experiment_id, "TaskGroupId": group.TaskGroupId, "TaskActionId": fault.TaskGroupActionId,
-            "ActionType": 2, "IsOperateAll": True})
+            "ActionType": 2, "IsOperateAll": False,
+            "TaskInstanceIds": [i.TaskGroupInstanceId for i in fault.TaskGroupInstances or []]})
     with httpx.Client(base_url=emu.url, timeout=5.0) as http:
         while len(http.get("/_emulator/faults").json()) < 2:
             time.sleep(0.02)

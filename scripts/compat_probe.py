@@ -93,8 +93,9 @@ def seed() -> None:
     task = call("DescribeTask", TaskId=task_id)["Task"]
     group = task["TaskGroups"][0]
     fault = group["TaskGroupActions"][0]
+    instances = [i["TaskGroupInstanceId"] for i in fault["TaskGroupInstances"]]  # named, as the API requires
     call("ExecuteTaskInstance", TaskId=task_id, TaskGroupId=group["TaskGroupId"],
-         TaskActionId=fault["TaskGroupActionId"], ActionType=2, IsOperateAll=True)
+         TaskActionId=fault["TaskGroupActionId"], ActionType=2, IsOperateAll=False, TaskInstanceIds=instances)
     for _ in range(100):
         if ledger():
             break
