@@ -28,14 +28,7 @@ from tests.airflow_helpers import (
     record_wire,
     task_list,
     task_of,
-    use_emulator,
 )
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
 
 
 def tags_of(task: dict) -> dict[str, str]:

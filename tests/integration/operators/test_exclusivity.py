@@ -11,16 +11,10 @@ from airflow_provider_cfg.operators.create import (
     CfgCreateExperimentFromTemplateOperator,
 )
 from airflow_provider_cfg.operators.step import CfgExecuteStepOperator
-from tests.airflow_helpers import FakeTI, context_for, use_emulator
+from tests.airflow_helpers import FakeTI, context_for
 
 SHARED = "ins-aaaaaaaa"
 OTHER = "ins-bbbbbbbb"
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
 
 
 def live_experiment(emu, instances: list[str], title: str = "first game day") -> int:

@@ -33,15 +33,8 @@ from tests.airflow_helpers import (
     started_626,
     task_of,
     trigger_logs,
-    use_emulator,
     wait_for,
 )
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
 
 
 def status(emu, experiment_id: int) -> int:

@@ -17,13 +17,7 @@ from airflow_provider_cfg.operators.create import (
     CfgCreateExperimentFromTemplateOperator,
 )
 from airflow_provider_cfg.operators.plan import CfgPlanExperimentOperator
-from tests.airflow_helpers import INSTANCE, INSTANCES, FakeTI, context_for, faults, record_wire, task_list, use_emulator
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
+from tests.airflow_helpers import INSTANCE, INSTANCES, FakeTI, context_for, faults, record_wire, task_list
 
 
 def sent_actions(recorder) -> list[str]:

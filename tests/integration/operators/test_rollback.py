@@ -30,14 +30,7 @@ from tests.airflow_helpers import (
     started_626,
     task_of,
     trigger_logs,
-    use_emulator,
 )
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
 
 
 def test_template_fields():

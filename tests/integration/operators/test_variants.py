@@ -24,16 +24,9 @@ from tests.airflow_helpers import (
     started_626,
     starts,
     task_of,
-    use_emulator,
 )
 from tests.emu_helpers import wait_for
 from tests.integration.operators.test_step import step_op
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
 
 
 def play(emu, **variants: str) -> None:

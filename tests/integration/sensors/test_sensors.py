@@ -31,14 +31,7 @@ from tests.airflow_helpers import (
     run_action,
     start,
     started_626,
-    use_emulator,
 )
-
-
-@pytest.fixture
-def emu(cfg_emulator, monkeypatch):
-    use_emulator(monkeypatch, cfg_emulator)
-    return cfg_emulator
 
 
 def experiment_sensor(task_id, **kwargs) -> CfgExperimentSensor:
