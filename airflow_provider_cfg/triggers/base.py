@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -196,7 +197,14 @@ class CfgPollingTrigger(CfgTrigger, Generic[ValueT]):
     async def _read_by_deadline(self, poller: Poller) -> Reading:
         if self.deadline is None:
             return await self.read(poller)
-        return await asyncio.wait_for(self.read(poller), max(self.deadline - time.time(), READ_GRACE))
+        limit = max(self.deadline - time.time(), READ_GRACE)
+        if sys.version_info >= (3, 11):
+            # Not asyncio.wait_for: on 3.11 it returns the read's result and drops a cancellation
+            # that arrives as the read completes, and a cancelled trigger (mark, clear, failover)
+            # would go on polling until its deadline. asyncio.timeout never drops it.
+            async with asyncio.timeout(limit):
+                return await self.read(poller)
+        return await asyncio.wait_for(self.read(poller), limit)  # pragma: no cover - Python 3.10
 
     async def _sleep_until(self, when: float) -> None:
         """Sleep until ``when`` (``loop.time()``), or the deadline if that comes first."""
