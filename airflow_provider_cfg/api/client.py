@@ -38,7 +38,7 @@ from airflow_provider_cfg.api.methods import CfgActions
 from airflow_provider_cfg.api.models.base import CfgModel
 from airflow_provider_cfg.api.ratelimit import RateLimiterRegistry, SlidingWindowLimiter, shared_limiters
 from airflow_provider_cfg.api.signing import DEFAULT_SIGNED_HEADERS, Credentials, Tc3Auth
-from airflow_provider_cfg.api.wire import Wire, fast_wire
+from airflow_provider_cfg.api.wire import Wire, open_http
 
 if TYPE_CHECKING:
     # The async client runs the CfgActions methods, which return its ``_invoke``'s coroutine;
@@ -161,13 +161,11 @@ class _BaseClient:
             "base_url": self.config.endpoint,
             "auth": self._auth,
             "timeout": httpx.Timeout(self.config.timeout, connect=self.config.connect_timeout),
-            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0),
             "headers": self._base_headers,
-            "transport": self._transport,
             "follow_redirects": False,
-            # never a proxy (or .netrc, or CA bundle) from the environment: only the one configured
+            # never a proxy (or .netrc, or CA bundle) from the environment; the transport (wire.py)
+            # carries the configured proxy, the keep-alive limits and TLS verification
             "trust_env": False,
-            "proxy": self.config.proxy,
         }
 
     def _limiter(self, spec: ActionSpec | None, action: str) -> SlidingWindowLimiter | None:
@@ -330,13 +328,13 @@ class CfgClient(_BaseClient, CfgActions):
     :param proxy: send through this proxy (https, or http to a loopback address); never from the environment.
     :param signed_headers: headers to sign besides the mandatory ``content-type;host``.
     :param limiters: limiter registry (default: the process-wide one).
-    :param transport: custom httpx transport (tests).
+    :param transport: custom httpx transport (tests), used as it is (the ``proxy`` is then its business).
     """
 
     def _client(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(**self._http_options())
-            self._wire = fast_wire(self._http, self.config.endpoint, self._auth)
+            self._http, self._wire = open_http(httpx.Client, self._http_options(), self.config, self._auth,
+                                               self._transport)
         return self._http
 
     def close(self) -> None:
@@ -426,8 +424,8 @@ class AsyncCfgClient(_BaseClient, _AsyncActions):
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(**self._http_options())
-            self._wire = fast_wire(self._http, self.config.endpoint, self._auth)
+            self._http, self._wire = open_http(httpx.AsyncClient, self._http_options(), self.config, self._auth,
+                                               self._transport)
         return self._http
 
     async def aclose(self) -> None:
