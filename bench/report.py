@@ -135,6 +135,31 @@ def _client_section(result: dict[str, Any]) -> list[str]:
         met = "(reference)" if ratio["met"] is None else _met(ratio["met"])
         lines.append(f"| {ratio['what']} | **{ratio['median']:.2f}** | {ratio['q1']:.2f}–{ratio['q3']:.2f} "
                      f"| {target} | {met} |")
+    paced = result.get("paced")
+    if paced:
+        lines += [
+            "",
+            f"**Paced calls**: {paced['cycles']} cycles, one call per contender per cycle after an idle "
+            f"{paced['gap_s'] * 1000:.0f} ms, order shuffled every cycle.",
+            "",
+            "| contender | paced: CPU µs/call, median | IQR | back to back (above), median | paced / back to back |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for key, data in paced["contenders"].items():
+            cpu = data["cpu_us_per_call"]
+            hot = result["contenders"][key]["cpu_us_per_call"]["median"]
+            lines.append(f"| {data['label']} | **{_f(cpu['median'])}** | {_f(cpu['q1'])}–{_f(cpu['q3'])} "
+                         f"| {_f(hot)} | {cpu['median'] / hot:.1f}× |")
+        lines += [
+            "",
+            "| ratio (CPU, paced, median of the per-cycle ratios) | measured | IQR | target | met |",
+            "|---|---:|---:|---:|:---:|",
+        ]
+        for ratio in paced["ratios"].values():
+            target = "—" if ratio["target"] is None else f"≤ {ratio['target']:.1f}"
+            met = "(reference)" if ratio["met"] is None else _met(ratio["met"])
+            lines.append(f"| {ratio['what']} | **{ratio['median']:.2f}** | {ratio['q1']:.2f}–{ratio['q3']:.2f} "
+                         f"| {target} | {met} |")
     return lines
 
 
@@ -268,17 +293,21 @@ def _history_section(history: list[dict[str, Any]]) -> list[str]:
     if not history:
         return ["No recorded runs (`python -m bench --record LABEL` records one in `bench/history.json`)."]
     keys = [f"{num}/{den}" for num, den, target, _ in client_cost.RATIOS if target is not None]
+    paced_keys = [f"{num}/{den}" for num, den, target, _ in client_cost.PACED_RATIOS if target is not None]
     lines = [
         "Each row is a separate run recorded with `--record`; the ratios are within-run (so comparable "
         "across runs), the µs are not (different load).",
         "",
-        "| run | date | commit | ours sync µs | ours async µs | " + " | ".join(keys) + " | import added ms |",
-        "|---|---|---|---:|---:|" + "---:|" * len(keys) + "---:|",
+        "| run | date | commit | ours sync µs | ours async µs | " + " | ".join(keys) + " | "
+        + "".join(f"paced {key} | " for key in paced_keys) + "import added ms |",
+        "|---|---|---|---:|---:|" + "---:|" * (len(keys) + len(paced_keys)) + "---:|",
     ]
     for entry in history:
         client = entry.get("client") or {}
         ratios = client.get("ratios", {})
+        paced = client.get("paced_ratios", {})
         cells = [f"{ratios[k]:.2f}" if k in ratios else "–" for k in keys]
+        cells += [f"{paced[k]:.2f}" if k in paced else "–" for k in paced_keys]
         imported = entry.get("import_added_ms")
         lines.append(
             f"| {entry['label']} | {entry['date']} | {entry['commit']} | "
@@ -305,6 +334,7 @@ def history_entry(label: str, notes: str, machine: dict[str, Any], results: dict
             "ours_sync_us": client["contenders"]["ours_sync"]["cpu_us_per_call"]["median"],
             "ours_async_us": client["contenders"]["ours_async"]["cpu_us_per_call"]["median"],
             "ratios": {key: value["median"] for key, value in client["ratios"].items()},
+            "paced_ratios": {key: value["median"] for key, value in client.get("paced", {}).get("ratios", {}).items()},
         }
     imported = results.get("import")
     if imported:
@@ -353,7 +383,7 @@ def render(
     client = results.get("client")
     imported = results.get("import")
     if client:
-        for ratio in client["ratios"].values():
+        for ratio in [*client["ratios"].values(), *client.get("paced", {}).get("ratios", {}).values()]:
             if ratio["target"] is None:
                 continue
             summary_rows.append(f"| client cost: {ratio['what']} | {ratio['median']:.2f} | ≤ {ratio['target']:.1f} "

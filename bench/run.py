@@ -22,8 +22,10 @@ DEFAULT_OUTPUT = ROOT / "BENCHMARKS.md"
 HISTORY = Path(__file__).resolve().parent / "history.json"
 BENCHMARKS = ("client", "components", "import", "watching", "guard")
 
-FULL = {"rounds": 15, "calls": 200, "warmup": 20, "ops": 2000, "import_runs": 10, "importtime_runs": 3}
-QUICK = {"rounds": 2, "calls": 10, "warmup": 3, "ops": 50, "import_runs": 1, "importtime_runs": 1}
+FULL = {"rounds": 15, "calls": 200, "warmup": 20, "ops": 2000, "import_runs": 10, "importtime_runs": 3,
+        "paced_cycles": 100}
+QUICK = {"rounds": 2, "calls": 10, "warmup": 3, "ops": 50, "import_runs": 1, "importtime_runs": 1,
+         "paced_cycles": 2}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +65,7 @@ def run(
     if "client" in only:
         results["client"] = client_cost.run_client_cost(
             rounds=rounds or preset["rounds"], calls=calls or preset["calls"], warmup=preset["warmup"],
-            seed=seed, log=log,
+            seed=seed, log=log, paced_cycles=preset["paced_cycles"],
         )
     if "components" in only:
         results["components"] = components.run_components(

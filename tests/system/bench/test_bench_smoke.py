@@ -21,7 +21,7 @@ def _positive(value: object) -> bool:
 def quick_results() -> dict:
     return {
         "quick": True,
-        "client": client_cost.run_client_cost(rounds=2, calls=3, warmup=1),
+        "client": client_cost.run_client_cost(rounds=2, calls=3, warmup=1, paced_cycles=2, paced_gap=0.001),
         "components": components.run_components(rounds=2, ops=5),
         "import": import_cost.run_import_cost(runs=1, importtime_runs=1, warmup=0),
         "watching": watching.run_watching_at_scale(quick=True),
@@ -39,6 +39,15 @@ def test_client_cost_measures_every_contender(quick_results):
     assert set(result["ratios"]) == {f"{num}/{den}" for num, den, _, _ in client_cost.RATIOS}
     assert all(_positive(ratio["median"]) for ratio in result["ratios"].values())
     assert result["response_bytes"] > 1000  # the full DescribeTask answer, not an error
+
+
+def test_client_cost_paced_mode(quick_results):
+    paced = quick_results["client"]["paced"]
+    assert set(paced["contenders"]) == {cls.key for cls in client_cost.CONTENDERS}
+    for data in paced["contenders"].values():
+        assert len(data["cpu_us"]) == 2 and all(_positive(v) for v in data["cpu_us"])
+    assert set(paced["ratios"]) == {f"{num}/{den}" for num, den, _, _ in client_cost.PACED_RATIOS}
+    assert all(_positive(ratio["median"]) for ratio in paced["ratios"].values())
 
 
 def test_components_measure_every_step(quick_results):
@@ -101,7 +110,8 @@ def test_report_renders(quick_results, tmp_path):
     text = report.render(quick_results, machine, report.command_line(["--quick"]), history)
     for heading in ("## Command", "## Machine", "## Summary", "## 1. Client cost",
                     "Where a round trip's client work goes", "## 2. Import cost",
-                    "## 3. Watching at scale", "## 4. Guard reaction time", "## Before / after"):
+                    "## 3. Watching at scale", "## 4. Guard reaction time", "## Before / after",
+                    "**Paced calls**"):
         assert heading in text
     assert "-m bench --quick" in text and "Quick (smoke) run" in text and "Placeholder" not in text
     # ruff: ignore[ambiguous-unicode-character-string] - the report's own multiplication sign (bench/watching.py)
