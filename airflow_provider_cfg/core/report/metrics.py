@@ -7,7 +7,8 @@ guardrail trips, and the verdict — from the report dict alone (no CFG call, no
   ``None`` when nothing failed: there was nothing to detect.
 * **time to recover** — from the recovery step's start to steady state back: the first guardrail
   ``recover`` after it; without one, the recovery step's end when it succeeded and no check
-  failed. ``None`` when steady state was not seen back (or the fault had no recovery step).
+  failed (and, after a detection, checks ran and all passed). ``None`` when steady state was not
+  seen back (or the fault had no recovery step).
 * **blast radius** — the instances the fault was injected on.
 * **guardrail trips** — guardrail triggers in the fault's window (from injection to the end of its
   recovery, or of the experiment).
@@ -60,7 +61,7 @@ def resilience_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
     guardrail = [g for g in report.get("guardrail") or [] if g.get("at")]
     trips = [g["at"] for g in guardrail if g["type"] == "trigger"]
     recovers = [g["at"] for g in guardrail if g["type"] == "recover"]
-    checks = (report.get("checks") or {}).values()
+    checks = list((report.get("checks") or {}).values())
     failed_checks = [c.get("at") for c in checks if not c.get("passed")]
     detections = sorted([*trips, *(at for at in failed_checks if at)])
     experiment_end = (report.get("experiment") or {}).get("end")
@@ -75,7 +76,10 @@ def resilience_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
         back = None
         if recovery and recovery.get("start"):
             back = _first(recovers, recovery["start"], None)
-            if back is None and recovery.get("outcome") == "success" and not failed_checks:
+            # Without a recover event, the recovery's end — if nothing failed, or the checks (run
+            # after it) all passed; a breach that no check ever saw healed is not "back".
+            healthy = not failed_checks and (detected is None or bool(checks))
+            if back is None and recovery.get("outcome") == "success" and healthy:
                 back = recovery.get("end")
         faults.append({
             "step": step["order"],

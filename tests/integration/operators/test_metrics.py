@@ -53,7 +53,7 @@ def test_the_report_carries_the_metrics_and_statsd_receives_them_with_dag_and_ex
     ti = FakeTI(dag_id="cfg_game_day")
     op = CfgEndExperimentOperator(task_id="end", experiment_id=experiment_id, summary="s", is_expect=True)
     with op.client() as client:
-        op.publish_report(context_for(ti), client, experiment_id)
+        op.publish_report(context_for(ti), client, experiment_id, checks={"http": {"passed": True, "detail": "200"}})
 
     metrics = ti.pushed["report"]["metrics"]
     (fault,) = metrics["faults"]

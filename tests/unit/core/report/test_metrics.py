@@ -58,6 +58,16 @@ def test_a_failed_check_with_a_time_detects_and_steady_state_not_seen_back_is_no
     assert fault["time_to_recover_s"] is None
 
 
+def test_after_a_detection_steady_state_is_back_only_when_a_recover_event_or_passing_checks_say_so():
+    steps = [step("1.1", "fault", "2026-01-07 10:00:00", "2026-01-07 10:00:05"),
+             step("1.2", "recovery", "2026-01-07 10:01:00", "2026-01-07 10:01:02")]
+    tripped = [trip("2026-01-07 10:00:14")]
+    (aborted,) = resilience_metrics(report(steps, guardrail=tripped, as_expected=False))["faults"]
+    assert (aborted["time_to_detect_s"], aborted["time_to_recover_s"]) == (14, None)  # no check ran after
+    (healed,) = resilience_metrics(report(steps, guardrail=tripped, checks={"http": {"passed": True}}))["faults"]
+    assert healed["time_to_recover_s"] == 2
+
+
 def test_faults_pair_with_the_recovery_of_their_own_group_and_capped_instances_count_in_full():
     capped = {**step("2.1", "fault", "2026-01-07 10:02:00", None, instances=50), "instances_total": 400}
     metrics = resilience_metrics(report([
