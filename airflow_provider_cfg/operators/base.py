@@ -130,17 +130,17 @@ class CfgBaseOperator(BaseOperator):
     def emit_metrics(self, context: Context, report: dict[str, Any]) -> None:
         """Send the report's resilience metrics through Airflow's own metrics (StatsD / OpenTelemetry,
         as configured) under ``cfg.game_day.`` (docs/metrics.md). Best effort: never fails the task."""
+        experiment_id = (report.get("experiment") or {}).get("id")
         try:
             from airflow.providers.common.compat.sdk import Stats
 
             from airflow_provider_cfg.core.report.metrics import metric_points
 
-            experiment_id = report["experiment"]["id"]
             for kind, name, value, tags in metric_points(report["metrics"], dag_id=context["ti"].dag_id,
                                                          experiment_id=experiment_id):
                 getattr(Stats, kind)(name, value, tags=tags)
         except Exception:  # metrics are a by-product
-            self.log.warning("Could not emit the metrics of experiment %s", report.get("experiment"), exc_info=True)
+            self.log.warning("Could not emit the metrics of experiment %s", experiment_id, exc_info=True)
 
     def upstream_plan(self, context: Context) -> dict[str, Any] | None:
         """The plan an upstream create (or plan) task checked and pushed, if any (for the report)."""
