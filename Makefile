@@ -53,6 +53,7 @@ ui-check: setup $(MERMAID_JS)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@$(PY) -c "import playwright" 2>/dev/null || $(UV) pip install -q --python $(PY) "$$(grep '^playwright==' requirements/ci.lock)"
 	$(PY) scripts/ui_check.py
+	$(PY) scripts/ui_check_gamedays.py  # Browse → Game days and the report page (docs/ui.md)
 
 $(MERMAID_JS):
 	@mkdir -p $(@D)

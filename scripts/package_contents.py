@@ -22,6 +22,8 @@ WHEEL_MUST_HAVE = [
     "airflow_provider_cfg/emulator/catalogue.py",
     "airflow_provider_cfg/emulator/catalogue_data.py",
     "airflow_provider_cfg/emulator/BEHAVIOUR.md",
+    # The UI plugin (Browse → Game days), loaded through the airflow.plugins entry point.
+    "airflow_provider_cfg/plugins/game_days.py",
 ]
 SDIST_MUST_HAVE = ["LICENSE", "CHANGELOG.md", "README.md", "pyproject.toml", "tests/conftest.py",
                    "dags_examples/cfg_game_day.py", "airflow_provider_cfg/emulator/catalogue_data.py"]
@@ -40,7 +42,8 @@ def main(wheel: str, sdist: str) -> int:
     if f"{dist_info}/licenses/LICENSE" not in names:
         problems.append("wheel lacks its licence file")
     for needle in ("[apache_airflow_provider]", "provider_info = airflow_provider_cfg.get_provider_info",
-                   "cfg-emulator = airflow_provider_cfg.emulator.__main__:main"):
+                   "cfg-emulator = airflow_provider_cfg.emulator.__main__:main",
+                   "[airflow.plugins]", "cfg_game_days = airflow_provider_cfg.plugins.game_days:CfgGameDaysPlugin"):
         if needle not in entry_points:
             problems.append(f"entry_points.txt lacks {needle!r}")
     for needle in ("License-Expression: Apache-2.0", "Classifier: Framework :: Apache Airflow :: Provider",

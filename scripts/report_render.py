@@ -1,6 +1,6 @@
 """Render a game-day report's Markdown the way a reader sees it, and check that it renders.
 
-Markdown -> HTML with markdown-it-py (CommonMark + tables, as GitHub and most wikis render it);
+Markdown -> HTML with the package's renderer (core/report/html.py: markdown-it-py, CommonMark + tables);
 every ```mermaid block is drawn by mermaid.js (the npm package, pinned in the Makefile) in Debian's
 headless Chromium. Checks: each Mermaid block renders without a syntax error, the Gantt chart has
 one bar per step of the report, and the tables are tables. Saves a full-page screenshot.
@@ -13,12 +13,11 @@ one bar per step of the report, and the tables are tables. Saves a full-page scr
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
+from airflow_provider_cfg.core.report.html import to_html  # the one renderer, shared with the UI plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 MERMAID_JS = ROOT / ".venv" / "share" / "mermaid" / "mermaid.min.js"
@@ -29,28 +28,10 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-_MERMAID_BLOCK = re.compile(r'<pre><code class="language-mermaid">(.*?)</code></pre>', re.S)
-_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>game-day report</title><style>
-body {{ font: 14px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
-       margin: 24px auto; color: #1f2328; }}
-table {{ border-collapse: collapse; margin: 8px 0 16px; }}
-th, td {{ border: 1px solid #d0d7de; padding: 4px 10px; text-align: left; vertical-align: top; }}
-th {{ background: #f6f8fa; }}
-pre {{ background: #f6f8fa; padding: 10px; overflow-x: auto; font-size: 12px; }}
-blockquote {{ border-left: 4px solid #d0d7de; margin: 0; padding: 0 12px; color: #59636e; }}
-pre.mermaid {{ background: none; }}
-</style></head><body>{body}</body></html>"""
 
 
 class RenderError(Exception):
     """The report does not render as it should; the message says what is wrong."""
-
-
-def to_html(markdown: str) -> str:
-    """The report as an HTML page; Mermaid blocks become ``<pre class="mermaid">`` for mermaid.js."""
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
-    body = _MERMAID_BLOCK.sub(lambda m: f'<pre class="mermaid">{m.group(1)}</pre>', body)
-    return _PAGE.format(body=body)
 
 
 def render_report(page: Any, markdown: str, out_png: Path, *, steps: int | None = None,

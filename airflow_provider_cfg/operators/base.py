@@ -121,10 +121,26 @@ class CfgBaseOperator(BaseOperator):
             self.log.info("Game-day report of experiment %s:\n%s", experiment_id, markdown)
             if report_path:
                 self.write_report(report_path, experiment_id, report, render_markdown(report))
+            self.emit_metrics(context, small)
             return small
         except Exception:  # the report is a by-product; the experiment's state is what matters
             self.log.warning("Could not build the report of experiment %s", experiment_id, exc_info=True)
             return None
+
+    def emit_metrics(self, context: Context, report: dict[str, Any]) -> None:
+        """Send the report's resilience metrics through Airflow's own metrics (StatsD / OpenTelemetry,
+        as configured) under ``cfg.game_day.`` (docs/metrics.md). Best effort: never fails the task."""
+        experiment_id = (report.get("experiment") or {}).get("id")
+        try:
+            from airflow.providers.common.compat.sdk import Stats
+
+            from airflow_provider_cfg.core.report.metrics import metric_points
+
+            for kind, name, value, tags in metric_points(report["metrics"], dag_id=context["ti"].dag_id,
+                                                         experiment_id=experiment_id):
+                getattr(Stats, kind)(name, value, tags=tags)
+        except Exception:  # metrics are a by-product
+            self.log.warning("Could not emit the metrics of experiment %s", experiment_id, exc_info=True)
 
     def upstream_plan(self, context: Context) -> dict[str, Any] | None:
         """The plan an upstream create (or plan) task checked and pushed, if any (for the report)."""

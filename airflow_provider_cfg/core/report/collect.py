@@ -19,6 +19,7 @@ from airflow_provider_cfg.api.enums import (
     TaskStatus,
     TriggerType,
 )
+from airflow_provider_cfg.core.report.metrics import resilience_metrics
 from airflow_provider_cfg.core.report.times import plus_seconds
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def build_report(
         }
         for log in trigger_logs
     ]
-    return {
+    report = {
         "experiment": {
             "id": task.TaskId,
             "title": task.TaskTitle,
@@ -118,6 +119,7 @@ def build_report(
         "guardrail": guardrail,
         "log": list(execute_logs),
     }
+    return {**report, "metrics": resilience_metrics(report)}
 
 
 def _execute_logs(client: CfgClient, experiment_id: int, max_lines: int) -> list[str]:

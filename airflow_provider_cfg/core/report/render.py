@@ -12,6 +12,7 @@ from typing import Any
 from airflow_provider_cfg.core.markdown import code_block, md_text
 from airflow_provider_cfg.core.plan.model import describe_source
 from airflow_provider_cfg.core.report.cap import capped_note
+from airflow_provider_cfg.core.report.metrics import metrics_section
 from airflow_provider_cfg.core.report.times import plus_seconds
 
 
@@ -209,6 +210,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         *_steps_section(report),
         *_checks_section(report),
         *_guardrail_section(report),
+        *metrics_section(report),
     ]
     if report.get("plan"):
         lines += _plan_section(report["plan"])
