@@ -184,10 +184,11 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         self, client: CfgClient, experiment_id: int, task_action_id: int, deadline: float | None
     ) -> dict[str, Any]:
         from airflow_provider_cfg.core.events import TIMEOUT, step_event
-        from airflow_provider_cfg.core.progress import ProgressLog, step_progress
+        from airflow_provider_cfg.core.progress import step_progress
         from airflow_provider_cfg.core.settle import poll_until
+        from airflow_provider_cfg.triggers.base import progress_log
 
-        progress = ProgressLog(self.log)
+        progress = progress_log(self.log, deadline)
         event = poll_until(
             lambda: client.describe_task(experiment_id).require_task(),
             lambda task: step_event(task, task_action_id, self._selected),
