@@ -242,7 +242,7 @@ def test_the_blocking_watch_refuses_to_wait_on_an_event_loop():
         await asyncio.sleep(0)
 
     guard = new_watch()
-    guard.run = lambda *args: suspends()  # a loop that suspends cannot be run without an event loop
+    guard.run = lambda *args, **kwargs: suspends()  # a loop that suspends cannot be run without an event loop
     with pytest.raises(RuntimeError, match="asked to wait for something asynchronous"):
         watch(guard, lambda: RUNNING, lambda: OK)
 
