@@ -47,7 +47,7 @@ def compose_conclusion(
         ok = outcome.finished and outcome.succeeded
         steps_ok &= ok
         timing = _timing(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime)
-        result = ActionStatusType.describe(action.TaskGroupActionStatusType) if outcome.finished else "unfinished"
+        result = ActionStatusType.words(action.TaskGroupActionStatusType) if outcome.finished else "unfinished"
         step = f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}"
         lines.append(f"Step {step} {action.ActionTitle}: {result} ({timing}).")
     checks_ok = all(c["passed"] for c in checks.values())

@@ -316,7 +316,7 @@ class GuardWatch:
     def passed(self) -> dict[str, Any]:
         return self._event(
             PASSED,
-            f"Steady state held during experiment {self.experiment_id}: {self._tally()} of {self.target}; "
+            f"Steady state held during experiment {self.experiment_id} ({self.target}): {self._tally()}; "
             f"{self.coverage.summary(time.time())}",
         )
 
@@ -325,7 +325,7 @@ class GuardWatch:
         if self.probes:
             message = (
                 f"Experiment {self.experiment_id} ended after {self.elapsed():.1f} s of watching; "
-                f"steady state held until then: {self._tally()} of {self.target}; "
+                f"steady state held until then ({self.target}): {self._tally()}; "
                 f"{self.coverage.summary(time.time())}"
             )
         else:
@@ -346,10 +346,8 @@ class GuardWatch:
 
     def _tally(self) -> str:
         if self.failed_probes:
-            failed = f", {self.failed_probes} failed (never {self.failures_to_trip} in a row)"
-        else:
-            failed = ", all passed"
-        return f"{self.probes} probe(s){failed}"
+            return f"{self.probes} probe(s), {self.failed_probes} failed (never {self.failures_to_trip} in a row)"
+        return f"all {self.probes} probe(s) passed"
 
     def _event(self, status: str, message: str, **extra: Any) -> dict[str, Any]:
         return event(
