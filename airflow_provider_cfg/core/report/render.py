@@ -61,7 +61,7 @@ def _timeline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     events += [(g["at"], f"guardrail {'triggered' if g['type'] == 'trigger' else 'recovered'}: {g['name']} - "
                          f"{g['content']}") for g in guardrail]
     if exp["end"]:
-        events.append((exp["end"], f"experiment ended: {exp['status']}"))
+        events.append((exp["end"], f"experiment ended, {verdict_words(report['verdict']['as_expected'])}"))
     return sorted(events, key=lambda event: event[0])  # CFG times sort as text; sorted() is stable
 
 
