@@ -222,7 +222,6 @@ class StepOutcome:
         return replace(self, instances=chosen, finished=finished, succeeded=succeeded)
 
     def summary(self) -> str:
-        done = sum(1 for i in self.instances if i.status == InstanceStatus.FINISHED)
         outcome = f": {ActionStatusType.words(self.status_type)}" if self.status == ActionStatus.FINISHED else ""
         text = (
             f"'{self.title}' (TaskActionId {self.task_action_id}) {ActionStatus.words(self.status)}{outcome}; "

@@ -20,7 +20,6 @@ from airflow_provider_cfg.api.enums import (
     ActionStatusType,
     InstanceStatus,
     InstanceStatusType,
-    TaskExpect,
     TaskStatus,
 )
 from airflow_provider_cfg.emulator.state import CST, TIME_FORMAT
@@ -43,8 +42,10 @@ def _log_in_utc(text: str) -> str:
 
 
 def _verdict(expect: int | None) -> str:
-    return "not concluded yet" if expect is None else {
-        TaskExpect.MET: "as expected", TaskExpect.NOT_MET: "NOT as expected"}.get(expect, f"TaskExpect {expect}")
+    if expect is None:
+        return "not concluded yet"
+    return {1: "as expected", 2: "NOT as expected"}.get(int(expect), f"TaskExpect {expect}")
+
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"

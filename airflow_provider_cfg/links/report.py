@@ -20,20 +20,20 @@ XCOM_REPORT_URL = "report_url"
 XCOM_RUN_NOTE = "cfg_run_note"
 """The run note a task composed; the provider's listener copies the latest onto the run when it ends."""
 
-BASE_URL_OPTIONS = (("api", "base_url"), ("webserver", "base_url"))
-"""Where Airflow 3 and Airflow 2 keep the UI's base URL."""
+
+def base_url_option(airflow_3: bool) -> tuple[str, str]:
+    """Where Airflow keeps the UI's base URL: ``[api] base_url`` on 3.x, ``[webserver] base_url`` on 2."""
+    return ("api", "base_url") if airflow_3 else ("webserver", "base_url")
 
 
 def airflow_base_url() -> str | None:
     """The UI's base URL from Airflow's configuration, ``None`` when it is not set (the link is
     then relative to the host the UI is on)."""
     from airflow.providers.common.compat.sdk import conf
+    from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
 
-    for section, key in BASE_URL_OPTIONS:
-        value = conf.get(section, key, fallback=None)
-        if value:
-            return str(value)
-    return None
+    value = conf.get(*base_url_option(AIRFLOW_V_3_0_PLUS), fallback=None)
+    return str(value) if value else None
 
 
 def run_report_url(dag_id: str, run_id: str) -> str:

@@ -225,7 +225,7 @@ def test_the_rate_of_progress_lines_is_an_airflow_option(monkeypatch, caplog):
 
     log = logging.getLogger("test.progress")
     monkeypatch.setenv("AIRFLOW__CFG__PROGRESS_EVERY", "5")
-    assert progress_log(log, deadline=123.0).every == 5.0 and progress_log(log).deadline is None
+    assert progress_log(log, deadline=123.0).every == pytest.approx(5) and progress_log(log).deadline is None
     monkeypatch.setenv("AIRFLOW__CFG__PROGRESS_EVERY", "often")
     with caplog.at_level(logging.WARNING, logger="test.progress"):
         assert progress_log(log).every == EVERY

@@ -36,7 +36,8 @@ def test_step_event_success():
         "experiment_id": 3256, "task_action_id": 11, "title": "Shutdown", "action_status": 2004,
         "action_status_type": 1, "failed_instances": [],
     }
-    assert event["message"] == "Step 'Shutdown' (TaskActionId 11) finished: success; 1 of 1 instance(s) done: 1 succeeded"
+    assert event["message"] == (
+        "Step 'Shutdown' (TaskActionId 11) finished: success; 1 of 1 instance(s) done: 1 succeeded")
     assert json.loads(json.dumps(event)) == event
     assert type(event["action_status"]) is not bool and json.dumps(event["action_status"]) == "2004"
 
