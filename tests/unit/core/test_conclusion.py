@@ -29,8 +29,8 @@ def test_everything_fine():
                                  lead=" Game day. ")
     assert verdict.is_expect is True
     assert verdict.summary == (
-        "Game day. Step 1.1 Shutdown: success (started 2026-01-07 10:00:00, took 12 s). "
-        "Step 1.2 Start-up: success (started 2026-01-07 10:00:00). "
+        "Game day. Step 1.1 Shutdown: success (started 2026-01-07 02:00:00 UTC, took 12 s). "
+        "Step 1.2 Start-up: success (started 2026-01-07 02:00:00 UTC). "
         "Check latency: passed — 12 ms. Check errors: passed. Verdict: as expected."
     )
 
@@ -62,8 +62,8 @@ def test_guardrail_fired():
     verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}},
                                  [log(0), log(1, content="recovered", at="2026-01-07 10:01:00")])
     assert verdict.is_expect is False
-    assert "Guardrail triggered at 2026-01-07 10:00:05: p99 — above SLO." in verdict.summary
-    assert "Guardrail recovered at 2026-01-07 10:01:00: p99 — recovered." in verdict.summary
+    assert "Guardrail triggered at 2026-01-07 02:00:05 UTC: p99 — above SLO." in verdict.summary  # CFG's +08:00
+    assert "Guardrail recovered at 2026-01-07 02:01:00 UTC: p99 — recovered." in verdict.summary
     assert verdict.summary.endswith("(the guardrail fired).")
 
 
@@ -104,7 +104,7 @@ def test_ended_by_names_the_guardrail_and_an_outside_end():
 
     logs = [_log("p99 latency", "above 2 s"), _log("p99 latency", "back", kind=1)]
     assert ended_by("paused by CFG", logs) == (
-        "stopped by its guardrail; guardrail triggered by 'p99 latency' at 2026-01-07 10:00:00: above 2 s")
+        "stopped by its guardrail; guardrail triggered by 'p99 latency' at 2026-01-07 02:00:00 UTC: above 2 s")
     assert ended_by("done by hand") == (
         "ended outside this DAG run (in the CFG console, by CFG itself or by another tool)")
 
