@@ -68,7 +68,10 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
-        "extra-links": ["airflow_provider_cfg.links.console.CfgConsoleLink"],
+        "extra-links": [
+            "airflow_provider_cfg.links.console.CfgConsoleLink",
+            "airflow_provider_cfg.links.report.CfgReportLink",
+        ],
         "connection-types": [
             {
                 "connection-type": "tencentcloud_cfg",
@@ -96,7 +99,7 @@ def get_provider_info() -> dict[str, Any]:
                     "language": {
                         "label": "Language",
                         "description": "Language of server messages.",
-                        "schema": {"type": ["string", "null"], "enum": ["en-US", "zh-CN", None], "default": "en-US"},
+                        "schema": {"type": ["string", "null"], "enum": ["en-US", "zh-CN"], "default": "en-US"},
                     },
                 },
             }

@@ -44,6 +44,15 @@ class CfgIntEnum(enum.IntEnum):
         except (TypeError, ValueError):
             return f"{value} unknown {cls.__name__}"
 
+    @classmethod
+    def words(cls, value: Any) -> str:
+        """The text alone, for people (``"running"``); a code Tencent may add later stays a code
+        (``"TaskStatus 1999"``); never raises."""
+        try:
+            return cls(int(value)).text
+        except (TypeError, ValueError):
+            return f"{cls.__name__} {value}"
+
 
 class TaskStatus(CfgIntEnum):
     """Experiment (task) run status: ``Task.TaskStatus``, ``ModifyTaskRunStatus.Status``."""

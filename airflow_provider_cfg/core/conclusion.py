@@ -47,7 +47,7 @@ def compose_conclusion(
         ok = outcome.finished and outcome.succeeded
         steps_ok &= ok
         timing = _timing(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime)
-        result = ActionStatusType.describe(action.TaskGroupActionStatusType) if outcome.finished else "unfinished"
+        result = ActionStatusType.words(action.TaskGroupActionStatusType) if outcome.finished else "unfinished"
         step = f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}"
         lines.append(f"Step {step} {action.ActionTitle}: {result} ({timing}).")
     checks_ok = all(c["passed"] for c in checks.values())
@@ -59,7 +59,7 @@ def compose_conclusion(
     triggered = [log for log in trigger_logs if log.TriggerType == TriggerType.TRIGGER]
     for log in trigger_logs:
         kind = "triggered" if log.TriggerType == TriggerType.TRIGGER else "recovered"
-        lines.append(f"Guardrail {kind} at {log.CreatTime}: {log.Name} — {log.Content}.")
+        lines.append(f"Guardrail {kind} at {_utc(log.CreatTime)}: {log.Name} — {log.Content}.")
     is_expect = steps_ok and checks_ok and not triggered
     reasons = [
         text
@@ -77,10 +77,17 @@ def compose_conclusion(
     return Verdict(is_expect=is_expect, summary=summary)
 
 
+def _utc(cfg_time: str | None) -> str:
+    """A CFG time (UTC+08:00) in UTC with the zone written: the provider's one convention."""
+    from airflow_provider_cfg.core.report.times import ZONE_NAME, to_utc
+
+    return f"{to_utc(cfg_time)} {ZONE_NAME}" if cfg_time else "an unknown time"
+
+
 def _timing(start: str | None, seconds: int | None) -> str:
     if not start:
         return "not run"
-    return f"started {start}, took {seconds} s" if seconds is not None else f"started {start}"
+    return f"started {_utc(start)}, took {seconds} s" if seconds is not None else f"started {_utc(start)}"
 
 
 def as_expected(task: Task | object) -> bool:
@@ -111,7 +118,8 @@ def ended_by(summary: str | None, trigger_logs: Sequence[PolicyTriggerLog] = ())
     something outside Airflow (the console, CFG itself, another tool)."""
     text = (summary or "").strip()
     triggered = [log for log in trigger_logs if log.TriggerType == TriggerType.TRIGGER]
-    guardrail = "; ".join(f"guardrail triggered by {log.Name!r} at {log.CreatTime}: {log.Content}" for log in triggered)
+    guardrail = "; ".join(f"guardrail triggered by {log.Name!r} at {_utc(log.CreatTime)}: {log.Content}"
+                          for log in triggered)
     if text.startswith(ROLLBACK_PREFIX):
         rest = text[len(ROLLBACK_PREFIX):]
         ends = [at for at in (rest.find(f". {word}") for word in _ROLLBACK_SENTENCES) if at >= 0]

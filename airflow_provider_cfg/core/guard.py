@@ -46,6 +46,7 @@ from airflow_provider_cfg.core.probes import (
     http_probe_async,
     load_probe_callable,
 )
+from airflow_provider_cfg.core.progress import ProgressLog, guard_progress
 from airflow_provider_cfg.core.rollback import rollback_experiment
 from airflow_provider_cfg.core.settle import ErrorPatience, settle_mutation
 from airflow_provider_cfg.core.watched import Coverage
@@ -199,6 +200,7 @@ class GuardWatch:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         logger: Log = log,
         checkpoint: Callable[[dict[str, Any]], Awaitable[object]] | None = None,
+        progress: ProgressLog | None = None,
     ) -> dict[str, Any]:
         """Read the experiment and probe once a round until an event; returns it.
 
@@ -212,7 +214,11 @@ class GuardWatch:
         :param checkpoint: keeps :meth:`state` every :data:`CHECKPOINT_EVERY` s, for a copy of the
             watch that restarts (a triggerer failover) to :meth:`resume`; optional — its failures
             are logged and the watch goes on.
+        :param progress: logs where the watch stands at a steady rate (default: one on ``logger``
+            every :data:`~airflow_provider_cfg.core.progress.EVERY` s); a failed probe is logged at once.
         """
+        if progress is None:
+            progress = ProgressLog(logger, deadline=self.deadline if math.isfinite(self.deadline) else None)
         saved_at = time.time()
         while True:
             try:
@@ -233,13 +239,12 @@ class GuardWatch:
             breach = self.record(result, probe_started)
             if breach is not None:
                 return breach
-            if result.passed:
-                logger.info("Probe %s of %s: ok — %s", self.probes, self.target, result.detail)
-            else:
+            if not result.passed:
                 logger.warning(
-                    "Probe %s of %s failed (%s in a row, trips at %s): %s",
-                    self.probes, self.target, len(self.streak), self.failures_to_trip, result.detail,
+                    "Probe %s failed (%s in a row, trips at %s): %s; %s",
+                    self.probes, len(self.streak), self.failures_to_trip, result.detail, self.target,
                 )
+            progress(self.progress_line(), state=bool(self.streak))
             if checkpoint is not None and time.time() - saved_at >= CHECKPOINT_EVERY:
                 saved_at = time.time()
                 try:
@@ -250,6 +255,10 @@ class GuardWatch:
             if remaining <= 0:
                 return self.passed()
             await sleep(min(self.poll_interval, remaining))
+
+    def progress_line(self) -> str:
+        """Where the watch stands, for :class:`~airflow_provider_cfg.core.progress.ProgressLog`."""
+        return guard_progress(self.probes, self.failed_probes, len(self.streak), self.failures_to_trip, self.target)
 
     # -- carried across a restart -----------------------------------------------------------------
 
@@ -307,7 +316,7 @@ class GuardWatch:
     def passed(self) -> dict[str, Any]:
         return self._event(
             PASSED,
-            f"Steady state held during experiment {self.experiment_id}: {self._tally()} of {self.target}; "
+            f"Steady state held during experiment {self.experiment_id} ({self.target}): {self._tally()}; "
             f"{self.coverage.summary(time.time())}",
         )
 
@@ -316,7 +325,7 @@ class GuardWatch:
         if self.probes:
             message = (
                 f"Experiment {self.experiment_id} ended after {self.elapsed():.1f} s of watching; "
-                f"steady state held until then: {self._tally()} of {self.target}; "
+                f"steady state held until then ({self.target}): {self._tally()}; "
                 f"{self.coverage.summary(time.time())}"
             )
         else:
@@ -337,10 +346,8 @@ class GuardWatch:
 
     def _tally(self) -> str:
         if self.failed_probes:
-            failed = f", {self.failed_probes} failed (never {self.failures_to_trip} in a row)"
-        else:
-            failed = ", all passed"
-        return f"{self.probes} probe(s){failed}"
+            return f"{self.probes} probe(s), {self.failed_probes} failed (never {self.failures_to_trip} in a row)"
+        return f"all {self.probes} probe(s) passed"
 
     def _event(self, status: str, message: str, **extra: Any) -> dict[str, Any]:
         return event(
@@ -390,6 +397,7 @@ def watch(
     probe: Callable[[], ProbeResult],
     logger: Log = log,
     sleep: Callable[[float], object] = time.sleep,
+    progress: ProgressLog | None = None,
 ) -> dict[str, Any]:
     """Run :meth:`GuardWatch.run` in this thread with blocking calls (the operator's synchronous watch).
 
@@ -403,7 +411,7 @@ def watch(
 
         return answered
 
-    loop = guard.run(now(read), now(probe), now(sleep), logger)
+    loop = guard.run(now(read), now(probe), now(sleep), logger, progress=progress)
     try:
         loop.send(None)
     except StopIteration as done:

@@ -49,7 +49,7 @@ def check_halted(client: CfgClient, swept: Collection[int]) -> HaltCheck:
         if left:
             check.problems.append(f"experiment {experiment_id}: STILL INJECTED: {', '.join(left)}")
         if task.TaskStatus != TaskStatus.ENDED:
-            check.problems.append(f"experiment {experiment_id}: still {TaskStatus.describe(task.TaskStatus)}")
+            check.problems.append(f"experiment {experiment_id}: still {TaskStatus.words(task.TaskStatus)}, not ended")
         if not left and task.TaskStatus == TaskStatus.ENDED:
             check.halted.append(experiment_id)
     check.appeared_since = [item for item in list_managed_experiments(client) if item.experiment_id not in swept]

@@ -405,7 +405,17 @@ class Rollback:
 
     def poll(self, done: Callable[[Task], Task | None]) -> Task:
         """Read until ``done`` returns the task (each reader carries its own time limit)."""
-        task = poll_until(self.read, done, interval=self.poll_interval, sleep=self.sleep)
+        from airflow_provider_cfg.core.progress import ProgressLog, experiment_progress
+
+        progress = ProgressLog(log)
+
+        def waiting(task: Task) -> None:
+            try:
+                progress(f"rollback: {experiment_progress(task)}")
+            except Exception:  # a progress line never stands in the way of a rollback
+                log.debug("No progress line for experiment %s", self.experiment_id, exc_info=True)
+
+        task = poll_until(self.read, done, interval=self.poll_interval, sleep=self.sleep, on_wait=waiting)
         assert task is not None  # no deadline given: only ``done`` ends the loop
         return task
 

@@ -10,7 +10,7 @@ and on which instances. No Airflow import here.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -222,17 +222,32 @@ class StepOutcome:
         return replace(self, instances=chosen, finished=finished, succeeded=succeeded)
 
     def summary(self) -> str:
-        done = sum(1 for i in self.instances if i.status == InstanceStatus.FINISHED)
+        outcome = f": {ActionStatusType.words(self.status_type)}" if self.status == ActionStatus.FINISHED else ""
         text = (
-            f"'{self.title}' (TaskActionId {self.task_action_id}): {ActionStatus.describe(self.status)}, "
-            f"{ActionStatusType.describe(self.status_type)}; instances {done}/{len(self.instances)} done"
+            f"'{self.title}' (TaskActionId {self.task_action_id}) {ActionStatus.words(self.status)}{outcome}; "
+            f"{_instances_in_words(self.instances)}"
         )
         for inst in self.failed_instances:
             text += (
-                f"\n  instance {inst.object_id} ({inst.instance_id}) {InstanceStatusType.describe(inst.status_type)}: "
+                f"\n  instance {inst.object_id} ({inst.instance_id}) {InstanceStatusType.words(inst.status_type)}: "
                 f"{inst.log or 'no log'}"
             )
         return text
+
+
+def _instances_in_words(instances: Sequence[InstanceOutcome]) -> str:
+    """``2 of 3 instances done: 1 succeeded, 1 failed`` (a count, never a code)."""
+    done = [i for i in instances if i.status == InstanceStatus.FINISHED]
+    counts: dict[str, int] = {}
+    for inst in done:
+        word = _PAST.get(InstanceStatusType.words(inst.status_type), InstanceStatusType.words(inst.status_type))
+        counts[word] = counts.get(word, 0) + 1
+    text = f"{len(done)} of {len(instances)} instance(s) done"
+    return text + (": " + ", ".join(f"{n} {word}" for word, n in counts.items()) if counts else "")
+
+
+_PAST = {"success": "succeeded", "no status": "without an outcome"}
+"""Outcome words read as what instances did (``1 succeeded``, ``1 failed``, ``1 skipped``)."""
 
 
 def step_outcome(action: TaskGroupAction) -> StepOutcome:

@@ -11,6 +11,7 @@ from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperat
 
 from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 from airflow_provider_cfg.links.console import CfgConsoleLink, publish_experiment
+from airflow_provider_cfg.links.report import XCOM_REPORT_URL, XCOM_RUN_NOTE, CfgReportLink, run_report_url
 
 XCOM_REPORT = "report"
 XCOM_REPORT_MARKDOWN = "report_markdown"
@@ -60,7 +61,7 @@ class CfgBaseOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("cfg_conn_id", "region")
-    operator_extra_links = (CfgConsoleLink(),)
+    operator_extra_links = (CfgConsoleLink(), CfgReportLink())
     ui_color = "#fde7d9"
 
     def __init__(self, *, cfg_conn_id: str = DEFAULT_CONN_ID, region: str | None = None, **kwargs: Any) -> None:
@@ -81,7 +82,11 @@ class CfgBaseOperator(BaseOperator):
 
     def publish_experiment(self, context: Context, client: CfgClient, experiment_id: int) -> str:
         """Push the experiment id and console URL to XCom and log the URL (before any wait)."""
-        return publish_experiment(context, self.hook, client, experiment_id, self.log)
+        self.console_link = publish_experiment(context, self.hook, client, experiment_id, self.log)
+        return self.console_link
+
+    console_link: str | None = None
+    """The console URL this task published (for the run note)."""
 
     def publish_experiment_safely(self, context: Context, client: CfgClient, experiment_id: int) -> str | None:
         """:meth:`publish_experiment` for the safety paths (a rollback, halt-all, the end of a create):
@@ -104,11 +109,14 @@ class CfgBaseOperator(BaseOperator):
         *,
         checks: Any = None,
         report_path: str | None = None,
+        outcome: str | None = None,
     ) -> dict[str, Any] | None:
         """Build the game-day report, push it (JSON and Markdown) to XCom, log it, and write it to
         ``report_path`` (any Airflow object storage URL: a local folder, ``s3://…``, ``cos://…``).
         XCom and the log get the capped report (:mod:`core.report.cap`); only ``report_path`` gets
-        the full one. Best effort: a report that cannot be built never fails the task."""
+        the full one. Then the link to the rendered report and the DAG run's note (the verdict, the
+        summary, the links; ``outcome``: what this task did, in words). Best effort: a report that
+        cannot be built never fails the task."""
         from airflow_provider_cfg.core.report import cap_markdown, cap_report, collect_report, render_markdown
 
         try:
@@ -121,11 +129,34 @@ class CfgBaseOperator(BaseOperator):
             self.log.info("Game-day report of experiment %s:\n%s", experiment_id, markdown)
             if report_path:
                 self.write_report(report_path, experiment_id, report, render_markdown(report))
-            self.emit_metrics(context, small)
-            return small
         except Exception:  # the report is a by-product; the experiment's state is what matters
             self.log.warning("Could not build the report of experiment %s", experiment_id, exc_info=True)
             return None
+        self.emit_metrics(context, small)
+        self.publish_run_note(context, lambda link: self._report_note(small, link, outcome))
+        return small
+
+    def _report_note(self, report: dict[str, Any], link: str | None, outcome: str | None) -> str:
+        from airflow_provider_cfg.core.report.note import report_note
+
+        return report_note(report, report_link=link, console_link=self.console_link, outcome=outcome)
+
+    def publish_run_note(self, context: Context, compose: Any, *, with_report: bool = True) -> None:
+        """Push the link to the rendered report (the "Game-day report" button) and the DAG run's
+        note (``compose(report_link)``), which the provider's listener copies onto the run when it
+        ends (tasks of Airflow 3 cannot write the run themselves). Best effort: logged, never raised.
+
+        :param with_report: a report of this run was published (else no link, ``compose(None)``)."""
+        try:
+            ti = context["ti"]
+            link = run_report_url(ti.dag_id, ti.run_id) if with_report else None
+            if link:
+                ti.xcom_push(key=XCOM_REPORT_URL, value=link)
+            note = compose(link)
+            ti.xcom_push(key=XCOM_RUN_NOTE, value=note)
+            self.log.info("Game-day report: %s; run note:\n%s", link, note)
+        except Exception as exc:  # optional: never in the way of a conclusion, a rollback or a halt
+            self.log.warning("The run note and report link were not published (%s: %s)", type(exc).__name__, exc)
 
     def emit_metrics(self, context: Context, report: dict[str, Any]) -> None:
         """Send the report's resilience metrics through Airflow's own metrics (StatsD / OpenTelemetry,

@@ -139,6 +139,7 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.api.enums import TaskStatus
         from airflow_provider_cfg.core.guard import GuardWatch, watch
+        from airflow_provider_cfg.triggers.base import progress_log
 
         self.duration = _positive_duration(self.duration)
         experiment_id = experiment_id_of(self.experiment_id)
@@ -159,7 +160,8 @@ class CfgSteadyStateGuardOperator(CfgBaseOperator):
             )
             if self.deferrable:  # the trigger ends the watch
                 self.defer(trigger=self._trigger(guard, probe), method_name="execute_complete", timeout=None)
-            event = watch(guard, lambda: client.describe_task(experiment_id).Task, probe.probe, self.log)
+            event = watch(guard, lambda: client.describe_task(experiment_id).Task, probe.probe, self.log,
+                          progress=progress_log(self.log, guard.deadline))
         return self.execute_complete(context, event)
 
     def _probe_spec(self) -> ProbeSpec:

@@ -128,7 +128,9 @@ class CfgRollbackExperimentOperator(CfgBaseOperator):
             # The record, unless a conclusion in this run wrote it (an abort by the steady-state
             # guard, a kill or an end by hand leaves none).
             if not nothing_done or self.upstream_xcom(context, XCOM_REPORT) is None:
-                self.publish_report(context, client, experiment_id, report_path=self.report_path)
+                outcome = None if nothing_done else "rolled back, every fault recovered" if report.clean else \
+                    "rollback INCOMPLETE, still injected: " + ", ".join(report.left_injected)
+                self.publish_report(context, client, experiment_id, report_path=self.report_path, outcome=outcome)
         result = {
             "experiment_id": experiment_id,
             "clean": report.clean,
@@ -214,6 +216,7 @@ class CfgHaltSummaryOperator(CfgBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_cfg.core.halt import check_halted
+        from airflow_provider_cfg.core.report.note import halt_note
         from airflow_provider_cfg.exceptions import CfgStepFailedError
 
         found = context["ti"].xcom_pull(task_ids=self.sweep_task_id, key=XCOM_FOUND)
@@ -225,6 +228,7 @@ class CfgHaltSummaryOperator(CfgBaseOperator):
         swept = [int(item["experiment_id"]) for item in found]
         if as_bool(self.list_only, "list_only"):
             self.log.warning("DRY RUN: would halt %s experiment(s): %s", len(swept), swept)
+            self.publish_run_note(context, lambda _: halt_note(would_halt=swept), with_report=False)
             return {"dry_run": True, "would_halt": swept}
         with self.client() as client:
             check = check_halted(client, swept)
@@ -235,6 +239,10 @@ class CfgHaltSummaryOperator(CfgBaseOperator):
         self.log.warning("Halted %s of %s experiment(s): %s", len(check.halted), len(swept), check.halted)
         for problem in check.problems:
             self.log.error("%s", problem)
+        self.publish_run_note(
+            context, lambda link: halt_note(halted=check.halted, problems=check.problems, report_link=link),
+            with_report=bool(swept),
+        )
         if check.problems:
             raise CfgStepFailedError("not everything was halted: " + "; ".join(check.problems))
         return {

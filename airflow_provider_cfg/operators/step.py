@@ -93,7 +93,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
             task = client.describe_task(experiment_id).require_task()
             ref = resolve_step(task, selector)
             self._selected = select_instances(task, ref, self.instances)
-            self.log.info("Step %s of experiment %s: %s", ref.label, experiment_id, self.operation)
+            self.log.info("Experiment %s: %s %s", experiment_id, self.operation, ref.label)
             task = self._operate(client, task, ref)
             if not self.wait_for_completion:
                 return None
@@ -137,7 +137,7 @@ class CfgExecuteStepOperator(CfgBaseOperator):
 
         def send() -> None:
             client.execute_task_instance(ref.experiment_id, ref.task_group_id, ref.task_action_id, kind, instance_ids)
-            self.log.info("ExecuteTaskInstance %s sent for %s", kind.label, ref.label)
+            self.log.info("Asked CFG to %s %s (ExecuteTaskInstance)", kind.name.lower(), ref.label)
 
         landed = settle_mutation(
             send,
@@ -184,10 +184,11 @@ class CfgExecuteStepOperator(CfgBaseOperator):
         self, client: CfgClient, experiment_id: int, task_action_id: int, deadline: float | None
     ) -> dict[str, Any]:
         from airflow_provider_cfg.core.events import TIMEOUT, step_event
-        from airflow_provider_cfg.core.progress import ProgressLog, step_progress
+        from airflow_provider_cfg.core.progress import step_progress
         from airflow_provider_cfg.core.settle import poll_until
+        from airflow_provider_cfg.triggers.base import progress_log
 
-        progress = ProgressLog(self.log)
+        progress = progress_log(self.log, deadline)
         event = poll_until(
             lambda: client.describe_task(experiment_id).require_task(),
             lambda task: step_event(task, task_action_id, self._selected),

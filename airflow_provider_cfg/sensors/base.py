@@ -79,9 +79,9 @@ class CfgBaseSensor(BaseSensorOperator):
 
     @cached_property
     def _progress_log(self) -> ProgressLog:
-        from airflow_provider_cfg.core.progress import ProgressLog
+        from airflow_provider_cfg.triggers.base import progress_log
 
-        return ProgressLog(self.log)
+        return progress_log(self.log)
 
     def poke(self, context: Context) -> bool:
         experiment_id = experiment_id_of(self.experiment_id)

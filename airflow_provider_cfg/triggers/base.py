@@ -35,6 +35,7 @@ from airflow_provider_cfg.hooks.cfg import DEFAULT_CONN_ID, CfgHook
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.models import Task, TaskListItem
+    from airflow_provider_cfg.core.progress import ProgressLog
     from airflow_provider_cfg.core.settle import ErrorPatience
     from airflow_provider_cfg.triggers.poller import Poller, Reading
 
@@ -45,6 +46,29 @@ SHARE_AGE = 0.75
 above one half, watchers of the same experiment settle on one read per interval."""
 READ_GRACE = 1.0
 """A read is given at least this long (s) even when the deadline is closer or has passed."""
+
+PROGRESS_OPTION = ("cfg", "progress_every")
+"""Airflow option (``AIRFLOW__CFG__PROGRESS_EVERY``): seconds between two progress lines of a wait."""
+
+
+def progress_log(log: Any, deadline: float | None = None) -> ProgressLog:
+    """The progress log of a wait (a trigger's, a sensor's or an operator's synchronous one), at the
+    rate of ``[cfg] progress_every`` (default :data:`~airflow_provider_cfg.core.progress.EVERY` s).
+
+    :param log: the trigger's or operator's ``self.log`` (a trigger's reaches the task log only so).
+    :param deadline: Unix time the wait ends, for the time left.
+    """
+    from airflow_provider_cfg.core.progress import EVERY, ProgressLog
+
+    try:
+        from airflow.providers.common.compat.sdk import conf
+
+        every = conf.getfloat(*PROGRESS_OPTION, fallback=EVERY)
+    except Exception:  # a malformed value: the default, said once per wait
+        log.warning("[%s] %s is not a number of seconds; progress every %s s", *PROGRESS_OPTION, EVERY)
+        every = EVERY
+    return ProgressLog(log, every=every, deadline=deadline)
+
 
 ValueT = TypeVar("ValueT", bound="Task | TaskListItem")
 """What a trigger's :meth:`~CfgPollingTrigger.read` yields and its ``check`` receives."""
@@ -215,7 +239,6 @@ class CfgPollingTrigger(CfgTrigger, Generic[ValueT]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_cfg.api.errors import CfgError
-        from airflow_provider_cfg.core.progress import ProgressLog
 
         try:
             poller = await self.open_poller()
@@ -224,7 +247,7 @@ class CfgPollingTrigger(CfgTrigger, Generic[ValueT]):
             return
         loop = asyncio.get_running_loop()
         patience = self.patience()
-        progress = ProgressLog(self.log)
+        progress = progress_log(self.log, self.deadline)
         try:
             await self._sleep_until(loop.time() + self.first_read_delay())
             while True:

@@ -86,6 +86,7 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
 
         import httpx
 
+        from airflow_provider_cfg.triggers.base import progress_log
         from airflow_provider_cfg.triggers.guard_state import load_state, save_state
         from airflow_provider_cfg.triggers.poller import acquire
 
@@ -110,6 +111,7 @@ class CfgSteadyStateGuardTrigger(CfgTrigger):
                               self.experiment_id, watch.probes)
             async with httpx.AsyncClient() as http:
                 yield TriggerEvent(await watch.run(
-                    read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log, checkpoint=checkpoint))
+                    read, lambda: self.probe.probe_async(http), asyncio.sleep, self.log, checkpoint=checkpoint,
+                    progress=progress_log(self.log, self.deadline)))
         finally:
             await poller.release()

@@ -29,6 +29,9 @@ ALLOWED_DIRECT = {
     "airflow.api_fastapi.core_api.security",
     "airflow.models.xcom",
     "airflow.utils.session",
+    # The run-note listener runs in the scheduler, on the database: the XCom table's ORM class
+    # (XComModel on 3.x, BaseXCom on 2.11, chosen inside the function).
+    "airflow.models",
 }
 CONTEXT_KEYS = {"params", "ti", "task_instance", "dag_run", "dag", "task", "run_id", "logical_date", "conf",
                 "ds", "ts", "data_interval_start", "data_interval_end", "var", "macros", "outlets", "inlets"}

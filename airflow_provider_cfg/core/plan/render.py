@@ -20,7 +20,7 @@ def render_markdown(plan: ExperimentPlan) -> str:
 
     :param plan: the plan to show.
     """
-    verdict = "✅ within policy" if plan.ok else f"❌ {len(plan.violations)} violation(s)"
+    verdict = "within policy" if plan.ok else f"NOT within policy: {len(plan.violations)} violation(s)"
     lines = [
         f"# CFG experiment plan: {_md(plan.title)}",
         "",

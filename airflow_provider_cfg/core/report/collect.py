@@ -2,7 +2,7 @@
 
 Built from ``DescribeTask``, ``DescribeTaskExecuteLogs`` and ``DescribeTaskPolicyTriggerLog``
 (read-only calls) plus the steady-state checks and the plan, so the report outlives CFG's own
-console-only, expiring export.
+console-only, expiring export. Every time in it is in UTC (:mod:`.times`); statuses are words.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from airflow_provider_cfg.api.enums import (
     TriggerType,
 )
 from airflow_provider_cfg.core.report.metrics import resilience_metrics
-from airflow_provider_cfg.core.report.times import plus_seconds
+from airflow_provider_cfg.core.report.times import ZONE_NAME, plus_seconds, text_in_utc, to_utc
 
 if TYPE_CHECKING:
     from airflow_provider_cfg.api.client import CfgClient
@@ -49,24 +49,25 @@ def _step(group: TaskGroup, action: TaskGroupAction) -> dict[str, Any]:
             "object_id": inst.TaskGroupInstanceObjectId,
             "instance_id": inst.TaskGroupInstanceId,
             "outcome": _outcome(InstanceStatusType, inst.TaskGroupInstanceStatusType),
-            "start": inst.TaskGroupInstanceStartTime,
-            "end": inst.TaskGroupInstanceEndTime,
-            "log": inst.TaskGroupInstanceExecuteLog,
+            "start": to_utc(inst.TaskGroupInstanceStartTime),
+            "end": to_utc(inst.TaskGroupInstanceEndTime),
+            "log": text_in_utc(inst.TaskGroupInstanceExecuteLog),
         }
         for inst in action.TaskGroupInstances or []
     ]
+    start = to_utc(action.TaskGroupActionStartTime)
     ends = [i["end"] for i in instances if i["end"]]
-    end = max(ends) if ends else plus_seconds(action.TaskGroupActionStartTime, action.TaskGroupActionExecuteTime)
+    end = max(ends) if ends else plus_seconds(start, action.TaskGroupActionExecuteTime)
     return {
         "order": f"{group.TaskGroupOrder}.{action.TaskGroupActionOrder}",
         "group": group.TaskGroupTitle,
         "title": action.ActionTitle,
         "kind": "fault" if action.ActionAttribute == ActionAttribute.FAULT else "recovery",
         "risk": action.ActionRisk,
-        "status": ActionStatus.describe(action.TaskGroupActionStatus),
+        "status": ActionStatus.words(action.TaskGroupActionStatus),
         "finished": action.TaskGroupActionStatus == ActionStatus.FINISHED,
         "outcome": _outcome(ActionStatusType, action.TaskGroupActionStatusType),
-        "start": action.TaskGroupActionStartTime,
+        "start": start,
         "end": end,
         "seconds": action.TaskGroupActionExecuteTime,
         "instances": instances,
@@ -91,7 +92,7 @@ def build_report(
     """
     guardrail = [
         {
-            "at": log.CreatTime,
+            "at": to_utc(log.CreatTime),
             "type": "trigger" if log.TriggerType == TriggerType.TRIGGER else "recover",
             "name": log.Name,
             "content": log.Content,
@@ -99,14 +100,15 @@ def build_report(
         for log in trigger_logs
     ]
     report = {
+        "times": ZONE_NAME,
         "experiment": {
             "id": task.TaskId,
             "title": task.TaskTitle,
-            "status": TaskStatus.describe(task.TaskStatus),
+            "status": TaskStatus.words(task.TaskStatus),
             "mode": "automatic" if task.TaskMode == 2 else "manual",
-            "created": task.TaskCreateTime,
-            "start": task.TaskStartTime,
-            "end": task.TaskEndTime,
+            "created": to_utc(task.TaskCreateTime),
+            "start": to_utc(task.TaskStartTime),
+            "end": to_utc(task.TaskEndTime),
         },
         "verdict": {
             "as_expected": task.TaskExpect == TaskExpect.MET if task.TaskExpect is not None else None,
@@ -115,11 +117,29 @@ def build_report(
         },
         "plan": dict(plan) if plan else None,
         "steps": [_step(group, action) for group, action in task.iter_actions()],
-        "checks": {name: dict(check) for name, check in (checks or {}).items()},
+        "checks": _with_breaches(checks or {}, guardrail),
         "guardrail": guardrail,
-        "log": list(execute_logs),
+        "log": [text_in_utc(line) or "" for line in execute_logs],
     }
     return {**report, "metrics": resilience_metrics(report)}
+
+
+def _with_breaches(checks: Mapping[str, Mapping[str, Any]], guardrail: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The checks, and each time the guardrail was triggered as a failed check: a breach the
+    steady-state guard saw (it triggers the guardrail under its name) or CFG's own guardrail — so that
+    "checks" never reads as nothing checked while something breached."""
+    from airflow_provider_cfg.core.guard import GUARDRAIL_NAME
+
+    found = {name: dict(check) for name, check in checks.items()}
+    for trigger in guardrail:
+        if trigger["type"] != "trigger":
+            continue
+        name = "steady-state guard" if trigger["name"] == GUARDRAIL_NAME else f"guardrail {trigger['name']}"
+        if name in found and not found[name].get("passed"):
+            continue  # already reported as failed (by the conclusion, with its own detail)
+        key = name if name not in found else f"{name} (guardrail)"
+        found[key] = {"passed": False, "detail": f"breached at {trigger['at']} {ZONE_NAME}: {trigger['content']}"}
+    return found
 
 
 def _execute_logs(client: CfgClient, experiment_id: int, max_lines: int) -> list[str]:

@@ -1,7 +1,9 @@
 """The game-day report in Markdown: verdict, a Mermaid Gantt chart of the steps, the timeline,
 steps and instances, steady-state checks, guardrail, plan and CFG's execution log.
 
-Works on the dict of :func:`.collect.build_report` only (no CFG call, no Airflow import).
+Works on the dict of :func:`.collect.build_report` only (no CFG call, no Airflow import). It says
+what happened in words (statuses, counts, outcomes), writes every time in UTC and says so, and uses
+no glyph beyond what every font has (a verdict emoji shows as an empty box without an emoji font).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from airflow_provider_cfg.core.markdown import code_block, md_text
 from airflow_provider_cfg.core.plan.model import describe_source
 from airflow_provider_cfg.core.report.cap import capped_note
 from airflow_provider_cfg.core.report.metrics import metrics_section
-from airflow_provider_cfg.core.report.times import plus_seconds
+from airflow_provider_cfg.core.report.note import verdict_words
+from airflow_provider_cfg.core.report.times import ZONE_NAME, plus_seconds
 
 
 def _cell(value: Any, limit: int | None = None) -> str:
@@ -46,19 +49,20 @@ def _timeline(report: Mapping[str, Any]) -> list[tuple[str, str]]:
     if exp["start"]:
         events.append((exp["start"], f"experiment started ({exp['mode']} mode)"))
     for step in report["steps"]:
-        name = f"step {step['order']} {step['title']} ({step['kind']})"
+        name = f"{step['kind']} step {step['order']} {step['title']}"
         instances = step["instances"]
         if step["start"]:
             total = step.get("instances_total", len(instances))
             events.append((step["start"], f"{name} started on {total} instance(s)"))
         if len(instances) <= MAX_INSTANCE_EVENTS:
-            events += [(i["end"], f"{name}: {i['object_id']} {i['outcome']}") for i in instances if i["end"]]
+            events += [(i["end"], f"{name} on {i['object_id']}: {i['outcome']}") for i in instances if i["end"]]
         if step["end"] and step["finished"]:
             events.append((step["end"], f"{name} finished: {step['outcome']}"))
     guardrail = [g for g in report["guardrail"] if g["at"]]
-    events += [(g["at"], f"guardrail {g['type']}: {g['name']} — {g['content']}") for g in guardrail]
+    events += [(g["at"], f"guardrail {'triggered' if g['type'] == 'trigger' else 'recovered'}: {g['name']} - "
+                         f"{g['content']}") for g in guardrail]
     if exp["end"]:
-        events.append((exp["end"], f"experiment ended: {exp['status']}"))
+        events.append((exp["end"], f"experiment ended, {verdict_words(report['verdict']['as_expected'])}"))
     return sorted(events, key=lambda event: event[0])  # CFG times sort as text; sorted() is stable
 
 
@@ -129,13 +133,12 @@ def _plan_section(plan: Mapping[str, Any]) -> list[str]:
 def _header(report: Mapping[str, Any]) -> list[str]:
     """Title, verdict, status and summary (as sent to CFG), the issue if one was recorded."""
     exp, verdict = report["experiment"], report["verdict"]
-    expected = {True: "✅ as expected", False: "❌ NOT as expected", None: "no conclusion yet"}[verdict["as_expected"]]
     lines = [
-        f"# Game-day report: experiment {_cell(exp['id'])} — {_cell(exp['title'], MAX_TITLE)}",
+        f"# Game-day report: experiment {_cell(exp['id'])} - {_cell(exp['title'], MAX_TITLE)}",
         "",
-        f"**Verdict:** {expected}  ",
-        f"**Status:** {_cell(exp['status'])} · {exp['mode']} mode · {_cell(exp['start'])} → {_cell(exp['end'])} "
-        "(CFG time)",
+        f"**Verdict:** {verdict_words(verdict['as_expected'])}  ",
+        f"**Status:** {_cell(exp['status'])}, {exp['mode']} mode, from {_cell(exp['start'])} to {_cell(exp['end'])} "
+        f"(times in {_zone(report)})",
         "",
         f"> {md_text(verdict['summary'] or 'no summary', MAX_TEXT, line_start=True)}",
         "",
@@ -145,8 +148,13 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _zone(report: Mapping[str, Any]) -> str:
+    """The zone of the report's times: UTC (a report built before they were converted: CFG's)."""
+    return ZONE_NAME if report.get("times") == ZONE_NAME else "CFG time, UTC+08:00"
+
+
 def _timeline_section(report: Mapping[str, Any]) -> list[str]:
-    lines = ["## Timeline", "", "| time | event |", "|---|---|"]
+    lines = ["## Timeline", "", f"| time ({_zone(report)}) | event |", "|---|---|"]
     return lines + ([f"| {_cell(at)} | {_cell(event, MAX_TEXT)} |" for at, event in _timeline(report)]
                     or ["| — | nothing ran |"])
 
@@ -156,6 +164,8 @@ def _steps_section(report: Mapping[str, Any]) -> list[str]:
     lines = [
         "",
         "## Steps",
+        "",
+        f"Times in {_zone(report)}.",
         "",
         "| step | action | kind | outcome | start | end | instances |",
         "|---|---|---|---|---|---|---|",
@@ -181,7 +191,9 @@ def _steps_section(report: Mapping[str, Any]) -> list[str]:
 def _checks_section(report: Mapping[str, Any]) -> list[str]:
     lines = ["", "## Steady-state checks", ""]
     if not report["checks"]:
-        return [*lines, "No check reported."]
+        return [*lines, "No steady-state check ran, and the guardrail was not triggered."]
+    failed = sum(1 for c in report["checks"].values() if not c.get("passed"))
+    lines += [f"{len(report['checks']) - failed} of {len(report['checks'])} passed, {failed} failed.", ""]
     lines += ["| check | result | detail |", "|---|---|---|"]
     return lines + [
         f"| {_cell(n)} | {'passed' if c.get('passed') else 'FAILED'} | {_cell(c.get('detail'))} |"
@@ -190,7 +202,8 @@ def _checks_section(report: Mapping[str, Any]) -> list[str]:
 
 
 def _guardrail_section(report: Mapping[str, Any]) -> list[str]:
-    guardrail = [f"* {_cell(g['at'])}: {g['type']} — {_cell(g['name'])}: {_cell(g['content'], MAX_TEXT)}"
+    guardrail = [f"* {_cell(g['at'])}: {'triggered' if g['type'] == 'trigger' else 'recovered'} - "
+                 f"{_cell(g['name'])}: {_cell(g['content'], MAX_TEXT)}"
                  for g in report["guardrail"]]
     return ["", "## Guardrail", "", *(guardrail or ["Not triggered."])]
 
@@ -215,5 +228,5 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("plan"):
         lines += _plan_section(report["plan"])
     if report["log"]:
-        lines += ["", "## CFG execution log", "", *code_block(report["log"][-200:])]
+        lines += ["", "## CFG execution log", "", f"(times in {_zone(report)})", "", *code_block(report["log"][-200:])]
     return "\n".join(lines) + "\n"

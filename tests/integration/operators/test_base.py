@@ -56,3 +56,33 @@ def test_xcom_and_the_log_get_the_capped_report_and_report_path_the_full_one(cfg
     full = json.loads((tmp_path / "r" / f"cfg-experiment-{experiment_id}.json").read_text())
     assert max(len(step["instances"]) for step in full["steps"]) == len(instances)
     assert "Capped" not in (tmp_path / "r" / f"cfg-experiment-{experiment_id}.md").read_text()
+
+
+def test_conclude_publishes_the_run_note_and_the_report_link(cfg_emulator, monkeypatch):
+    """The run note (the verdict in words, the summary CFG holds, the links) and the URL of the
+    rendered report, under Airflow's base URL, go to XCom with the report."""
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "http://127.0.0.1:28080")
+    use_emulator(monkeypatch, cfg_emulator)
+    experiment_id = run_game_day(cfg_emulator)
+    ti = FakeTI(dag_id="cfg_game_day", pulls={"check": {"passed": True, "detail": "ok"}})
+    with pytest.raises(CfgVerdictError):
+        CfgConcludeExperimentOperator(task_id="conclude", experiment_id=experiment_id,
+                                      check_task_ids=["check"]).execute(context_for(ti))
+    url = "http://127.0.0.1:28080/cfg/report/cfg_game_day/manual__2026-01-07T10%3A00%3A00%2B00%3A00"
+    assert ti.pushed["report_url"] == url
+    note = ti.pushed["cfg_run_note"]
+    assert note.startswith(f"**CFG game day: NOT as expected** - experiment {experiment_id}, report drill\n\n")
+    assert "guardrail" in note.split("\n\n")[1].lower()  # the summary CFG holds
+    assert note.endswith(f"[Game-day report]({url}) | [CFG experiment]({ti.pushed['console_url']})")
+    assert ti.push_order.index("report") < ti.push_order.index("report_url") < ti.push_order.index("cfg_run_note")
+
+
+def test_a_note_that_cannot_be_published_never_fails_the_task(cfg_emulator, monkeypatch, mocker):
+    use_emulator(monkeypatch, cfg_emulator)
+    experiment_id = run_game_day(cfg_emulator)
+    mocker.patch("airflow_provider_cfg.operators.base.run_report_url", side_effect=RuntimeError("no config"))
+    ti = FakeTI()
+    result = CfgConcludeExperimentOperator(task_id="conclude", experiment_id=experiment_id,
+                                           fail_on_unexpected=False).execute(context_for(ti))
+    assert result["is_expect"] is False and "report" in ti.pushed
+    assert "report_url" not in ti.pushed and "cfg_run_note" not in ti.pushed

@@ -318,7 +318,7 @@ def test_handler_outcomes():
     watch.record(ProbeResult(True, "HTTP 200 in 5 ms", 5.0))
     passed = op.execute_complete(context_for(), watch.passed())
     assert (passed["passed"] is True and passed["probes"] == 1
-            and passed["detail"].startswith("Steady state held during experiment 1: 1 probe(s), all passed")
+            and passed["detail"].startswith("Steady state held during experiment 1 (http://x): all 1 probe(s) passed")
             and "probed 0.0 s of 3.0 s" in passed["detail"])
     with pytest.raises(CfgTriggerError, match="cannot read the experiment"):
         op.execute_complete(context_for(), watch.error("cannot read the experiment: boom"))

@@ -138,9 +138,10 @@ def test_find_live_experiments_template_fields():
     assert CfgHaltSummaryOperator(task_id="summary", sweep_task_id="find").trigger_rule == "all_done"
 
 
-def halt_summary(found, **kwargs) -> dict:
-    return CfgHaltSummaryOperator(task_id="summary", sweep_task_id="find", **kwargs).execute(
-        context_for(FakeTI(pulls={"find": found})))
+def halt_summary(found, ti: FakeTI | None = None, **kwargs) -> dict:
+    ti = ti or FakeTI()
+    ti.pulls["find"] = found
+    return CfgHaltSummaryOperator(task_id="summary", sweep_task_id="find", **kwargs).execute(context_for(ti))
 
 
 def test_halt_summary_of_a_halted_sweep(emu):
@@ -150,17 +151,28 @@ def test_halt_summary_of_a_halted_sweep(emu):
     assert CfgFindLiveExperimentsOperator(task_id="find").execute(context_for(sweep)) == [experiment_id]
     rollback_op(experiment_id).execute(context_for())
     newcomer = create_managed_626(emu, "newcomer")
-    assert halt_summary(sweep.pushed["found"]) == {
+    ti = FakeTI("cfg_halt_all")
+    assert halt_summary(sweep.pushed["found"], ti) == {
         "dry_run": False, "halted": [experiment_id], "appeared_since": [newcomer]}
+    link = "/cfg/report/cfg_halt_all/manual__2026-01-07T10%3A00%3A00%2B00%3A00"
+    assert ti.pushed["report_url"].endswith(link)
+    assert ti.pushed["cfg_run_note"] == (
+        f"**CFG game day: halted** - 1 experiment(s) halted and recovered\n\n{experiment_id}\n\n"
+        f"[Game-day report]({ti.pushed['report_url']})")
 
 
 def test_halt_summary_fails_naming_what_is_still_injected(emu):
     experiment_id, fault, _ = started_626(emu)
     run_action(emu, experiment_id, fault)
     found = [{"experiment_id": experiment_id, "title": "t", "status": 1002, "dag": None}]
+    failed = FakeTI()
     with pytest.raises(CfgStepFailedError, match=rf"STILL INJECTED: 'Empty Operation' \(TaskActionId {fault}\)"):
-        halt_summary(found)
-    assert halt_summary(found, list_only="True") == {"dry_run": True, "would_halt": [experiment_id]}
+        halt_summary(found, failed)
+    assert failed.pushed["cfg_run_note"].startswith(
+        "**CFG game day: halt INCOMPLETE** - 0 experiment(s) halted, 2 problem(s)\n\n* experiment ")
+    dry = FakeTI()
+    assert halt_summary(found, dry, list_only="True") == {"dry_run": True, "would_halt": [experiment_id]}
+    assert dry.pushed == {"cfg_run_note": f"**CFG game day: dry run** - would halt 1 experiment(s)\n\n{experiment_id}"}
     assert faults(emu)  # a dry run checks nothing and changes nothing
 
 

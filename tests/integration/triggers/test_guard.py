@@ -199,3 +199,34 @@ async def test_a_restarted_copy_takes_over_the_watch_of_the_earlier_one(emu, ser
     (gap,) = event["gaps"]
     assert gap["seconds"] >= 1.4 and "stalled" in gap["why"] and "not counted" not in gap["why"]
     assert event["watched_seconds"] >= 0.6
+
+
+# -- progress ------------------------------------------------------------------------------------------------
+
+
+async def test_the_guard_trigger_logs_its_progress_through_its_own_log_at_a_steady_rate(emu, service, capsys):
+    """What the triggerer copies into the task log: the trigger's ``self.log`` lines. The first probe
+    gives a line at once (probes passed, time left); the next ones only at the steady rate
+    (``[cfg] progress_every``, 15 s by default), not one per probe."""
+    task_id = injected(emu)
+    (event,) = await all_events(guard_trigger(task_id, probe_url=service, deadline=time.time() + 0.5))
+    assert event["status"] == "passed" and event["probes"] >= 2
+    lines = [line for line in capsys.readouterr().out.splitlines() if "guard: " in line]
+    assert len(lines) == 1, lines
+    assert "guard: 1 of 1 probes passed; trips at 2 failed in a row; http://127.0.0.1:" in lines[0]
+    assert " | 0s in, 0s left" in lines[0] and "CfgSteadyStateGuardTrigger" in lines[0]
+
+
+def test_the_rate_of_progress_lines_is_an_airflow_option(monkeypatch, caplog):
+    import logging
+
+    from airflow_provider_cfg.core.progress import EVERY
+    from airflow_provider_cfg.triggers.base import progress_log
+
+    log = logging.getLogger("test.progress")
+    monkeypatch.setenv("AIRFLOW__CFG__PROGRESS_EVERY", "5")
+    assert progress_log(log, deadline=123.0).every == pytest.approx(5) and progress_log(log).deadline is None
+    monkeypatch.setenv("AIRFLOW__CFG__PROGRESS_EVERY", "often")
+    with caplog.at_level(logging.WARNING, logger="test.progress"):
+        assert progress_log(log).every == EVERY
+    assert "[cfg] progress_every is not a number of seconds" in caplog.text

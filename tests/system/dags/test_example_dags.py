@@ -91,8 +91,11 @@ def test_game_day_breach_mid_fault_aborts(dagbag, cfg_emulator, monkeypatch, tmp
     assert cfg_emulator.http().get("/_emulator/faults").json() == []
     # the abort leaves its record too: built by the teardown, since no conclusion ran
     markdown = (tmp_path / f"cfg-experiment-{task['TaskId']}.md").read_text()
-    assert "**Verdict:** ❌ NOT as expected" in markdown
-    assert "steady-state guard" in markdown and "guardrail trigger:" in markdown
+    assert "**Verdict:** NOT as expected" in markdown
+    assert "guardrail triggered: Airflow steady-state guard" in markdown
+    # the breach is a failed check, not "no check reported"
+    checks = markdown.split("## Steady-state checks\n", 1)[1].split("\n## ", 1)[0]
+    assert "0 of 1 passed, 1 failed." in checks and "| steady-state guard | FAILED | breached at " in checks
 
 
 def test_game_day_failing_injection_is_rolled_back(dagbag, cfg_emulator, monkeypatch):
@@ -131,4 +134,4 @@ def test_game_day_leaves_a_report_whose_markdown_renders_the_timeline(dagbag, cf
     assert "| guard_during_fault_1 | passed |" in markdown
     assert "template 626 \"Empty Operation\" · manual mode · within policy" in markdown
     timeline = markdown.split("## Timeline\n", 1)[1].split("\n## ", 1)[0]
-    assert "experiment ended: 1004 ended" in timeline.splitlines()[-1]
+    assert "experiment ended, as expected" in timeline.splitlines()[-1]

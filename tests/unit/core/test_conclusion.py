@@ -29,8 +29,8 @@ def test_everything_fine():
                                  lead=" Game day. ")
     assert verdict.is_expect is True
     assert verdict.summary == (
-        "Game day. Step 1.1 Shutdown: 1 success (started 2026-01-07 10:00:00, took 12 s). "
-        "Step 1.2 Start-up: 1 success (started 2026-01-07 10:00:00). "
+        "Game day. Step 1.1 Shutdown: success (started 2026-01-07 02:00:00 UTC, took 12 s). "
+        "Step 1.2 Start-up: success (started 2026-01-07 02:00:00 UTC). "
         "Check latency: passed — 12 ms. Check errors: passed. Verdict: as expected."
     )
 
@@ -38,7 +38,7 @@ def test_everything_fine():
 def test_skipped_step_is_fine_but_no_checks_is_said():
     verdict = compose_conclusion(finished_task(fault_type=4), {})
     assert verdict.is_expect is True
-    assert "Step 1.1 Shutdown: 4 skipped" in verdict.summary
+    assert "Step 1.1 Shutdown: skipped" in verdict.summary
     assert "No steady-state check reported." in verdict.summary
 
 
@@ -52,7 +52,7 @@ def test_failed_check():
 
 def test_failed_or_unfinished_step():
     failed = compose_conclusion(finished_task(fault_type=2), {"ok": {"passed": True}})
-    assert failed.is_expect is False and "Step 1.1 Shutdown: 2 failed" in failed.summary
+    assert failed.is_expect is False and "Step 1.1 Shutdown: failed" in failed.summary
     assert failed.summary.endswith("(a step did not succeed).")
     unfinished = compose_conclusion(finished_task(recovery_status=2002, recovery_type=0), {"ok": {"passed": True}})
     assert unfinished.is_expect is False and "Step 1.2 Start-up: unfinished (not run)." in unfinished.summary
@@ -62,8 +62,8 @@ def test_guardrail_fired():
     verdict = compose_conclusion(finished_task(), {"ok": {"passed": True}},
                                  [log(0), log(1, content="recovered", at="2026-01-07 10:01:00")])
     assert verdict.is_expect is False
-    assert "Guardrail triggered at 2026-01-07 10:00:05: p99 — above SLO." in verdict.summary
-    assert "Guardrail recovered at 2026-01-07 10:01:00: p99 — recovered." in verdict.summary
+    assert "Guardrail triggered at 2026-01-07 02:00:05 UTC: p99 — above SLO." in verdict.summary  # CFG's +08:00
+    assert "Guardrail recovered at 2026-01-07 02:01:00 UTC: p99 — recovered." in verdict.summary
     assert verdict.summary.endswith("(the guardrail fired).")
 
 
@@ -104,7 +104,7 @@ def test_ended_by_names_the_guardrail_and_an_outside_end():
 
     logs = [_log("p99 latency", "above 2 s"), _log("p99 latency", "back", kind=1)]
     assert ended_by("paused by CFG", logs) == (
-        "stopped by its guardrail; guardrail triggered by 'p99 latency' at 2026-01-07 10:00:00: above 2 s")
+        "stopped by its guardrail; guardrail triggered by 'p99 latency' at 2026-01-07 02:00:00 UTC: above 2 s")
     assert ended_by("done by hand") == (
         "ended outside this DAG run (in the CFG console, by CFG itself or by another tool)")
 

@@ -36,7 +36,8 @@ def test_step_event_success():
         "experiment_id": 3256, "task_action_id": 11, "title": "Shutdown", "action_status": 2004,
         "action_status_type": 1, "failed_instances": [],
     }
-    assert event["message"].startswith("Step 'Shutdown' (TaskActionId 11): 2004 finished, 1 success")
+    assert event["message"] == (
+        "Step 'Shutdown' (TaskActionId 11) finished: success; 1 of 1 instance(s) done: 1 succeeded")
     assert json.loads(json.dumps(event)) == event
     assert type(event["action_status"]) is not bool and json.dumps(event["action_status"]) == "2004"
 
@@ -51,7 +52,7 @@ def test_step_event_failed_carries_instance_logs():
     ]), 11)
     assert event["status"] == "failed"
     assert event["failed_instances"] == [{"instance_id": 2, "object_id": "ins-bbbbbbbb", "log": "agent down"}]
-    assert "instance ins-bbbbbbbb (2) 2 failed: agent down" in event["message"]
+    assert "instance ins-bbbbbbbb (2) failed: agent down" in event["message"]
     assert event["detail"] in event["message"]
     assert json.loads(json.dumps(event)) == event
 

@@ -54,7 +54,7 @@ def test_conclusion_check_of_a_finished_watch():
     assert check == {"passed": True, "detail": check["detail"], "probes": 1, "failed_probes": 0,
                      "watched_seconds": check["watched_seconds"], "elapsed_seconds": 3.0, "gaps": [],
                      "last_probe": held.last}
-    assert check["detail"].startswith("Steady state held during experiment 7: 1 probe(s), all passed of svc; "
+    assert check["detail"].startswith("Steady state held during experiment 7 (svc): all 1 probe(s) passed; "
                                       "probed 0.0 s of 3.0 s")
     assert json.loads(json.dumps(check)) == check
     assert conclusion_check(held.ended(ENDED))["passed"] is True and conclusion_check(held.ended(ENDED))["ended"]
@@ -190,7 +190,8 @@ def test_breach_after_failures_to_trip_in_a_row():
 def test_experiment_ending_stops_the_watch():
     blocking, other, _ = run_both(lambda: Script([RUNNING, ENDED], [OK]))
     assert blocking["status"] == "ended" and blocking["probes"] == 1 and blocking["task_expect"] == 1
-    assert "steady state held until then: 1 probe(s), all passed" in blocking["message"]
+    assert "steady state held until then (" in blocking["message"]
+    assert "): all 1 probe(s) passed" in blocking["message"]
     assert same(blocking, other)
 
 
@@ -242,7 +243,7 @@ def test_the_blocking_watch_refuses_to_wait_on_an_event_loop():
         await asyncio.sleep(0)
 
     guard = new_watch()
-    guard.run = lambda *args: suspends()  # a loop that suspends cannot be run without an event loop
+    guard.run = lambda *args, **kwargs: suspends()  # a loop that suspends cannot be run without an event loop
     with pytest.raises(RuntimeError, match="asked to wait for something asynchronous"):
         watch(guard, lambda: RUNNING, lambda: OK)
 

@@ -32,7 +32,7 @@ def test_a_fault_left_injected_and_a_live_experiment_are_problems(cfg_emulator, 
     assert check.halted == []
     assert check.problems == [
         f"experiment {injected}: STILL INJECTED: 'Empty Operation' (TaskActionId {fault})",
-        f"experiment {injected}: still 1002 running",
+        f"experiment {injected}: still running, not ended",
     ]
 
 

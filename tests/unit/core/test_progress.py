@@ -8,7 +8,15 @@ import asyncio
 import logging
 
 from airflow_provider_cfg.api.models import Task
-from airflow_provider_cfg.core.progress import ProgressLog, experiment_progress, step_progress
+from airflow_provider_cfg.core.progress import (
+    WIDTH,
+    ProgressLog,
+    duration,
+    experiment_progress,
+    fit,
+    guard_progress,
+    step_progress,
+)
 from airflow_provider_cfg.triggers.step import CfgStepTrigger
 from tests.airflow_helpers import execute_action, started_626, task_of, use_emulator
 
@@ -26,23 +34,52 @@ def test_progress_log_logs_changes_at_once_and_repeats_at_a_steady_rate(caplog):
     log = logging.getLogger("test.progress")
     progress = ProgressLog(log, every=60, clock=clock)
     with caplog.at_level(logging.INFO, logger="test.progress"):
-        assert progress("step 1 of 2: running; instances 0/2 done")
+        assert progress("step 1 of 2 running: 0 of 2 instances done")
         clock.now += 5
-        assert not progress("step 1 of 2: running; instances 0/2 done")  # unchanged: quiet
+        assert not progress("step 1 of 2 running: 0 of 2 instances done")  # unchanged: quiet
         clock.now += 5
-        assert progress("step 1 of 2: running; instances 1/2 done")  # changed: at once
+        assert progress("step 1 of 2 running: 1 of 2 instances done")  # changed: at once
         clock.now += 59
-        assert not progress("step 1 of 2: running; instances 1/2 done")
+        assert not progress("step 1 of 2 running: 1 of 2 instances done")
         clock.now += 1
-        assert progress("step 1 of 2: running; instances 1/2 done")  # a minute unchanged: again
+        assert progress("step 1 of 2 running: 1 of 2 instances done")  # a minute unchanged: again
         clock.now += 3600
-        assert progress("step 1 of 2: finished")
+        assert progress("step 1 of 2 finished")
     assert [r.getMessage() for r in caplog.records] == [
-        "step 1 of 2: running; instances 0/2 done (waiting 0s)",
-        "step 1 of 2: running; instances 1/2 done (waiting 10s)",
-        "step 1 of 2: running; instances 1/2 done (waiting 1m10s)",
-        "step 1 of 2: finished (waiting 1h01m10s)",
+        "step 1 of 2 running: 0 of 2 instances done | 0s in",
+        "step 1 of 2 running: 1 of 2 instances done | 10s in",
+        "step 1 of 2 running: 1 of 2 instances done | 1m10s in",
+        "step 1 of 2 finished | 1h01m10s in",
     ]
+
+
+def test_progress_log_with_a_state_logs_moving_counters_at_the_steady_rate_with_the_time_left(caplog):
+    clock, wall = FakeClock(), FakeClock()
+    log = logging.getLogger("test.progress")
+    progress = ProgressLog(log, every=10, deadline=wall.now + 20, clock=clock, wall=wall)
+    with caplog.at_level(logging.INFO, logger="test.progress"):
+        for probe in range(1, 5):  # a probe every 4 s: the counters move, the state does not
+            progress(guard_progress(probe, 0, 0, 2, "http://svc/health"), state=False)
+            clock.now += 4
+            wall.now += 4
+        progress(guard_progress(5, 1, 1, 2, "http://svc/health"), state=True)  # failing: at once
+    assert [r.getMessage() for r in caplog.records] == [
+        "guard: 1 of 1 probes passed; trips at 2 failed in a row; http://svc/health | 0s in, 20s left",
+        "guard: 4 of 4 probes passed; trips at 2 failed in a row; http://svc/health | 12s in, 8s left",
+        "guard: 4 of 5 probes passed; 1 failed in a row, trips at 2; http://svc/health | 16s in, 4s left",
+    ]
+
+
+def test_a_progress_line_fits_the_width_key_facts_first():
+    log = logging.getLogger("test.progress")
+    lines: list[str] = []
+    log_info = ProgressLog(log, deadline=None)
+    log_info.log = type("L", (), {"info": lambda self, fmt, *args: lines.append(fmt % args)})()
+    log_info("step 1 of 2 running: 0 of 9 instances done, 0 failed; 1.1 '" + "very long title " * 10 + "'")
+    (line,) = lines
+    assert len(line) <= WIDTH
+    assert line.startswith("step 1 of 2 running: 0 of 9 instances done") and line.endswith("… | 0s in")
+    assert fit("short") == "short" and duration(3725) == "1h02m05s" and duration(-3) == "0s"
 
 
 def test_step_and_experiment_progress_from_a_real_experiment(cfg_emulator):
@@ -50,25 +87,24 @@ def test_step_and_experiment_progress_from_a_real_experiment(cfg_emulator):
     task_id, fault, recovery = started_626(cfg_emulator, ["ins-aaaaaaaa", "ins-bbbbbbbb"])
     before = Task.model_validate(task_of(cfg_emulator, task_id))
     assert step_progress(before, recovery) == (
-        f"experiment {task_id}: step 2 of 2 (1.2 'Empty Operation (rollback)'): 2001 not started; "
-        "instances 0/2 done, 0 failed"
+        f"step 2 of 2 not started: 0 of 2 instances done, 0 failed; 1.2 'Empty Operation (rollback)', "
+        f"experiment {task_id}"
     )
     execute_action(cfg_emulator, task_id, fault)
     running = Task.model_validate(task_of(cfg_emulator, task_id))
     line = step_progress(running, fault)
-    assert line.startswith(f"experiment {task_id}: step 1 of 2 (1.1 'Empty Operation'): 2003 running")
-    assert line.endswith("instances 0/2 done, 0 failed")
+    assert line == f"step 1 of 2 running: 0 of 2 instances done, 0 failed; 1.1 'Empty Operation', experiment {task_id}"
     one = running.find_action(fault).TaskGroupInstances[0].TaskGroupInstanceId
-    assert "instances 0/1 done" in step_progress(running, fault, [one])
+    assert "0 of 1 instances done" in step_progress(running, fault, [one])
     assert experiment_progress(running) == (
-        f"experiment {task_id}: 1002 running; steps 0/2 finished, now 'Empty Operation'"
+        f"experiment {task_id} running: 0 of 2 steps finished, now 'Empty Operation'"
     )
-    assert step_progress(running, 999999) == f"experiment {task_id}: step 999999 not found"
+    assert step_progress(running, 999999) == f"step 999999 not found in experiment {task_id}"
 
 
 def _progress_lines(capsys) -> list[str]:
     """The progress lines the operator's or trigger's (structlog) logger printed."""
-    return [line for line in capsys.readouterr().out.splitlines() if "step 1 of 2" in line]
+    return [line for line in capsys.readouterr().out.splitlines() if "step 1 of 2 " in line]
 
 
 async def test_the_step_trigger_logs_progress_while_it_waits(cfg_emulator, monkeypatch, capsys):
@@ -82,7 +118,7 @@ async def test_the_step_trigger_logs_progress_while_it_waits(cfg_emulator, monke
     lines = _progress_lines(capsys)
     # a dozen polls, but only the changes are logged (not-yet-running, running), never one per poll
     assert 1 <= len(lines) <= 3, lines
-    assert any("2003 running" in line for line in lines), lines
+    assert any("step 1 of 2 running" in line for line in lines), lines
 
 
 async def _events(trigger: CfgStepTrigger) -> list[dict]:
@@ -103,7 +139,7 @@ def test_the_step_sensor_logs_progress_between_pokes(cfg_emulator, monkeypatch, 
     assert sensor.poke(context) is False  # unchanged within the minute: not logged again
     lines = _progress_lines(capsys)
     assert len(lines) == 1, lines
-    assert "2003 running; instances 0/1 done" in lines[0]
+    assert "step 1 of 2 running: 0 of 1 instances done" in lines[0]
 
 
 def test_the_step_operator_logs_progress_not_every_poll(cfg_emulator, monkeypatch, capsys):
@@ -120,4 +156,5 @@ def test_the_step_operator_logs_progress_not_every_poll(cfg_emulator, monkeypatc
     lines = _progress_lines(capsys)
     # about 16 polls while the step ran; one line per change of what the step looks like
     assert 1 <= len(lines) <= 3, lines
-    assert "(1.1 'Empty Operation'): 2003 running; instances 0/1 done, 0 failed (waiting" in lines[0]
+    assert "step 1 of 2 running: 0 of 1 instances done, 0 failed; 1.1 'Empty Operation'" in lines[0]
+    assert " | 0s in" in lines[0]

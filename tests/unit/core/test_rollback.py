@@ -127,6 +127,18 @@ def test_waits_for_a_fault_still_being_injected(cfg_emulator, client):
     assert starts(cfg_emulator, experiment_id, recovery) == 1
 
 
+def test_the_wait_for_the_recovery_logs_its_progress(cfg_emulator, client, caplog):
+    experiment_id, fault, _ = started_626(cfg_emulator)
+    cfg_emulator.state.action_seconds = 0.4  # the fault is still being injected: the rollback waits
+    execute_action(cfg_emulator, experiment_id, fault)
+    with caplog.at_level("INFO", logger="airflow_provider_cfg.core.rollback"):
+        assert rollback(client, experiment_id).clean
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rollback: experiment")]
+    assert lines and lines[0].startswith(f"rollback: experiment {experiment_id} running: 0 of 2 steps finished")
+    assert len(lines) < 8  # on change and at the steady rate, not once per 50 ms poll
+    assert all(len(line) <= 100 for line in lines)
+
+
 def test_nothing_injected_still_ends_honestly(cfg_emulator, client):
     experiment_id, fault, recovery = started_626(cfg_emulator)
     ok(cfg_emulator, "ExecuteTaskInstance", TaskId=experiment_id,

@@ -185,16 +185,16 @@ def test_outcome_failed_instances_and_summary():
     ])
     assert [i.object_id for i in outcome.failed_instances] == ["ins-bbbbbbbb", "ins-cccccccc"]
     assert outcome.summary() == (
-        "'Shutdown' (TaskActionId 11): 2004 finished, 2 failed; instances 3/3 done"
-        "\n  instance ins-bbbbbbbb (2) 2 failed: agent unreachable"
-        "\n  instance ins-cccccccc (3) 3 terminated: no log"
+        "'Shutdown' (TaskActionId 11) finished: failed; 3 of 3 instance(s) done: 1 succeeded, 1 failed, 1 terminated"
+        "\n  instance ins-bbbbbbbb (2) failed: agent unreachable"
+        "\n  instance ins-cccccccc (3) terminated: no log"
     )
 
 
 def test_outcome_counts_unfinished_instances():
     outcome = outcome_of(status=2003, instances=[build_instance(1, "ins-aaaaaaaa", 3002),
                                                  build_instance(2, "ins-bbbbbbbb", 3003, 1)])
-    assert outcome.summary().endswith("instances 1/2 done")
+    assert outcome.summary() == "'Shutdown' (TaskActionId 11) running; 1 of 2 instance(s) done: 1 succeeded"
     assert outcome.failed_instances == ()
 
 

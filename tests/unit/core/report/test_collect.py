@@ -32,7 +32,8 @@ def _task(**action: object) -> m.Task:
 def test_step_without_instance_end_ends_after_its_execution_time():
     report = build_report(_task(TaskGroupActionStartTime="2024-01-01 10:00:00", TaskGroupActionExecuteTime=65))
     step = report["steps"][0]
-    assert (step["start"], step["end"], step["seconds"]) == ("2024-01-01 10:00:00", "2024-01-01 10:01:05", 65)
+    # CFG's times (UTC+08:00) in UTC
+    assert (step["start"], step["end"], step["seconds"]) == ("2024-01-01 02:00:00", "2024-01-01 02:01:05", 65)
     assert (step["kind"], step["finished"], step["outcome"]) == ("fault", False, "—")  # no outcome yet
     assert step["instances"][0]["outcome"] == "—"
     assert report["experiment"]["id"] == 7 and report["verdict"]["as_expected"] is None
@@ -46,7 +47,7 @@ def test_step_end_is_the_last_instance_end():
                                 TaskGroupInstances=instances, TaskGroupActionStatus=2004,
                                 TaskGroupActionStatusType=1))
     step = report["steps"][0]
-    assert (step["end"], step["finished"], step["outcome"]) == ("2024-01-01 10:00:12", True, "success")
+    assert (step["end"], step["finished"], step["outcome"]) == ("2024-01-01 02:00:12", True, "success")
     assert [i["outcome"] for i in step["instances"]] == ["success", "success"]
 
 

@@ -19,7 +19,14 @@ def test_markdown_of_a_game_day(cfg_emulator, game_day):
     assert "1.2 Empty Operation (rollback) :s1_2," in gantt
     assert "    section guardrail\n    trigger p99 latency :milestone, g1, " in gantt
     assert "| steady_state | passed | HTTP 200 |" in markdown
-    assert "p99 latency" in markdown
+    # the guardrail's trigger is a failed check too: "checks" never says all is well while something breached
+    assert "1 of 2 passed, 1 failed." in markdown
+    assert "| guardrail p99 latency | FAILED | breached at 20" in markdown
+    assert " UTC: p99 above 2 s for 1 min |" in markdown
+    # times in UTC, said so; statuses in words; no glyph beyond common fonts
+    assert "(times in UTC)" in markdown and "| time (UTC) | event |" in markdown and "Times in UTC." in markdown
+    assert "**Status:** paused, manual mode, from 20" in markdown
+    assert not any(ord(char) > 0x2FFF for char in markdown)
     # the timeline: every dated event in time order, from creation to the guardrail trigger
     timeline = markdown.split("## Timeline\n", 1)[1].split("\n## ", 1)[0]
     rows = [line.strip("| ").split(" | ") for line in timeline.splitlines() if line.startswith("| 20")]
@@ -28,12 +35,12 @@ def test_markdown_of_a_game_day(cfg_emulator, game_day):
     events = [row[1] for row in rows]
     assert events[0] == "experiment created" and events[1].startswith("experiment started (manual mode)")
     order = [next(i for i, e in enumerate(events) if e.startswith(prefix)) for prefix in (
-        "step 1.1 Empty Operation (fault) started on 2 instance(s)",
-        "step 1.1 Empty Operation (fault): ins-aaaaaaaa",
-        "step 1.1 Empty Operation (fault) finished",
-        "step 1.2 Empty Operation (rollback) (recovery) started",
-        "step 1.2 Empty Operation (rollback) (recovery) finished",
-        "guardrail trigger: p99 latency",
+        "fault step 1.1 Empty Operation started on 2 instance(s)",
+        "fault step 1.1 Empty Operation on ins-aaaaaaaa: success",
+        "fault step 1.1 Empty Operation finished: success",
+        "recovery step 1.2 Empty Operation (rollback) started",
+        "recovery step 1.2 Empty Operation (rollback) finished: success",
+        "guardrail triggered: p99 latency - p99 above 2 s for 1 min",
     )]
     assert order == sorted(order), events
     # per-instance outcomes and execution logs
@@ -44,7 +51,8 @@ def test_markdown_of_a_game_day(cfg_emulator, game_day):
 def _report(**parts: Any) -> dict[str, Any]:
     """A report dict as build_report makes it, with nothing run yet."""
     return {
-        "experiment": {"id": 7, "title": "drill", "status": "1001 not started", "mode": "manual",
+        "times": "UTC",
+        "experiment": {"id": 7, "title": "drill", "status": "not started", "mode": "manual",
                        "created": None, "start": None, "end": None},
         "verdict": {"as_expected": None, "summary": None, "issue": None},
         "plan": None, "steps": [], "checks": {}, "guardrail": [], "log": [], **parts,
@@ -53,10 +61,12 @@ def _report(**parts: Any) -> dict[str, Any]:
 
 def test_markdown_of_an_experiment_that_never_ran():
     markdown = render_markdown(_report())
-    assert markdown.startswith("# Game-day report: experiment 7 — drill\n\n**Verdict:** no conclusion yet  \n")
+    assert markdown.startswith("# Game-day report: experiment 7 - drill\n\n**Verdict:** no conclusion yet  \n"
+                               "**Status:** not started, manual mode, from — to — (times in UTC)\n")
     assert "```mermaid" not in markdown  # no dated step, no chart
     assert "| — | nothing ran |" in markdown
-    assert "No check reported." in markdown and "Not triggered." in markdown
+    assert "No steady-state check ran, and the guardrail was not triggered." in markdown
+    assert "Not triggered." in markdown
     assert "### Instances" not in markdown and "## CFG execution log" not in markdown
 
 

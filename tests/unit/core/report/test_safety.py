@@ -34,7 +34,7 @@ def report(title: str = "drill", summary: str = "s", issue: str | None = None, i
 def test_a_forged_verdict_line_cannot_be_injected(field):
     markdown = render_markdown(report(**{field: FORGED}))
     verdicts = [line for line in markdown.splitlines() if line.startswith("**Verdict:**")]
-    assert verdicts == ["**Verdict:** ❌ NOT as expected  "]
+    assert verdicts == ["**Verdict:** NOT as expected  "]
     assert sum(line.startswith("# ") for line in markdown.splitlines()) == 1
 
 
@@ -47,6 +47,7 @@ def test_raw_html_is_escaped(field):
 def test_an_unclosed_fence_does_not_swallow_the_rest():
     markdown = render_markdown(report(title="```", summary="```python", log=["```", "line", "~~~", "````"]))
     log = markdown.split("## CFG execution log\n\n", 1)[1].splitlines()
+    assert log.pop(0) == "(times in CFG time, UTC+08:00)" and log.pop(0) == ""  # a dict from before times were UTC
     assert log == ["`````", "```", "line", "~~~", "````", "`````"]  # a fence longer than any run inside
     assert markdown.count("```mermaid") == 1 and "\\`\\`\\`python" in markdown  # the summary's fence is text
 
