@@ -46,9 +46,10 @@ CONN_ENV_VAR = f"AIRFLOW_CONN_{CONN_ID.upper()}"
 
 
 def emulator_connection(emulator) -> dict[str, str]:
-    """The ``tencentcloud_cfg`` connection to ``emulator``, as Airflow's JSON connection format."""
+    """The ``tencentcloud_cfg`` connection to ``emulator``, as Airflow's JSON connection format. The
+    port is its own field, not part of ``host``: Airflow 3.3's Test button needs a stored port."""
     return {"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key,
-            "host": emulator.endpoint}
+            "host": emulator.host, "port": emulator.port}
 
 
 class Standalone:
