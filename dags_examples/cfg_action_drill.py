@@ -35,7 +35,7 @@ with DAG(
     catchup=False,
     render_template_as_native_obj=True,
     params={
-        "action_id": Param(462, type="integer", minimum=1, title="CFG library action id",
+        "action_id": Param(462, type="integer", exclusiveMinimum=0, title="CFG library action id",
                            description="The fault to inject (462: network packet loss)."),
         "instance": Param("ins-xxxxxxxx", type="string", pattern=CVM_INSTANCE_ID, title="Target CVM instance",
                           description="A CVM instance id: ins- followed by 8 lower-case letters or digits."),

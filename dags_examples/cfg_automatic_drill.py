@@ -36,7 +36,7 @@ with DAG(
     catchup=False,
     render_template_as_native_obj=True,
     params={
-        "template_id": Param(629, type="integer", minimum=1, title="CFG template id",
+        "template_id": Param(629, type="integer", exclusiveMinimum=0, title="CFG template id",
                              description="The template to run in automatic mode (629: CPU high load)."),
         "instances": Param(["ins-cpu00001"], **cvm_instances_schema(),
                            title="Target CVM instances",

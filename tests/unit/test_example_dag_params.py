@@ -68,6 +68,14 @@ def test_an_empty_default_allows_null_so_the_form_can_trigger(dags):
             assert "null" in param.schema["type"], f"{dag_id}.{name}"
 
 
+def test_no_number_is_clamped_silently_by_the_form(dags):
+    """Airflow 3's form gives ``minimum``/``maximum`` to its number input, which silently replaces
+    -5 by the minimum on blur; with ``exclusiveMinimum`` the value stays and the trigger is refused."""
+    clamped = [f"{dag_id}.{name}" for dag_id, name, param in _params(dags)
+               if param.schema.get("type") in ("integer", "number") and {"minimum", "maximum"} & set(param.schema)]
+    assert clamped == []
+
+
 def test_halt_all_halts_for_real_by_default_and_dry_run_is_a_choice(dags):
     resolved = validate(dags["cfg_halt_all"], {})
     assert resolved["dry_run"] is False
