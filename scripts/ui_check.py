@@ -246,25 +246,25 @@ def check_console_link(page, base_url: str, run_id: str, expected: str, experime
 
 
 def check_test_connection(page, base_url: str, shots: Path) -> None:
-    """Admin → Connections: the Test icon of the emulator's connection turns green; the one of a
-    connection with a wrong key turns red and the toast carries CFG's message."""
+    """Admin → Connections: the Test icon of a connection with a wrong key turns red and the toast
+    carries CFG's message; the one of the emulator's connection turns green. (The wrong one, the
+    lower row, first: an icon's tooltip stays under it and would cover the row below.)"""
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/connections")
-    good = page.get_by_role("row").filter(has_text=CONN_ID)
-    good.get_by_role("button", name="Test Connection").click()
+    wrong = page.get_by_role("row").filter(has_text=WRONG_KEY_CONN_ID).get_by_role("button", name="Test Connection")
+    good = page.get_by_role("row").filter(has_text=CONN_ID).get_by_role("button", name="Test Connection")
+    expect(page.get_by_role("row").nth(1)).to_contain_text(CONN_ID)  # sorted by id: ours, then the wrong key
+    wrong.click()
+    expect(wrong.locator("svg[color=red]")).to_have_count(1)
+    toast = page.get_by_role("status").filter(has_text="Test Connection Failed")
+    expect(toast).to_contain_text("AuthFailure.SignatureFailure")
+    good.click()
     try:
-        expect(good.get_by_role("button", name="Test Connection").locator("svg[color=green]")).to_have_count(1)
+        expect(good.locator("svg[color=green]")).to_have_count(1)
     except AssertionError:
         toasts = page.get_by_role("status").all_inner_texts()
         raise CheckFailed(f"testing {CONN_ID} did not turn green: {toasts}") from None
-    page.mouse.move(0, 0)  # the first icon's tooltip would cover the second one
-    expect(page.get_by_role("tooltip")).to_have_count(0)
-    wrong = page.get_by_role("row").filter(has_text=WRONG_KEY_CONN_ID)
-    wrong.get_by_role("button", name="Test Connection").click()
-    expect(wrong.get_by_role("button", name="Test Connection").locator("svg[color=red]")).to_have_count(1)
-    toast = page.get_by_role("status").filter(has_text="Test Connection Failed")
-    expect(toast).to_contain_text("AuthFailure.SignatureFailure")
     page.screenshot(path=str(shots / "after-test-connection.png"))
 
 
@@ -344,13 +344,22 @@ def trigger_from_form(page, base_url: str, airflow: Standalone, dag_id: str, sho
 
 def seed_live_experiment(emulator: EmulatorServer) -> int:
     """A game day left behind with its fault injected (as if its DAG run had died): what the
-    big red button is for. Created the way the provider's create operators tag experiments."""
-    from tests.airflow_helpers import actions_of, create_managed_626, run_action, start
+    big red button is for. Tagged the way the provider's create operators tag; polled once a
+    second (the emulator enforces CFG's rate limits here)."""
+    from tests.airflow_helpers import actions_of, create_managed_626, execute_action, start
 
-    experiment_id = create_managed_626(emulator, "left behind by ui-check")
-    start(emulator, experiment_id)
-    fault = actions_of(emulator, experiment_id)[0]
-    run_action(emulator, experiment_id, fault["TaskGroupActionId"])
+    try:
+        experiment_id = create_managed_626(emulator, "left behind by ui-check")
+        start(emulator, experiment_id)
+        fault = actions_of(emulator, experiment_id)[0]["TaskGroupActionId"]
+        execute_action(emulator, experiment_id, fault)
+        deadline = time.monotonic() + 120
+        while actions_of(emulator, experiment_id)[0]["TaskGroupActionStatus"] != 2004:
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"the fault of experiment {experiment_id} was not injected in 120 s")
+            time.sleep(1)
+    except AssertionError as exc:  # the helpers assert on CFG errors
+        raise CheckFailed(f"could not leave an experiment behind for the halt button: {exc}") from None
     return experiment_id
 
 
