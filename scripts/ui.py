@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)  # also when started in the background, where SIGINT is ignored
     emulator = EmulatorServer(port=free_port(args.emulator_port), action_seconds=args.action_seconds).start()
     airflow = Standalone(emulator, connection_in_db=True, port=free_port(args.port))
     try:
