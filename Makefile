@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui-check lint package lock compat compat-lock test-variants clean
+.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui ui-check lint package lock compat compat-lock test-variants clean
 
 setup: $(VENV)/.installed
 
@@ -40,6 +40,11 @@ bench: setup
 # Every benchmark path with a few rounds (CI smoke): prints the report, asserts no timing.
 bench-smoke: setup
 	$(PY) -m bench --quick
+
+# Try the provider in Airflow's web UI (scripts/ui.py): the emulator and `airflow standalone` with the
+# example DAGs and the connection; prints the URL and login; Ctrl-C stops everything.
+ui: setup
+	$(PY) scripts/ui.py
 
 # The provider in Airflow's web UI (scripts/ui_check.py): a real `airflow standalone`, the emulator,
 # cfg_game_day run by the scheduler and triggerer, checked in Debian's headless Chromium driven by

@@ -78,11 +78,14 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_provider_cfg.hooks.cfg.CfgHook",
                 "hook-name": "Tencent Cloud CFG",
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port"],
+                    # Port stays in the form: Airflow 3.3's Test button sends port 0 for a stored
+                    # empty port and refuses the test as "a different destination" (docs/connection.md).
+                    "hidden-fields": ["schema"],
                     "relabeling": {"login": "SecretId", "password": "SecretKey", "host": "Endpoint (optional)"},
                     "placeholders": {
                         "login": "AKID…",
-                        "host": "cfg.tencentcloudapi.com (default) or 127.0.0.1:8999 for the emulator",
+                        "host": "cfg.tencentcloudapi.com (default) or 127.0.0.1 for the emulator",
+                        "port": "443 (the emulator: its port, 8999)",
                     },
                 },
                 "conn-fields": {

@@ -4,6 +4,12 @@ Creates an experiment from library action 462 (network packet loss) on one CVM i
 custom configuration (``{"interfaces": "eth0"}``, as in CFG's API walkthrough), starts it,
 injects the fault, checks the service, recovers, and concludes. The rollback teardown guarantees
 that the packet loss is recovered even if a task fails or is killed half-way.
+
+Press **Trigger**: every field of the form has a working default (the local emulator, `make ui`).
+`action_id` is the library action (462: network packet loss); `instance` the target CVM instance
+(`ins-` and 8 lower-case letters or digits); `interfaces` the network interface to degrade;
+`steady_state_url` an http(s) URL that answers 200 while the service is healthy. The steps are the
+action's own: 1.1 injects, 1.2 recovers.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from datetime import datetime, timedelta
 
 from airflow.providers.common.compat.sdk import DAG, Param, task
 
+from airflow_provider_cfg.core.param_schemas import CVM_INSTANCE_ID, http_url_schema
+from airflow_provider_cfg.emulator.defaults import emulator_url
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromActionOperator
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
 from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
@@ -27,10 +35,14 @@ with DAG(
     catchup=False,
     render_template_as_native_obj=True,
     params={
-        "action_id": Param(462, type="integer", description="Library action id (462: network packet loss)"),
-        "instance": Param("ins-xxxxxxxx", type="string", description="Target CVM instance id"),
-        "interfaces": Param("eth0", type="string", description="Network interface to degrade"),
-        "steady_state_url": Param("http://127.0.0.1:8999/_emulator/health", type="string"),
+        "action_id": Param(462, type="integer", exclusiveMinimum=0, title="CFG library action id",
+                           description="The fault to inject (462: network packet loss)."),
+        "instance": Param("ins-xxxxxxxx", type="string", pattern=CVM_INSTANCE_ID, title="Target CVM instance",
+                          description="A CVM instance id: ins- followed by 8 lower-case letters or digits."),
+        "interfaces": Param("eth0", type="string", minLength=1, title="Network interface",
+                            description="The network interface to degrade, e.g. eth0."),
+        "steady_state_url": Param(f"{emulator_url()}/_emulator/health", **http_url_schema(), title="Steady-state URL",
+                                  description="An http(s) URL that answers 200 while the service is healthy."),
     },
     tags=["chaos", "tencentcloud", "cfg"],
     doc_md=__doc__,

@@ -5,6 +5,11 @@ waits) and ends the experiment when the last one is done. Airflow starts it, wat
 step with the step sensor and the experiment with the experiment sensor until it has ended (1004;
 deferrable: no worker slot while waiting), checks steady state, and records the conclusion that
 CFG asks for. Template 629 runs CPU high load and its recovery.
+
+Press **Trigger**: every field of the form has a working default (the local emulator, `make ui`).
+`template_id` is the CFG template; `instances` the target CVM instances, one id per line (`ins-`
+and 8 lower-case letters or digits); `steady_state_url` an http(s) URL that answers 200 while the
+service is healthy. CFG runs the template's steps by itself; nothing to adapt in the DAG.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from datetime import datetime, timedelta
 
 from airflow.providers.common.compat.sdk import DAG, Param, task
 
+from airflow_provider_cfg.core.param_schemas import cvm_instances_schema, http_url_schema
+from airflow_provider_cfg.emulator.defaults import emulator_url
 from airflow_provider_cfg.operators.create import CfgCreateExperimentFromTemplateOperator
 from airflow_provider_cfg.operators.experiment import CfgConcludeExperimentOperator, CfgStartExperimentOperator
 from airflow_provider_cfg.operators.rollback import CfgRollbackExperimentOperator
@@ -29,9 +36,13 @@ with DAG(
     catchup=False,
     render_template_as_native_obj=True,
     params={
-        "template_id": Param(629, type="integer"),
-        "instances": Param(["ins-cpu00001"], type="array"),
-        "steady_state_url": Param("http://127.0.0.1:8999/_emulator/health", type="string"),
+        "template_id": Param(629, type="integer", exclusiveMinimum=0, title="CFG template id",
+                             description="The template to run in automatic mode (629: CPU high load)."),
+        "instances": Param(["ins-cpu00001"], **cvm_instances_schema(),
+                           title="Target CVM instances",
+                           description="One instance id per line: ins- followed by 8 lower-case letters or digits."),
+        "steady_state_url": Param(f"{emulator_url()}/_emulator/health", **http_url_schema(), title="Steady-state URL",
+                                  description="An http(s) URL that answers 200 while the service is healthy."),
     },
     tags=["chaos", "tencentcloud", "cfg"],
     doc_md=__doc__,

@@ -1,25 +1,35 @@
 """``make ui-check``: look at the provider the way a person does, in Airflow's own web UI.
 
 Starts the CFG emulator (in this process) and a real ``airflow standalone`` (scheduler,
-dag-processor, triggerer, api-server; ``tests/system/standalone/harness.py``) with the provider and the
-example DAGs, triggers ``cfg_game_day`` through the real scheduler and triggerer, and drives
-Debian's headless Chromium with Playwright to check that
+dag-processor, triggerer, api-server; ``tests/system/standalone/harness.py``, as ``make ui`` does)
+with the provider, the example DAGs and the connection stored in the metadata database, and drives
+Debian's headless Chromium with Playwright, clicking as a person would, to check that
 
 1. **connection form**: Admin → Connections → Add Connection, type "Tencent Cloud CFG", shows our
-   relabelled standard fields (SecretId, SecretKey as a password, Endpoint (optional); no Schema or
-   Port) and our extra fields (Region, Session token as a password, Language);
-2. **dag run**: the run is green (Success) on its page, and so is every task instance;
-3. **console link**: the "CFG experiment" extra link of ``create_experiment`` and
-   ``inject_fault_1`` points at the emulator's ``/_emulator/tasks/<TaskId>`` page, which opens and
-   shows this run's experiment, ended;
-4. **game-day report**: the run wrote its report (``report_path``), and its Markdown renders as a
-   reader sees it (``scripts/report_render.py``: tables, and the Mermaid Gantt chart drawn by
-   mermaid.js with one bar per step).
+   relabelled standard fields (SecretId, SecretKey as a password, Endpoint (optional), Port with its
+   hint; no Schema) and our extra fields (Region, Session token as a password, Language: en-US and
+   zh-CN, no "null");
+2. **test connection**: the Test icon of ``tencentcloud_cfg_default`` turns green; the one of a
+   connection with a wrong key turns red, with CFG's message (``AuthFailure.SignatureFailure``);
+3. **trigger form refuses bad values**: ``cfg_game_day``'s form with a steady-state URL that is not
+   one, then with a negative watch duration, creates no run;
+4. **game day from its form**: ``cfg_game_day`` triggered by pressing Trigger in its form with the
+   defaults; the run is green (Success) on its page, and so is every task instance;
+5. **console link**: the "CFG experiment" extra link of ``create_experiment`` and
+   ``inject_fault_1`` opens the emulator's page of this run's experiment, ended;
+6. **game-day report**: the run's report (XCom ``report_markdown``) renders as a reader sees it
+   (``scripts/report_render.py``: tables, and the Mermaid Gantt chart, one bar per step);
+7. **halt from its form**: ``cfg_halt_all`` triggered by pressing Trigger in its form with the
+   defaults (halt for real); green, and its summary's result readable on the run page (XCom tab);
+8. **run note** and 9. **report link** (issue 17 part B, off until it is merged: ``--part-b`` or
+   ``UI_CHECK_PART_B=1``): the game day's run note holds the verdict, and its "Game-day report"
+   extra link opens a page holding the verdict. Without the flag both say "not yet available".
 
-Screenshots go to ``docs/img/`` (``--screenshots DIR`` to change). Exits 1 with one line per
-failed check; whatever it started (emulator, the standalone's process group, Chromium) is stopped
-on every exit path, SIGTERM included. The standalone's home is removed on success and kept (its
-path printed, with the failure screenshots in it) on failure.
+Screenshots go to ``docs/img/`` (``--screenshots DIR`` to change), ``after-*.png`` being the
+closing shots of issue 17 (``before-*.png`` are main's). Exits 1 with one line per failed check;
+whatever it started (emulator, the standalone's process group, Chromium) is stopped on every exit
+path, SIGTERM included. The standalone's home is removed on success and kept (its path printed,
+with the failure screenshots in it) on failure.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import shutil
 import signal
@@ -40,7 +51,6 @@ sys.path.insert(0, str(ROOT))
 
 # Imported only once the checkout's root is on sys.path (run as a script, ``tests`` is not importable before).
 # ruff: disable[module-import-not-at-top-of-file]
-import httpx
 from report_render import CHROMIUM, CHROMIUM_FLAGS, RenderError, render_report  # scripts/, beside this file
 
 import tests.airflow_setup  # imported by the harness: it makes an empty home for pytest, unused here
@@ -52,6 +62,12 @@ from tests.system.standalone.harness import Standalone
 shutil.rmtree(tests.airflow_setup.AIRFLOW_HOME, ignore_errors=True)
 
 DAG_ID = "cfg_game_day"
+HALT_DAG_ID = "cfg_halt_all"
+CONN_ID = "tencentcloud_cfg_default"
+WRONG_KEY_CONN_ID = "tencentcloud_cfg_wrong_key"
+PART_B_ENV = "UI_CHECK_PART_B"  # CI sets it once issue 17 part B (run note, report link) is merged
+REPORT_LINK_NAME = "Game-day report"
+VERDICT = re.compile(r"as expected", re.IGNORECASE)
 LINK_NAME = "CFG experiment"
 LINK_TASKS = ("create_experiment", "inject_fault_1")
 STEP_TIMEOUT_MS = 30_000  # one click or assertion
@@ -75,30 +91,9 @@ def _terminate(signum: int, frame: object) -> None:
 # -- the stack ------------------------------------------------------------------------------------
 
 
-def wait_for_api(airflow: Standalone, base_url: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        airflow._check_alive()
-        try:
-            if httpx.get(f"{base_url}/api/v2/monitor/health", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise TimeoutError(f"the api-server at {base_url} did not answer in {timeout} s\n{airflow.log()[-4000:]}")
-
-
 def stop_airflow(airflow: Standalone) -> None:
     if not airflow.stop():
         say("warning: the process group of airflow standalone is still there after SIGKILL")
-
-
-def trigger(airflow: Standalone, emulator: EmulatorServer, reports: Path) -> str:
-    run_id = f"ui_check__{time.strftime('%Y%m%dT%H%M%S')}"
-    airflow.airflow("dags", "unpause", DAG_ID)
-    conf = {"steady_state_url": f"{emulator.url}/_emulator/health", "watch_seconds": 4, "report_path": f"file://{reports}"}
-    airflow.airflow("dags", "trigger", DAG_ID, "--run-id", run_id, "--conf", json.dumps(conf))
-    return run_id
 
 
 def experiment_of(emulator: EmulatorServer, run_id: str) -> int:
@@ -159,9 +154,15 @@ def check_connection_form(page, base_url: str, shots: Path) -> None:
             problems.append(f"standard field {label!r} is not shown")
         elif box.get_attribute("type") != kind:
             problems.append(f"standard field {label!r} is a {box.get_attribute('type')!r} input, not {kind!r}")
-    for label in ("Login", "Password", "Host", "Schema", "Port"):
+    for label in ("Login", "Password", "Host", "Schema"):
         if _field(dialog, label).count():
             problems.append(f"standard field {label!r} should be relabelled or hidden")
+    # Kept for Airflow 3.3's Test button, which needs a stored port (docs/connection.md).
+    port = _field(dialog, "Port").locator("input")
+    if port.count() != 1 or not port.is_visible():
+        problems.append("standard field 'Port' is not shown")
+    elif "443" not in (port.get_attribute("placeholder") or ""):
+        problems.append(f"standard field 'Port' hints {port.get_attribute('placeholder')!r}, not 443")
     page.screenshot(path=str(shots / "connection-form.png"))
 
     # Extra fields: ours, from conn-fields.
@@ -187,7 +188,7 @@ def check_connection_form(page, base_url: str, shots: Path) -> None:
     if language.count() == 1:
         language.get_by_role("combobox").click()
         offered = page.get_by_role("option").all_inner_texts()
-        if not {"en-US", "zh-CN"} <= set(offered):
+        if sorted(offered) != ["en-US", "zh-CN"]:
             problems.append(f"extra field 'Language' offers {offered}, not en-US and zh-CN")
     if problems:
         raise CheckFailed("; ".join(problems))
@@ -204,6 +205,7 @@ def check_dag_run(page, base_url: str, run_id: str, db_state: str, task_states: 
     finally:
         _settle(page)
         page.screenshot(path=str(shots / "dag-run.png"))
+        page.screenshot(path=str(shots / "after-run-page.png"))  # issue 17's closing shot (part B adds the note)
     if db_state != "success":
         raise CheckFailed(f"the run ended {db_state}: {task_states}")
     for task_id in task_states:
@@ -243,16 +245,206 @@ def check_console_link(page, base_url: str, run_id: str, expected: str, experime
         console.close()
 
 
+def check_test_connection(page, base_url: str, shots: Path) -> None:
+    """Admin → Connections: the Test icon of a connection with a wrong key turns red and the toast
+    carries CFG's message; the one of the emulator's connection turns green. (The wrong one, the
+    lower row, first: an icon's tooltip stays under it and would cover the row below.)"""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/connections")
+    wrong = page.get_by_role("row").filter(has_text=WRONG_KEY_CONN_ID).get_by_role("button", name="Test Connection")
+    good = page.get_by_role("row").filter(has_text=CONN_ID).get_by_role("button", name="Test Connection")
+    expect(page.get_by_role("row").nth(1)).to_contain_text(CONN_ID)  # sorted by id: ours, then the wrong key
+    wrong.click()
+    expect(wrong.locator("svg[color=red]")).to_have_count(1)
+    toast = page.get_by_role("status").filter(has_text="Test Connection Failed")
+    expect(toast).to_contain_text("AuthFailure.SignatureFailure")
+    good.click()
+    try:
+        expect(good.locator("svg[color=green]")).to_have_count(1)
+    except AssertionError:
+        toasts = page.get_by_role("status").all_inner_texts()
+        raise CheckFailed(f"testing {CONN_ID} did not turn green: {toasts}") from None
+    page.screenshot(path=str(shots / "after-test-connection.png"))
+
+
+def open_trigger_form(page, base_url: str, dag_id: str):
+    """The DAG's Trigger dialog, its Run Parameters open; returns (dialog, its Trigger button)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/dags/{dag_id}")
+    page.get_by_role("button", name="Trigger").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name=re.compile(f"Trigger Dag - {dag_id}"))).to_be_visible()
+    first_field = dialog.locator("input[name^=element_]").first
+    with contextlib.suppress(PlaywrightTimeout):
+        first_field.wait_for(state="visible", timeout=3_000)  # open by default; closed when a field is missing
+    if not first_field.is_visible():
+        dialog.get_by_role("button", name="Run Parameters").click()
+    expect(first_field).to_be_visible()
+    return dialog, dialog.get_by_role("button", name="Trigger", exact=True)
+
+
+def _run_ids(airflow: Standalone, dag_id: str) -> list[str]:
+    return [row[0] for row in airflow.query("select run_id from dag_run where dag_id = ? order by id", dag_id)]
+
+
+def check_form_refuses(page, base_url: str, airflow: Standalone, shots: Path) -> None:
+    """A steady-state URL that is not one, then a negative watch duration: Trigger creates no run,
+    the form says it failed, and Airflow's answer names the field (Airflow 3.3's toast itself only
+    says "Bad Request")."""
+    from playwright.sync_api import expect
+
+    problems: list[str] = []
+    for name, value in (("steady_state_url", "not a url"), ("watch_seconds", "-5")):
+        before = _run_ids(airflow, DAG_ID)
+        dialog, trigger_button = open_trigger_form(page, base_url, DAG_ID)
+        box = dialog.locator(f"input[name=element_{name}]")
+        box.fill(value)
+        box.blur()
+        if box.input_value() != value:
+            problems.append(f"{name}: the form replaced {value!r} by {box.input_value()!r} instead of refusing it")
+        elif trigger_button.is_enabled():
+            with page.expect_response(lambda r: r.request.method == "POST" and "/dagRuns" in r.url) as answer:
+                trigger_button.click()
+            response = answer.value
+            if response.status < 400 or f"param {name}" not in response.text():
+                problems.append(f"{name}={value!r}: Airflow answered {response.status} {response.text()[:300]}")
+            expect(page.get_by_role("status").filter(has_text="Failed to Trigger")).to_be_visible()
+        page.screenshot(path=str(shots / f"after-trigger-form-refuses-{name}.png"))
+        created = [run_id for run_id in _run_ids(airflow, DAG_ID) if run_id not in before]
+        if created:
+            problems.append(f"{name}={value!r} was accepted: run {created} created")
+        page.keyboard.press("Escape")
+    if problems:
+        raise CheckFailed("; ".join(problems))
+
+
+def trigger_from_form(page, base_url: str, airflow: Standalone, dag_id: str, shot: Path) -> str:
+    """Press Trigger in the DAG's form without touching a field; the new run's id."""
+    from playwright.sync_api import expect
+
+    before = _run_ids(airflow, dag_id)
+    dialog, trigger_button = open_trigger_form(page, base_url, dag_id)
+    _settle(page, 3_000)
+    page.screenshot(path=str(shot), full_page=True)
+    if not trigger_button.is_enabled():
+        raise CheckFailed(f"{dag_id}: Trigger is greyed out with the defaults: {dialog.inner_text()[-800:]}")
+    trigger_button.click()
+    expect(dialog).to_be_hidden()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        created = [run_id for run_id in _run_ids(airflow, dag_id) if run_id not in before]
+        if created:
+            return created[-1]
+        time.sleep(1)
+    raise CheckFailed(f"{dag_id}: pressing Trigger created no run")
+
+
+def seed_live_experiment(emulator: EmulatorServer) -> int:
+    """A game day left behind with its fault injected (as if its DAG run had died): what the
+    big red button is for. Tagged the way the provider's create operators tag; polled once a
+    second (the emulator enforces CFG's rate limits here)."""
+    from tests.airflow_helpers import actions_of, create_managed_626, execute_action, start
+
+    try:
+        experiment_id = create_managed_626(emulator, "left behind by ui-check")
+        start(emulator, experiment_id)
+        fault = actions_of(emulator, experiment_id)[0]["TaskGroupActionId"]
+        execute_action(emulator, experiment_id, fault)
+        deadline = time.monotonic() + 120
+        while actions_of(emulator, experiment_id)[0]["TaskGroupActionStatus"] != 2004:
+            if time.monotonic() > deadline:
+                raise CheckFailed(f"the fault of experiment {experiment_id} was not injected in 120 s")
+            time.sleep(1)
+    except AssertionError as exc:  # the helpers assert on CFG errors
+        raise CheckFailed(f"could not leave an experiment behind for the halt button: {exc}") from None
+    return experiment_id
+
+
+def check_halt_run(page, base_url: str, emulator: EmulatorServer, run_id: str, db_state: str, experiment_id: int,
+                   shots: Path) -> None:
+    """cfg_halt_all's run is green, the experiment left behind is recovered and ended, and the
+    summary's result is readable on the run's page (the summary task's log)."""
+    from playwright.sync_api import expect
+
+    if db_state != "success":
+        raise CheckFailed(f"the {HALT_DAG_ID} run ended {db_state}")
+    status = emulator.call("DescribeTask", TaskId=experiment_id)["Task"]["TaskStatus"]
+    left = emulator.state.faults()
+    if status != 1004 or left:
+        raise CheckFailed(f"experiment {experiment_id} is in status {status} with faults still injected: {left}")
+    page.goto(f"{base_url}/dags/{HALT_DAG_ID}/runs/{run_id}/tasks/summary")
+    try:
+        expect(page.get_by_text(f"Halted 1 of 1 experiment(s): [{experiment_id}]").first).to_be_visible()
+    finally:
+        _settle(page)
+        page.screenshot(path=str(shots / "after-halt-all-result.png"))
+
+
+# -- issue 17 part B (run note, "Game-day report" link): enabled by --part-b once merged ----------
+
+
+def check_run_note(page, base_url: str, run_id: str, shots: Path) -> None:
+    """The game day's run note (Markdown, on the run page) holds the verdict."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/dags/{DAG_ID}/runs/{run_id}")
+    heading = page.get_by_role("heading", name=run_id, exact=True)
+    expect(heading).to_be_visible()
+    note = page.get_by_text(VERDICT).first
+    try:
+        expect(note).to_be_visible()
+    except AssertionError:
+        raise CheckFailed("the run page shows no note with the verdict ('as expected')") from None
+    finally:
+        _settle(page)
+        page.screenshot(path=str(shots / "after-run-page.png"))
+
+
+def check_report_link(page, base_url: str, run_id: str, shots: Path) -> None:
+    """The "Game-day report" extra link of conclude_experiment opens a page holding the verdict."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/dags/{DAG_ID}/runs/{run_id}/tasks/conclude_experiment")
+    page.get_by_role("link", name="Details", exact=True).click()
+    link = page.get_by_role("link", name=REPORT_LINK_NAME, exact=True)
+    try:
+        expect(link).to_be_visible()
+    except AssertionError:
+        raise CheckFailed(f"conclude_experiment has no {REPORT_LINK_NAME!r} extra link") from None
+    with page.expect_popup() as popup_info:
+        link.click()
+    report = popup_info.value
+    report.wait_for_load_state()
+    try:
+        expect(report.locator("body")).to_contain_text(VERDICT)
+    finally:
+        report.screenshot(path=str(shots / "after-report-page.png"), full_page=True)
+        report.close()
+
+
 # -- main -----------------------------------------------------------------------------------------
 
 
-def check_report(page, reports: Path, experiment_id: int, shots: Path) -> None:
-    markdown_file = reports / f"cfg-experiment-{experiment_id}.md"
-    if not markdown_file.is_file():
-        raise CheckFailed(f"the run wrote no report at {markdown_file}")
-    steps = json.loads(markdown_file.with_suffix(".json").read_text())["steps"]
+def _xcom(airflow: Standalone, dag_id: str, run_id: str, task_id: str, key: str):
+    rows = airflow.query("select value from xcom where dag_id = ? and run_id = ? and task_id = ? and key = ?",
+                         dag_id, run_id, task_id, key)
+    if not rows:
+        return None
+    value = rows[0][0]
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def check_report(page, airflow: Standalone, run_id: str, shots: Path) -> None:
+    """The report the run pushed (XCom ``report_markdown``, no ``report_path`` with the defaults)."""
+    markdown = _xcom(airflow, DAG_ID, run_id, "conclude_experiment", "report_markdown")
+    report = _xcom(airflow, DAG_ID, run_id, "conclude_experiment", "report")
+    if not markdown or not report:
+        raise CheckFailed("conclude_experiment pushed no report (XCom report_markdown and report)")
     try:
-        counts = render_report(page, markdown_file.read_text(), shots / "report.png", steps=len(steps))
+        counts = render_report(page, markdown, shots / "report.png", steps=len(report["steps"]))
     except RenderError as exc:
         raise CheckFailed(str(exc)) from None
     say(f"report renders: {counts}")
@@ -261,6 +453,8 @@ def check_report(page, reports: Path, experiment_id: int, shots: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screenshots", type=Path, default=ROOT / "docs" / "img", help="where the PNGs go")
+    parser.add_argument("--part-b", action="store_true", default=os.environ.get(PART_B_ENV, "") not in ("", "0"),
+                        help=f"also check the run note and the 'Game-day report' link (env {PART_B_ENV}=1)")
     args = parser.parse_args(argv)
     shots: Path = args.screenshots
     shots.mkdir(parents=True, exist_ok=True)
@@ -280,8 +474,9 @@ def main(argv: list[str] | None = None) -> int:
 
     failures: list[str] = []
     passed: list[str] = []
+    pending: list[str] = []
     emulator = EmulatorServer(action_seconds=1.0, rate_limits=True).start()
-    airflow = Standalone(emulator)
+    airflow = Standalone(emulator, connection_in_db=True)
     page = None
 
     def check(name: str, fn: Callable[..., None], *fn_args: object) -> None:
@@ -298,15 +493,22 @@ def main(argv: list[str] | None = None) -> int:
             passed.append(name)
             say(f"ok: {name}")
 
+    def part_b(name: str, fn: Callable[..., None], *fn_args: object) -> None:
+        if args.part_b:
+            check(name, fn, *fn_args)
+        else:
+            pending.append(name)
+            say(f"not yet available: {name} (issue 17 part B; --part-b or {PART_B_ENV}=1 runs it)")
+
     try:
         say(f"emulator on {emulator.url}; airflow standalone in {airflow.home}")
         airflow.start()
-        base_url = airflow.env["AIRFLOW__API__BASE_URL"]
+        wrong_key = dict(airflow.connection, password="wrong-" + emulator.secret_key)
+        airflow.airflow("connections", "add", WRONG_KEY_CONN_ID, "--conn-json", json.dumps(wrong_key))
+        base_url = airflow.base_url
         airflow.wait_for_dag(DAG_ID)
-        reports = airflow.home / "reports"
-        run_id = trigger(airflow, emulator, reports)
-        say(f"triggered {DAG_ID} run {run_id}")
-        wait_for_api(airflow, base_url)
+        airflow.wait_for_dag(HALT_DAG_ID)
+        airflow.wait_for_api()
         say(f"api-server up at {base_url}")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
@@ -314,12 +516,16 @@ def main(argv: list[str] | None = None) -> int:
                 page = browser.new_page(viewport={"width": 1400, "height": 900})
                 page.set_default_timeout(STEP_TIMEOUT_MS)
                 page.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
-                check("connection form", check_connection_form, base_url, shots)  # while the run goes
-                say("waiting for the run to finish")
-                state = airflow.wait_for_run(DAG_ID, run_id, timeout=300)
+                check("connection form", check_connection_form, base_url, shots)
+                check("test connection", check_test_connection, base_url, shots)
+                check("trigger form refuses bad values", check_form_refuses, base_url, airflow, shots)
+                say(f"check: {DAG_ID} from its form")
+                run_id = trigger_from_form(page, base_url, airflow, DAG_ID, shots / "after-trigger-form.png")
+                say(f"triggered {DAG_ID} run {run_id} from its form; waiting for it to finish")
+                state = airflow.wait_for_run(DAG_ID, run_id, timeout=600)
                 states = airflow.task_states(DAG_ID, run_id)
                 say(f"run {run_id}: {state} {states}")
-                check("dag run", check_dag_run, base_url, run_id, state, states, shots)
+                check("game day from its form", check_dag_run, base_url, run_id, state, states, shots)
                 try:
                     experiment_id = experiment_of(emulator, run_id)
                 except CheckFailed as exc:
@@ -327,10 +533,20 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     expected = f"{emulator.url}/_emulator/tasks/{experiment_id}"
                     check("console link", check_console_link, base_url, run_id, expected, experiment_id, shots)
-                    check("game-day report", check_report, reports, experiment_id, shots)
+                check("game-day report", check_report, airflow, run_id, shots)
+                part_b("run note", check_run_note, base_url, run_id, shots)
+                part_b("report link", check_report_link, base_url, run_id, shots)
+                left_behind = seed_live_experiment(emulator)
+                say(f"check: {HALT_DAG_ID} from its form (experiment {left_behind} left behind, fault injected)")
+                halt_run = trigger_from_form(page, base_url, airflow, HALT_DAG_ID,
+                                             shots / "after-trigger-form-halt.png")
+                halt_state = airflow.wait_for_run(HALT_DAG_ID, halt_run, timeout=300)
+                say(f"run {halt_run}: {halt_state} {airflow.task_states(HALT_DAG_ID, halt_run)}")
+                check("halt from its form", check_halt_run, base_url, emulator, halt_run, halt_state, left_behind,
+                      shots)
             finally:
                 browser.close()
-    except (TimeoutError, RuntimeError) as exc:
+    except (TimeoutError, RuntimeError, CheckFailed) as exc:
         failures.append(f"stack: {exc}")
     except (KeyboardInterrupt, SystemExit):
         say(f"interrupted; airflow home kept: {airflow.home}")
@@ -352,6 +568,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     shutil.rmtree(airflow.home, ignore_errors=True)
     print(f"\nui-check: all {len(passed)} checks passed in {took:.0f} s; screenshots in {shots}")
+    if pending:
+        print(f"ui-check: not yet available (issue 17 part B; --part-b or {PART_B_ENV}=1): {', '.join(pending)}")
     return 0
 
 

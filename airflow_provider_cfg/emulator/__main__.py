@@ -19,10 +19,10 @@ from collections.abc import Sequence
 
 from airflow_provider_cfg.api.config import is_loopback
 from airflow_provider_cfg.emulator.app import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, create_app
+from airflow_provider_cfg.emulator.defaults import DEFAULT_PORT
 from airflow_provider_cfg.emulator.server import bind_socket, quiet_intentional_drops, uvicorn_server
 from airflow_provider_cfg.emulator.variants import CHOICES, ENV_VAR, VariantError, Variants
 
-DEFAULT_PORT = 9696
 _TRUE = {"1", "on", "true", "yes"}
 _FALSE = {"0", "off", "false", "no"}
 

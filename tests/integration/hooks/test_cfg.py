@@ -107,6 +107,32 @@ def test_test_connection(monkeypatch, cfg_emulator):
     assert not ok and "AuthFailure.SignatureFailure" in message and SECRET not in message
 
 
+def test_test_connection_with_the_port_in_its_own_field(monkeypatch, cfg_emulator):
+    """What the form stores (Port kept visible for Airflow 3.3's Test button): host and port apart."""
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password=cfg_emulator.secret_key, host=cfg_emulator.host,
+             port=cfg_emulator.port)
+    ok, message = CfgHook().test_connection()
+    assert ok, message
+    assert f"Connected to CFG at {cfg_emulator.url} (ap-guangzhou)" in message
+    set_conn(monkeypatch, login=cfg_emulator.secret_id, password="wrong-" + SECRET, host=cfg_emulator.host,
+             port=cfg_emulator.port)
+    ok, message = CfgHook().test_connection()
+    assert not ok and "AuthFailure.SignatureFailure" in message and SECRET not in message
+
+
+def test_connection_form_keeps_the_port_and_offers_only_real_languages():
+    """Airflow 3.3's Test button sends ``port: 0`` for a stored empty port and refuses the test:
+    the Port field must stay in the form so that a port can be stored."""
+    from airflow_provider_cfg.get_provider_info import get_provider_info
+
+    (info,) = get_provider_info()["connection-types"]
+    behaviour = info["ui-field-behaviour"]
+    assert "port" not in behaviour["hidden-fields"]
+    assert "443" in behaviour["placeholders"]["port"]
+    assert "port" not in CfgHook.get_ui_field_behaviour()["hidden_fields"]
+    assert info["conn-fields"]["language"]["schema"]["enum"] == ["en-US", "zh-CN"]
+
+
 def test_plain_http_to_remote_host_is_refused(monkeypatch):
     set_conn(monkeypatch, login="AKIDabc12345", password=SECRET, host="http://cfg.example.com")
     ok, message = CfgHook().test_connection()

@@ -1,7 +1,10 @@
-"""A real ``airflow standalone`` (scheduler, dag-processor, triggerer, api-server) for smoke tests.
+"""A real ``airflow standalone`` (scheduler, dag-processor, triggerer, api-server) for smoke tests,
+``make ui`` and ``make ui-check``.
 
 Started in its own process group with the venv's ``bin`` on PATH, a throw-away home, the example
-DAGs, parallelism 2, and the CFG connection pointing at an emulator; stopped by process group.
+DAGs, parallelism 2, connection tests enabled, and the CFG connection pointing at an emulator
+(an environment variable, or with ``connection_in_db`` a row in the metadata database, which is
+what Admin → Connections lists and can test); stopped by process group.
 """
 
 from __future__ import annotations
@@ -18,21 +21,44 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
+from airflow_provider_cfg.emulator.defaults import URL_ENV_VAR
 from tests.airflow_setup import DAGS_FOLDER
 
 VENV_BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(preferred: int = 0) -> int:
+    """``preferred`` if nothing listens on it on 127.0.0.1, else a free port (the machine is shared)."""
+    for port in (preferred, 0) if preferred else (0,):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free port on 127.0.0.1")
+
+
+CONN_ID = "tencentcloud_cfg_default"
+CONN_ENV_VAR = f"AIRFLOW_CONN_{CONN_ID.upper()}"
+
+
+def emulator_connection(emulator) -> dict[str, str]:
+    """The ``tencentcloud_cfg`` connection to ``emulator``, as Airflow's JSON connection format. The
+    port is its own field, not part of ``host``: Airflow 3.3's Test button needs a stored port."""
+    return {"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key,
+            "host": emulator.host, "port": emulator.port}
 
 
 class Standalone:
-    def __init__(self, emulator, extra_env: dict[str, str] | None = None, dags_folder: Path = DAGS_FOLDER) -> None:
+    def __init__(self, emulator, extra_env: dict[str, str] | None = None, dags_folder: Path = DAGS_FOLDER,
+                 *, connection_in_db: bool = False, port: int = 0) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="cfg-standalone-"))
-        port = free_port()
+        self.connection = emulator_connection(emulator)
+        self.connection_in_db = connection_in_db
+        port = port or free_port()
         self.env = {
             **os.environ,
             "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -48,12 +74,13 @@ class Standalone:
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the runs a test triggers
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW_CONN_TENCENTCLOUD_CFG_DEFAULT": json.dumps(
-                {"conn_type": "tencentcloud_cfg", "login": emulator.secret_id, "password": emulator.secret_key,
-                 "host": emulator.endpoint}
-            ),
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the form's Test button
+            URL_ENV_VAR: emulator.url,  # the example DAGs' default steady-state URL
             **(extra_env or {}),
         }
+        self.env.pop(CONN_ENV_VAR, None)
+        if not connection_in_db:
+            self.env[CONN_ENV_VAR] = json.dumps(self.connection)
         self.log_path = self.home / "standalone.log"
         self.process: subprocess.Popen | None = None
 
@@ -65,8 +92,14 @@ class Standalone:
             raise RuntimeError(f"airflow {' '.join(args)} failed: {result.stderr[-2000:]}")
         return result.stdout
 
+    @property
+    def base_url(self) -> str:
+        return self.env["AIRFLOW__API__BASE_URL"]
+
     def start(self) -> Standalone:
         self.airflow("db", "migrate", timeout=300)
+        if self.connection_in_db:
+            self.airflow("connections", "add", CONN_ID, "--conn-json", json.dumps(self.connection))
         self.process = subprocess.Popen(
             [str(VENV_BIN / "airflow"), "standalone"], env=self.env, stdout=self.log_path.open("w"),
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -127,6 +160,18 @@ class Standalone:
         self.airflow("dags", "unpause", dag_id)
         self.airflow("dags", "trigger", dag_id, "--run-id", run_id, "--conf", json.dumps(conf))
         return run_id
+
+    def wait_for_api(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                if httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"the api-server at {self.base_url} did not answer in {timeout} s\n{self.log()[-4000:]}")
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         return dict(self.query("select task_id, state from task_instance where dag_id = ? and run_id = ?",
