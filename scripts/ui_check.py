@@ -21,9 +21,9 @@ Debian's headless Chromium with Playwright, clicking as a person would, to check
    (``scripts/report_render.py``: tables, and the Mermaid Gantt chart, one bar per step);
 7. **halt from its form**: ``cfg_halt_all`` triggered by pressing Trigger in its form with the
    defaults (halt for real); green, and its summary's result readable on the run page (XCom tab);
-8. **run note** and 9. **report link** (issue 17 part B, off until it is merged: ``--part-b`` or
-   ``UI_CHECK_PART_B=1``): the game day's run note holds the verdict, and its "Game-day report"
-   extra link opens a page holding the verdict. Without the flag both say "not yet available".
+8. **run note** and 9. **report link**: the game day's run note (set by the provider's listener)
+   holds the verdict, and its "Game-day report" extra link opens the rendered report (served by the
+   provider's plugin), which holds the verdict.
 
 Screenshots go to ``docs/img/`` (``--screenshots DIR`` to change), ``after-*.png`` being the
 closing shots of issue 17 (``before-*.png`` are main's). Exits 1 with one line per failed check;
@@ -65,7 +65,6 @@ DAG_ID = "cfg_game_day"
 HALT_DAG_ID = "cfg_halt_all"
 CONN_ID = "tencentcloud_cfg_default"
 WRONG_KEY_CONN_ID = "tencentcloud_cfg_wrong_key"
-PART_B_ENV = "UI_CHECK_PART_B"  # CI sets it once issue 17 part B (run note, report link) is merged
 REPORT_LINK_NAME = "Game-day report"
 VERDICT = re.compile(r"as expected", re.IGNORECASE)
 LINK_NAME = "CFG experiment"
@@ -205,7 +204,7 @@ def check_dag_run(page, base_url: str, run_id: str, db_state: str, task_states: 
     finally:
         _settle(page)
         page.screenshot(path=str(shots / "dag-run.png"))
-        page.screenshot(path=str(shots / "after-run-page.png"))  # issue 17's closing shot (part B adds the note)
+        page.screenshot(path=str(shots / "after-run-page.png"))
     if db_state != "success":
         raise CheckFailed(f"the run ended {db_state}: {task_states}")
     for task_id in task_states:
@@ -239,7 +238,7 @@ def check_console_link(page, base_url: str, run_id: str, expected: str, experime
         title = console.get_by_role("heading", level=1)
         expect(title).to_contain_text(f"Experiment {experiment_id}:")
         expect(title).to_contain_text(run_id)
-        expect(console.locator("body")).to_contain_text("1004 ended")
+        expect(console.locator("body")).to_contain_text("Status: ended")
     finally:
         console.screenshot(path=str(shots / "console-page.png"), full_page=True)
         console.close()
@@ -383,7 +382,7 @@ def check_halt_run(page, base_url: str, emulator: EmulatorServer, run_id: str, d
         page.screenshot(path=str(shots / "after-halt-all-result.png"))
 
 
-# -- issue 17 part B (run note, "Game-day report" link): enabled by --part-b once merged ----------
+# -- the run note and the "Game-day report" link ----------------------------------------------------
 
 
 def check_run_note(page, base_url: str, run_id: str, shots: Path) -> None:
@@ -453,8 +452,6 @@ def check_report(page, airflow: Standalone, run_id: str, shots: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--screenshots", type=Path, default=ROOT / "docs" / "img", help="where the PNGs go")
-    parser.add_argument("--part-b", action="store_true", default=os.environ.get(PART_B_ENV, "") not in ("", "0"),
-                        help=f"also check the run note and the 'Game-day report' link (env {PART_B_ENV}=1)")
     args = parser.parse_args(argv)
     shots: Path = args.screenshots
     shots.mkdir(parents=True, exist_ok=True)
@@ -474,7 +471,6 @@ def main(argv: list[str] | None = None) -> int:
 
     failures: list[str] = []
     passed: list[str] = []
-    pending: list[str] = []
     emulator = EmulatorServer(action_seconds=1.0, rate_limits=True).start()
     airflow = Standalone(emulator, connection_in_db=True)
     page = None
@@ -492,13 +488,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             passed.append(name)
             say(f"ok: {name}")
-
-    def part_b(name: str, fn: Callable[..., None], *fn_args: object) -> None:
-        if args.part_b:
-            check(name, fn, *fn_args)
-        else:
-            pending.append(name)
-            say(f"not yet available: {name} (issue 17 part B; --part-b or {PART_B_ENV}=1 runs it)")
 
     try:
         say(f"emulator on {emulator.url}; airflow standalone in {airflow.home}")
@@ -534,8 +523,8 @@ def main(argv: list[str] | None = None) -> int:
                     expected = f"{emulator.url}/_emulator/tasks/{experiment_id}"
                     check("console link", check_console_link, base_url, run_id, expected, experiment_id, shots)
                 check("game-day report", check_report, airflow, run_id, shots)
-                part_b("run note", check_run_note, base_url, run_id, shots)
-                part_b("report link", check_report_link, base_url, run_id, shots)
+                check("run note", check_run_note, base_url, run_id, shots)
+                check("report link", check_report_link, base_url, run_id, shots)
                 left_behind = seed_live_experiment(emulator)
                 say(f"check: {HALT_DAG_ID} from its form (experiment {left_behind} left behind, fault injected)")
                 halt_run = trigger_from_form(page, base_url, airflow, HALT_DAG_ID,
@@ -568,8 +557,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     shutil.rmtree(airflow.home, ignore_errors=True)
     print(f"\nui-check: all {len(passed)} checks passed in {took:.0f} s; screenshots in {shots}")
-    if pending:
-        print(f"ui-check: not yet available (issue 17 part B; --part-b or {PART_B_ENV}=1): {', '.join(pending)}")
     return 0
 
 

@@ -1,6 +1,8 @@
 """The Airflow plugin of the provider (entry point ``airflow.plugins``): on Airflow 3, the FastAPI
-app of :mod:`.app` under ``/cfg`` and a "Game days" item under Browse. Airflow 2.11 has no FastAPI
-plugins: the plugin loads there with nothing in it (docs/ui.md), so one wheel serves every version."""
+app of :mod:`.app` under ``/cfg`` and a "Game days" item under Browse; on every version, the
+listener that copies a CFG task's run note onto its DAG run (:mod:`~airflow_provider_cfg.listeners.run_note`).
+Airflow 2.11 has no FastAPI plugins: there the plugin carries only the listener (docs/ui.md), so one
+wheel serves every version."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowPlugin
 from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
+
+from airflow_provider_cfg.listeners import run_note
 
 
 def _fastapi_apps() -> list[dict[str, Any]]:
@@ -29,8 +33,9 @@ GAME_DAYS_VIEW = {
 
 
 class CfgGameDaysPlugin(AirflowPlugin):
-    """Game days across DAG runs and DAGs, and each run's rendered report (Airflow 3)."""
+    """Game days across DAG runs and DAGs, each run's rendered report (Airflow 3), and the run note."""
 
     name = "cfg_game_days"
     fastapi_apps = _fastapi_apps()
     external_views = [GAME_DAYS_VIEW] if AIRFLOW_V_3_0_PLUS else []
+    listeners = [run_note]

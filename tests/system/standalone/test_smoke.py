@@ -1,6 +1,7 @@
 """Smoke run under a real ``airflow standalone``: a deferrable step of cfg_game_day completes
 through the real triggerer (which must import our trigger from the package, not a DAG file); the
-deferred guard's progress reaches the task log; the run ends with the verdict in its note."""
+deferred guard's progress reaches the task log; the run ends with the verdict in its note (set by
+the listener of the provider's own plugin, loaded from its entry point)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,6 @@ from urllib.parse import quote
 import pytest
 
 from tests.system.standalone.harness import Standalone
-
-# Registers the provider's run-note listener, as the provider's plugin does.
-NOTE_PLUGIN = """
-from airflow.plugins_manager import AirflowPlugin
-
-from airflow_provider_cfg.listeners import run_note
-
-
-class CfgRunNotePlugin(AirflowPlugin):
-    name = "cfg_run_note_test"
-    listeners = [run_note]
-"""
 
 pytestmark = pytest.mark.standalone
 
@@ -37,8 +26,6 @@ def emulator():
 @pytest.mark.timeout(600)
 def test_game_day_under_standalone(emulator):
     standalone = Standalone(emulator, extra_env={"AIRFLOW__CFG__PROGRESS_EVERY": "1"})
-    (standalone.home / "plugins").mkdir()
-    (standalone.home / "plugins" / "cfg_run_note_test.py").write_text(NOTE_PLUGIN)
     with standalone as airflow:
         airflow.wait_for_dag("cfg_game_day")
         run_id = airflow.trigger("cfg_game_day",
