@@ -38,4 +38,4 @@ class CfgGameDaysPlugin(AirflowPlugin):
     name = "cfg_game_days"
     fastapi_apps = _fastapi_apps()
     external_views = [GAME_DAYS_VIEW] if AIRFLOW_V_3_0_PLUS else []
-    listeners = [run_note]
+    listeners = [run_note]  # ruff: ignore[mutable-class-default] - the plugin manager reads the class attribute (as for the others)
