@@ -138,7 +138,8 @@ def _with_breaches(checks: Mapping[str, Mapping[str, Any]], guardrail: Sequence[
         if name in found and not found[name].get("passed"):
             continue  # already reported as failed (by the conclusion, with its own detail)
         key = name if name not in found else f"{name} (guardrail)"
-        found[key] = {"passed": False, "detail": f"breached at {trigger['at']} {ZONE_NAME}: {trigger['content']}"}
+        found[key] = {"passed": False, "breach": True, "at": trigger["at"],
+                      "detail": f"breached at {trigger['at']} {ZONE_NAME}: {trigger['content']}"}
     return found
 
 

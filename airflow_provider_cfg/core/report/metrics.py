@@ -61,7 +61,8 @@ def resilience_metrics(report: Mapping[str, Any]) -> dict[str, Any]:
     guardrail = [g for g in report.get("guardrail") or [] if g.get("at")]
     trips = [g["at"] for g in guardrail if g["type"] == "trigger"]
     recovers = [g["at"] for g in guardrail if g["type"] == "recover"]
-    checks = list((report.get("checks") or {}).values())
+    # A breach listed among the checks (``"breach"``) restates a guardrail trip, counted as such.
+    checks = [c for c in (report.get("checks") or {}).values() if not c.get("breach")]
     failed_checks = [c.get("at") for c in checks if not c.get("passed")]
     detections = sorted([*trips, *(at for at in failed_checks if at)])
     experiment_end = (report.get("experiment") or {}).get("end")
