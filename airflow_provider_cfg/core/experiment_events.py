@@ -38,7 +38,7 @@ DEFAULT_REMEMBER_FOR = 7 * 86400.0
 
 
 class Listed(Protocol):
-    """What :func:`diff` reads of a ``DescribeTaskList`` entry (:class:`~airflow_provider_cfg.api.models.TaskListItem`)."""
+    """What :func:`diff` reads of a ``DescribeTaskList`` entry (a ``TaskListItem``)."""
 
     TaskId: int | None
     TaskTitle: str | None
@@ -76,7 +76,8 @@ class EventFilter:
                 raise ValueError(f"statuses: {status!r} is not a task status; allowed: {STATUS_KINDS}")
         for key, value in self.tags.items():
             if not isinstance(key, str) or not key or not (value is None or isinstance(value, str)):
-                raise ValueError(f"tags must map tag keys (non-empty str) to a value (str or None); got {key!r}: {value!r}")
+                raise ValueError(
+                    f"tags must map tag keys (non-empty str) to a value (str or None); got {key!r}: {value!r}")
         if self.title_pattern is not None:
             try:
                 re.compile(self.title_pattern)
@@ -164,12 +165,12 @@ def diff(
     :param overlap: seconds before the watermark still looked at.
     :param remember_for: seconds (of watermark time) a reported key is remembered.
     """
-    listed = sorted((item for item in items if item.TaskId is not None and item.TaskUpdateTime),
+    listed = sorted((item for item in items if item.TaskId is not None and _is_cfg_time(item.TaskUpdateTime)),
                     key=lambda item: (item.TaskUpdateTime or "", item.TaskId or 0))
     baseline = cursor.watermark is None
     # A baseline of an empty listing starts at the beginning of time: whatever appears later is new.
     latest = max([cursor.watermark or EPOCH, *(item.TaskUpdateTime or "" for item in listed)])
-    start = cursor.watermark if not baseline else latest
+    start = latest if cursor.watermark is None else cursor.watermark
     lower = _minus(start, overlap)
     reported = dict(cursor.reported)
     events = []
@@ -184,6 +185,15 @@ def diff(
     forget_before = _minus(latest, remember_for)
     reported = {key: at for key, at in reported.items() if at >= forget_before}
     return events, Cursor(latest, reported)
+
+
+def _is_cfg_time(value: str | None) -> bool:
+    """Whether ``value`` is a CFG time (an entry without one cannot be placed, so it is skipped)."""
+    try:
+        parse_cfg_time(value or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _minus(when: str, seconds: float) -> str:

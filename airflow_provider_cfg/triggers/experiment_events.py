@@ -10,7 +10,7 @@ per experiment that entered a wanted status — from Airflow or from the console
 The cursor is kept in the watched asset's state store (Airflow >= 3.3, ``asset_state_store``)
 under a key derived from the trigger's configuration, and saved one interval after the events it
 covers were yielded — by then the triggerer has stored them — so a restart resumes where the
-watcher stopped. Without a state store (Airflow 3.0–3.2) the cursor lives in memory: a restart
+watcher stopped. Without a state store (Airflow 3.0-3.2) the cursor lives in memory: a restart
 starts again from ``since`` (duplicates) or, without ``since``, from a new baseline (events of
 the downtime are lost). The exact guarantees are in docs/events.md.
 
@@ -159,7 +159,7 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
         saved = cursor
         poller = await self._acquire()
         try:
-            await asyncio.sleep(random.uniform(0, 0.1) * self.poll_interval)  # watchers started together spread out
+            await asyncio.sleep(random.uniform(0, min(1.0, 0.1 * self.poll_interval)))  # spread a restart's watchers
             while True:
                 if cursor != saved and await self.save_cursor(cursor):
                     saved = cursor  # the events it covers were yielded an interval ago: stored by now
@@ -171,7 +171,7 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
                     log.warning("Listing CFG experiments (%s, region %s) failed, trying again in %ss: %s",
                                 self.cfg_conn_id, self.region, self.poll_interval, exc)
                 else:
-                    events, cursor = diff(cursor, reading.value, self.filter, region=poller.region or self.region,
+                    events, cursor = diff(cursor, reading.value, self.filter, region=self._region_of(poller),
                                           overlap=self.overlap, remember_for=self.remember_for)
                     for event in events:
                         log.info("CFG experiment %s %s (%s)", event.experiment_id, event.kind, event.key)
@@ -179,6 +179,11 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
                 await asyncio.sleep(self.poll_interval)
         finally:
             await poller.release()
+
+    def _region_of(self, poller: shared.SharedPoller) -> str | None:
+        """The region the listing came from (the override, else the connection's)."""
+        config = getattr(poller.client, "config", None)
+        return self.region or getattr(config, "region", None)
 
     async def _acquire(self) -> shared.SharedPoller:
         """The shared poller; a missing or broken connection is retried, not fatal (the watcher stays)."""

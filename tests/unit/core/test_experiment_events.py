@@ -141,3 +141,10 @@ def test_experiment_ids_of_event_payloads():
               {"experiment_id": 3, "status": 1004}, {"experiment_id": 9, "status": 1004}, {"other": 1}]
     assert experiment_ids_of(extras) == [3, 9]
     assert experiment_ids_of(extras, (1002, 1004)) == [3, 4, 9]
+
+
+def test_entries_without_a_usable_update_time_are_skipped_not_fatal():
+    odd = [TaskListItem(TaskId=1, TaskStatus=1004, TaskUpdateTime=None),
+           TaskListItem(TaskId=2, TaskStatus=1004, TaskUpdateTime="31/12/2026"), item(3, 1004, "10:01:00")]
+    events, cursor = diff(Cursor("2026-03-01 10:00:00"), odd, BOTH)
+    assert keys(events) == [(3, "ended")] and cursor.watermark == "2026-03-01 10:01:00"
