@@ -126,6 +126,9 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
         if store is not None:
             try:
                 stored = Cursor.from_json(await store.aget(self.cursor_key))
+            except ValueError as exc:  # several assets share this trigger: no single place for the cursor
+                log.warning("The CFG event cursor %s is kept in memory: %s", self.cursor_key, exc)
+                self._store_unusable = True
             except Exception:
                 log.warning("Reading the CFG event cursor %s failed; starting from since=%s",
                             self.cursor_key, self.since, exc_info=True)
@@ -148,14 +151,14 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
 
     def _store(self) -> Any:
         """The watched asset's state store (Airflow >= 3.3, one watched asset), else ``None``."""
-        return getattr(self, "asset_state_store", None)
+        return None if getattr(self, "_store_unusable", False) else getattr(self, "asset_state_store", None)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        if self._store() is None:
-            log.warning("No asset state store (Airflow < 3.3): the CFG event cursor %s is kept in memory only; "
-                        "after a triggerer restart events are reported again from since=%s", self.cursor_key,
-                        self.since)
         cursor = await self.load_cursor()
+        if self._store() is None:
+            log.warning("No usable asset state store (Airflow < 3.3, or several assets): the CFG event cursor %s "
+                        "is in memory only; after a triggerer restart events are reported again from since=%s "
+                        "(None: from a new baseline, losing what happened meanwhile)", self.cursor_key, self.since)
         saved = cursor
         poller = await self._acquire()
         try:

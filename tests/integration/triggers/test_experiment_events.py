@@ -200,3 +200,15 @@ def test_the_asset_carries_the_watcher():
     (watch,) = asset.watchers
     assert asset.uri == "cfg://ap-beijing/experiments/ended"
     assert isinstance(watch.trigger, CfgExperimentEventTrigger) and watch.trigger.filter.statuses == (1004,)
+
+
+async def test_a_trigger_shared_by_two_assets_keeps_its_cursor_in_memory(emu, mocker):
+    two_assets = mocker.Mock(name="asset_state_store")
+    two_assets.aget = mocker.AsyncMock(side_effect=ValueError("Task has 2 concrete inlets and outlets"))
+    two_assets.aset = mocker.AsyncMock()
+    ended = ended_experiment(emu, "ended")
+    running = Triggerer(watcher(two_assets, statuses=[1004], since="2000-01-01 00:00:00"))
+    got = await running.wait_for(1)
+    await until(lambda: listings(emu) >= 3, "more listings")  # the cursor would have been stored by now
+    await running.stop()
+    assert what(got) == [(ended, "ended")] and two_assets.aset.await_count == 0
