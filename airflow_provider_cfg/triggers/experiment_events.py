@@ -9,8 +9,8 @@ per experiment that entered a wanted status — from Airflow or from the console
 
 The cursor is kept in the watched asset's state store (Airflow >= 3.3, ``asset_state_store``)
 under a key derived from the trigger's configuration, and saved one interval after the events it
-covers were yielded — by then the triggerer has stored them — so a restart resumes where the
-watcher stopped. Without a state store (Airflow 3.0-3.2) the cursor lives in memory: a restart
+covers were yielded — by then the triggerer has stored them — or at once after a listing that
+yielded none, so a restart resumes where the watcher stopped. Without a state store (Airflow 3.0-3.2) the cursor lives in memory: a restart
 starts again from ``since`` (duplicates) or, without ``since``, from a new baseline (events of
 the downtime are lost). The exact guarantees are in docs/events.md.
 
@@ -179,6 +179,8 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
                     for event in events:
                         log.info("CFG experiment %s %s (%s)", event.experiment_id, event.kind, event.key)
                         yield TriggerEvent(event.payload())
+                    if not events and cursor != saved and await self.save_cursor(cursor):
+                        saved = cursor  # nothing yielded, nothing to lose: stored at once (a baseline above all)
                 await asyncio.sleep(self.poll_interval)
         finally:
             await poller.release()

@@ -154,6 +154,18 @@ async def test_a_restart_with_a_stored_cursor_neither_repeats_nor_loses(emu, sto
     assert what(got) == [(down, "ended"), (sentinel, "ended")]  # "before" not again, "while down" not lost
 
 
+async def test_a_baseline_is_stored_at_once_so_a_restart_right_after_it_loses_nothing(emu, store):
+    trigger = watcher(store, statuses=[1004], poll_interval=3600)  # one listing, then an hour asleep
+    running = Triggerer(trigger)
+    await until(lambda: store.data, "the baseline stored")
+    await running.stop()
+    ended = ended_experiment(emu, "ended right after the baseline")
+    running = Triggerer(restarted(trigger, store))
+    got = await running.wait_for(1)
+    await running.stop()
+    assert what(got) == [(ended, "ended")]
+
+
 async def test_a_restart_before_the_cursor_was_stored_repeats_the_event(emu, store):
     """At least once: an event yielded but not yet covered by the stored cursor comes again."""
     ended = ended_experiment(emu, "ended")
