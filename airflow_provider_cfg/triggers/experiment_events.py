@@ -10,9 +10,10 @@ per experiment that entered a wanted status — from Airflow or from the console
 The cursor is kept in the watched asset's state store (Airflow >= 3.3, ``asset_state_store``)
 under a key derived from the trigger's configuration, and saved one interval after the events it
 covers were yielded — by then the triggerer has stored them — or at once after a listing that
-yielded none, so a restart resumes where the watcher stopped. Without a state store (Airflow 3.0-3.2) the cursor lives in memory: a restart
-starts again from ``since`` (duplicates) or, without ``since``, from a new baseline (events of
-the downtime are lost). The exact guarantees are in docs/events.md.
+yielded none, so a restart resumes where the watcher stopped. Without a state store (Airflow
+3.0-3.2) the cursor lives in memory: a restart starts again from ``since`` (duplicates) or,
+without ``since``, from a new baseline (events of the downtime are lost). The exact guarantees
+are in docs/events.md.
 
 Airflow 3.3's shared streams (``shared_stream_key``) are not used: the watchers' cursors differ
 (one listing, many positions), and a watcher that re-subscribes after a restart joins the
