@@ -39,6 +39,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_cfg.operators.experiment",
                     "airflow_provider_cfg.operators.step",
                     "airflow_provider_cfg.operators.rollback",
+                    "airflow_provider_cfg.operators.report_experiment",
                     "airflow_provider_cfg.operators.guard",
                     "airflow_provider_cfg.operators.plan",
                 ],
@@ -65,6 +66,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_cfg.triggers.experiment",
                     "airflow_provider_cfg.triggers.step",
                     "airflow_provider_cfg.triggers.guard",
+                    "airflow_provider_cfg.triggers.experiment_events",
                 ],
             }
         ],

@@ -91,6 +91,11 @@ check_version() {  # one version, start to end; stdout goes to .compat/<version>
     ls "$w"/reports/cfg-experiment-*.md 2>/dev/null || { echo "cfg_game_day wrote no report"; status=1; }
     dag cfg_action_drill "{\"steady_state_url\": \"$health\", \"instance\": \"ins-drill001\"}" "Network Packet Loss" 1
     dag cfg_automatic_drill "{\"steady_state_url\": \"$health\"}" "Automatic CPU drill" 1
+    # cfg_postmortem: parsed everywhere (asset-scheduled on 3.x, manual on 2.11); run with explicit ids
+    export CFG_POSTMORTEM_PATH="file://$w/postmortems"
+    dag cfg_postmortem "{\"experiment_ids\": \"$("$py" "$ROOT/scripts/compat_probe.py" ids)\"}"
+    [ "$(ls "$w"/postmortems/cfg-experiment-*.md 2>/dev/null | wc -l)" -ge 3 ] \
+        || { echo "cfg_postmortem wrote no report for the 3 ended experiments"; status=1; }
     "$py" "$ROOT/scripts/compat_probe.py" seed || status=1
     dag cfg_halt_all '{"region": "", "dry_run": false, "reason": "compat matrix"}' "compat halt-all target" 2
     for f in "$w"/dags/*.py; do  # a DAG added to dags_examples/ without a run above fails the matrix

@@ -5,6 +5,7 @@ Python and the provider installed from the built wheel (never the checkout).
     compat_probe.py seed                 a live, provider-tagged experiment with a fault injected (for cfg_halt_all)
     compat_probe.py ended TITLE EXPECT   the experiment titled ``*TITLE*`` ended (1004) with verdict EXPECT (1|2)
     compat_probe.py final                every experiment ended with a verdict and the fault ledger is empty
+    compat_probe.py ids                  the ids of the experiments that ended (1004), comma-separated
 
 The emulator is reached through ``CFG_ENDPOINT``/``CFG_SECRET_ID``/``CFG_SECRET_KEY``. Exit 1 with a
 one-line reason on any failure.
@@ -131,12 +132,17 @@ def final() -> None:
     print(f"{len(tasks)} experiment(s), all ended with a verdict; fault ledger empty")
 
 
+def ids() -> None:
+    """For cfg_postmortem's ``experiment_ids`` param (its event-driven path needs a triggerer)."""
+    print(",".join(str(t["TaskId"]) for t in experiments() if t["TaskStatus"] == 1004))
+
+
 def main(argv: list[str]) -> None:
     command, *args = argv or ["final"]
     if command == "ended":
         ended(args[0], int(args[1]))
     else:
-        {"form": form, "seed": seed, "final": final}[command]()
+        {"form": form, "seed": seed, "final": final, "ids": ids}[command]()
 
 
 if __name__ == "__main__":

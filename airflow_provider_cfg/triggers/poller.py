@@ -12,6 +12,8 @@ triggers read through one poller per (connection, region, event loop):
   ``DescribeTask``, which returns it or raises the error that says why (``ResourceNotFound``…).
 * :meth:`SharedPoller.read_task` — the whole experiment (``DescribeTask``), for step watchers.
   Callers for the same id share one request in flight.
+* :meth:`SharedPoller.read_list` — every experiment of the region (all pages of an unfiltered
+  ``DescribeTaskList``), for the experiment-event watchers: one listing serves them all.
 
 Both reuse a reading younger than ``max_age`` (seconds) instead of calling again, and return a
 :class:`Reading`: the value and ``at``, the ``loop.time()`` its call started. The triggers
@@ -86,6 +88,8 @@ class Poller(Protocol):
 
     async def read_status(self, experiment_id: int, max_age: float = ..., wait: float = ...) -> Reading: ...
 
+    async def read_list(self, max_age: float = ...) -> Reading: ...
+
     async def release(self) -> None: ...
 
 
@@ -135,6 +139,8 @@ class SharedPoller:
         self._task_reads: dict[int, asyncio.Task[Reading]] = {}
         self._status_reads: dict[int, asyncio.Future[Reading]] = {}  # sent (or read by DescribeTask)
         self._queued: dict[int, asyncio.Future[Reading]] = {}  # waiting for the next batch
+        self._listing: Reading | None = None
+        self._list_read: asyncio.Task[Reading] | None = None
         self._flush: asyncio.TimerHandle | None = None
         self._flush_at = math.inf
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -256,6 +262,36 @@ class SharedPoller:
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+    # -- the whole list (paged DescribeTaskList), for the experiment-event watchers ---------------
+
+    async def read_list(self, max_age: float = 0.0) -> Reading:
+        """Every experiment of the region (all pages of ``DescribeTaskList``, unfiltered, so one
+        listing serves every watcher whatever its filter), or a listing younger than ``max_age``
+        seconds. Concurrent callers share one listing."""
+        now = self._note(max_age)
+        if self._listing is not None and now - self._listing.at <= max_age:
+            return self._listing
+        if self._list_read is None:
+            self._list_read = self._start(self._list_all())
+        return await asyncio.shield(self._list_read)
+
+    async def _list_all(self) -> Reading:
+        items: list[TaskListItem] = []
+        try:
+            at: float | None = None
+            while True:
+                started, answer = await self._call("DescribeTaskList", lambda client: client.describe_task_list(
+                    limit=BATCH_SIZE, offset=len(items)))
+                at = started if at is None else at
+                page = answer.TaskList or []
+                items.extend(page)
+                if not page or len(items) >= (answer.Total or 0):
+                    break
+        finally:
+            self._list_read = None
+        self._listing = Reading(items, at)
+        return self._listing
 
     # -- plumbing -------------------------------------------------------------------------------
 

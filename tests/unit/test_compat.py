@@ -32,6 +32,9 @@ ALLOWED_DIRECT = {
     # The run-note listener runs in the scheduler, on the database: the XCom table's ORM class
     # (XComModel on 3.x, BaseXCom on 2.11, chosen inside the function).
     "airflow.models",
+    # AssetWatcher (Airflow 3.0+ only, same place on every 3.x), imported inside
+    # cfg_experiment_events_asset, which raises a clear RuntimeError on Airflow 2 (ImportError).
+    "airflow.sdk",
 }
 CONTEXT_KEYS = {"params", "ti", "task_instance", "dag_run", "dag", "task", "run_id", "logical_date", "conf",
                 "ds", "ts", "data_interval_start", "data_interval_end", "var", "macros", "outlets", "inlets"}
