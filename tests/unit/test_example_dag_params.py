@@ -45,8 +45,8 @@ def _params(dags):
 
 
 def test_every_example_dag_has_params(dags):
-    assert set(dags) == {"cfg_action_drill", "cfg_automatic_drill", "cfg_game_day", "cfg_halt_all"}
-    assert all(len(dag.params) >= 3 for dag in dags.values())
+    assert set(dags) == {"cfg_action_drill", "cfg_automatic_drill", "cfg_game_day", "cfg_halt_all", "cfg_postmortem"}
+    assert all(len(dag.params) >= 2 for dag in dags.values())
 
 
 def test_every_param_has_a_title_and_a_description(dags):
@@ -109,6 +109,9 @@ def test_halt_all_halts_for_real_by_default_and_dry_run_is_a_choice(dags):
         ("cfg_action_drill", {"instance": "i-123"}, "instance"),
         ("cfg_action_drill", {"steady_state_url": "127.0.0.1:8999/health"}, "steady_state_url"),
         ("cfg_automatic_drill", {"instances": ["ins-cpu00001", "cdb-1"]}, "instances"),
+        ("cfg_postmortem", {"experiment_ids": "3256; 3257"}, "experiment_ids"),
+        ("cfg_postmortem", {"experiment_ids": "task-3256"}, "experiment_ids"),
+        ("cfg_postmortem", {"report_path": ""}, "report_path"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_field(dags, dag_id, conf, field):
@@ -127,6 +130,9 @@ def test_a_bad_value_is_refused_naming_the_field(dags, dag_id, conf, field):
         ("cfg_game_day", {"report_path": None}),
         ("cfg_halt_all", {"region": None, "dry_run": True, "reason": "incident 42"}),
         ("cfg_action_drill", {"instance": "ins-bfydnvta", "steady_state_url": "http://127.0.0.1:1/x"}),
+        ("cfg_postmortem", {"experiment_ids": "3256, 3257", "report_path": "s3://bucket/postmortems"}),
+        ("cfg_postmortem", {"experiment_ids": None}),
+        ("cfg_postmortem", {"experiment_ids": ""}),
     ],
 )
 def test_a_good_value_is_accepted(dags, dag_id, conf):
