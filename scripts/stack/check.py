@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scripts.stack.observe import AirflowApi, Emulator, MetadataDb, ProbeTarget
 from scripts.stack.report import render, write_docs
-from scripts.stack.scenarios import SCENARIOS, Scenario, run_actions, judge, write_dags
+from scripts.stack.scenarios import SCENARIOS, Scenario, judge, run_actions, write_dags
 from scripts.stack.services import Proc, Stack, ensure_debian_packages, wait_until
 
 
@@ -19,8 +19,7 @@ class Check:
 
     def __init__(self, venv: Path) -> None:
         self.started = time.monotonic()
-        dags = Path(__import__("tempfile").mkdtemp(prefix="cfg-stack-dags-"))
-        self.stack = Stack(venv, dags)
+        self.stack = Stack(venv)
         self.probes = ProbeTarget()
         self.triggerers: dict[int, Proc] = {}
         self.workers: list[Proc] = []

@@ -87,8 +87,16 @@ class AirflowApi:
 
     def trigger(self, dag_id: str, run_id: str, conf: dict) -> None:
         self.request("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-        self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"dag_run_id": run_id, "logical_date": None,
-                                                                "conf": conf})
+        deadline = time.monotonic() + 180
+        while True:  # listed is not yet serialized: "Dag ... not found" for a while after the first parse
+            try:
+                self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns",
+                             {"dag_run_id": run_id, "logical_date": None, "conf": conf})
+                return
+            except RuntimeError as exc:
+                if "HTTP 404" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(3)
 
     def mark(self, dag_id: str, run_id: str, task_id: str, state: str) -> None:
         self.request("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}",
@@ -171,7 +179,7 @@ class ProbeTarget:
         hits = self.hits
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 name = self.path.rstrip("/").rsplit("/", 1)[-1]
                 hits.setdefault(name, []).append(time.time())
                 body = json.dumps({"status": "ok"}).encode()

@@ -107,13 +107,14 @@ class Proc:
 class Stack:
     """Every process of the stack; :meth:`stop` (also on any error) stops them, newest first."""
 
-    def __init__(self, venv: Path, dags_folder: Path) -> None:
+    def __init__(self, venv: Path) -> None:
         self.venv = venv
         self.dir = Path(tempfile.mkdtemp(prefix="cfg-stack-"))
-        os.chmod(self.dir, 0o755)
+        os.chmod(self.dir, 0o755)  # the postgres user reaches its data directory inside
         self.logs = self.dir / "logs"
+        self.dags_folder = self.dir / "dags"
         self.logs.mkdir()
-        self.dags_folder = dags_folder
+        self.dags_folder.mkdir()
         self.procs: list[Proc] = []
         self.ports = {name: free_port() for name in ("postgres", "redis", "emulator", "api", "scheduler_health")}
         self.counter: dict[str, int] = {}
