@@ -51,15 +51,20 @@ class Check:
         self.scheduler = self.stack.airflow("scheduler")
         self.log(f"{self.scheduler.name} started (pid {self.scheduler.pid})")
 
-    def worker_of(self, pid: int) -> Proc | None:
-        """The Celery worker whose process group holds ``pid`` (the task runs in a child of the worker)."""
-        import os
-
-        try:
-            group = os.getpgid(pid)
-        except ProcessLookupError:
-            return None
-        return next((w for w in self.workers if w.pid == group and w.alive()), None)
+    def worker_of(self, pid: int) -> tuple[Proc, list[int]] | None:
+        """The Celery worker that ``pid`` (a task process) descends from, and the chain of processes from
+        the task up to the worker (the task and its supervisor may sit in sessions of their own)."""
+        chain = []
+        while pid > 1:
+            worker = next((w for w in self.workers if w.pid == pid and w.alive()), None)
+            if worker is not None:
+                return worker, chain
+            chain.append(pid)
+            try:
+                pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])  # the ppid
+            except (OSError, ValueError, IndexError):
+                return None
+        return None
 
     # -- boot -----------------------------------------------------------------------------------
 
@@ -92,9 +97,9 @@ class Check:
         self.log(f"{len(wanted)} DAGs parsed, scheduler healthy: stack up")
 
     def run(self, scenarios: list[Scenario]) -> list[dict]:
-        for scenario in scenarios:
+        for index, scenario in enumerate(scenarios, start=1):
             scenario.run_id = f"stack__{scenario.name}__{int(time.time())}"
-            self.api.trigger(scenario.dag_id, scenario.run_id, scenario.conf(self))
+            self.api.trigger(scenario.dag_id, scenario.run_id, scenario.conf(self, index))
         self.log(f"{len(scenarios)} runs triggered")
         threads = run_actions(self, scenarios)
         pending = {s.name: s for s in scenarios}

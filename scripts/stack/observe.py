@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-import psycopg2
 
 from airflow_provider_cfg.api.client import CfgClient
 from airflow_provider_cfg.core.identity import DAG_TAG
@@ -30,6 +29,8 @@ class MetadataDb:
         self.conn: Any = None
 
     def query(self, sql: str, *params: object) -> list[tuple]:
+        import psycopg2  # in the stack's venv (requirements/stack.lock)
+
         with self.lock:
             for attempt in (1, 2):
                 try:

@@ -9,7 +9,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 BEGIN, END = "<!-- stack-check table: begin -->", "<!-- stack-check table: end -->"
 COLUMNS = [("scenario", "scenario"), ("done", "what was done"), ("run", "DAG run"), ("experiments", "exp."),
            ("verdict", "CFG verdict"), ("injections", "injections"), ("ledger_left", "faults left"),
-           ("live_s", "fault live s"), ("unguarded_s", "unguarded s"), ("ok", "as expected")]
+           ("probes", "probes"), ("live_s", "fault live s"), ("unguarded_s", "unguarded s"), ("ok", "as expected")]
 
 
 def render(rows: list[dict], wall_seconds: float) -> str:

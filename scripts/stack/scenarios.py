@@ -5,6 +5,8 @@ are applied one after another by a single thread, each to its designated run whi
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import threading
 import time
@@ -46,11 +48,13 @@ class Scenario:
     def dag_id(self) -> str:
         return self.example if self.example == "cfg_action_drill" else f"cfg_game_day__{self.name}"
 
-    def conf(self, check: Check) -> dict[str, Any]:
+    def conf(self, check: Check, index: int) -> dict[str, Any]:
+        """Its own target instances: the provider refuses to inject into instances of another live experiment."""
         url = check.probes.url(self.name)
+        instances = [f"ins-stk{index:02d}a{j:02d}" for j in range(self.instances)]
         if self.example == "cfg_action_drill":
-            return {"steady_state_url": url}
-        return {"watch_seconds": self.watch_seconds, "steady_state_url": url}
+            return {"steady_state_url": url, "instance": instances[0]}
+        return {"watch_seconds": self.watch_seconds, "steady_state_url": url, "instances": instances}
 
 
 def write_dags(folder: Path, scenarios: list[Scenario]) -> None:
@@ -152,13 +156,17 @@ def worker_kill(check: Check, scenario: Scenario) -> str:
         for task_id in (GUARD, "recover_fault_1", INJECT):
             ti = check.db.ti(scenario.dag_id, scenario.run_id, task_id)
             if ti and ti["state"] == "running" and ti["pid"]:
-                worker = check.worker_of(ti["pid"])
-                if worker is not None:
-                    return task_id, worker
+                found = check.worker_of(ti["pid"])
+                if found is not None:
+                    return task_id, *found
         return None
 
-    task_id, worker = poll(target, 400, "no task of the run ran in a worker while its fault was live", every=0.2)
-    worker.signal(signal.SIGKILL)
+    task_id, worker, chain = poll(target, 600, "no task of the run ran in a worker while its fault was live",
+                                  every=0.2)
+    worker.signal(signal.SIGKILL)  # the worker, its pool and whatever of the task shares its group
+    for pid in chain:  # the task process and its supervisor, wherever they are
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     check.workers.remove(worker)
     check.start_worker()
     return f"SIGKILL worker {worker.name} running {task_id} with the fault live; new worker started"
@@ -167,7 +175,16 @@ def worker_kill(check: Check, scenario: Scenario) -> str:
 def mark_guard_failed(check: Check, scenario: Scenario) -> str:
     wait_deferred(check, scenario, GUARD)
     check.api.mark(scenario.dag_id, scenario.run_id, GUARD, "failed")
-    return f"{GUARD} (deferred) marked failed via the REST API"
+    took = wait_ended(check, scenario)
+    return f"{GUARD} (deferred) marked failed via the REST API; experiment ended {took:.0f} s later"
+
+
+def wait_ended(check: Check, scenario: Scenario, timeout: float = 180) -> float:
+    """Until the run's experiment has ended (the rollback's work), so that the next fault does not cut it."""
+    t0 = time.monotonic()
+    poll(lambda: [t for t in check.emulator.experiments_of(scenario.dag_id) if t.get("TaskStatus") == 1004],
+         timeout, f"{scenario.name}: the experiment never ended", every=2)
+    return time.monotonic() - t0
 
 
 def clear_running_step(check: Check, scenario: Scenario) -> str:
@@ -178,26 +195,29 @@ def clear_running_step(check: Check, scenario: Scenario) -> str:
         return ti and ti["state"] == "deferred"
     poll(deferred_with_fault, 400, f"{INJECT} never deferred", every=0.2)
     check.api.clear(scenario.dag_id, scenario.run_id, INJECT)
-    return f"{INJECT} cleared via the REST API while deferred (injecting)"
+    took = wait_ended(check, scenario)
+    return f"{INJECT} cleared via the REST API while deferred (injecting); experiment ended {took:.0f} s later"
 
 
 SCENARIOS = [
     *[Scenario(f"concurrent_{i}", f"game day {i} of 4, concurrent", watch_seconds=20) for i in range(1, 5)],
     Scenario("action_drill", "cfg_action_drill, concurrent", example="cfg_action_drill", instances=1),
-    Scenario("triggerer_sigterm", "triggerer SIGTERM mid-guard", watch_seconds=90,
+    # What people do, then the shared-process faults: one at a time, in this order (one thread), each
+    # waiting for its run's guard or step; the guards watch long enough for the faults before them.
+    Scenario("step_cleared", "deferred inject step cleared (REST API)", watch_seconds=30,
+             expect_green=False, expect_rollback=True, action=clear_running_step, shared=True),
+    Scenario("guard_marked_failed", "deferred guard marked failed (REST API)", watch_seconds=150,
+             expect_green=False, expect_rollback=True, action=mark_guard_failed, shared=True),
+    Scenario("triggerer_sigterm", "triggerer SIGTERM mid-guard", watch_seconds=180,
              action=triggerer_fault(signal.SIGTERM), shared=True),
-    Scenario("triggerer_sigkill", "triggerer SIGKILL mid-guard", watch_seconds=150,
+    Scenario("triggerer_sigkill", "triggerer SIGKILL mid-guard", watch_seconds=240,
              action=triggerer_fault(signal.SIGKILL), shared=True),
-    Scenario("triggerer_sigstop", "triggerer SIGSTOP past the health threshold, SIGCONT", watch_seconds=240,
+    Scenario("triggerer_sigstop", "triggerer SIGSTOP past the health threshold, SIGCONT", watch_seconds=300,
              action=triggerer_fault(signal.SIGSTOP), shared=True),
-    Scenario("scheduler_sigkill", "scheduler SIGKILL mid-guard, restart", watch_seconds=300,
+    Scenario("scheduler_sigkill", "scheduler SIGKILL mid-guard, restart", watch_seconds=360,
              action=scheduler_kill, shared=True),
     Scenario("worker_sigkill", "Celery worker SIGKILL, fault live; new worker", watch_seconds=30,
              action=worker_kill),
-    Scenario("guard_marked_failed", "deferred guard marked failed (REST API)", watch_seconds=120,
-             expect_green=False, expect_rollback=True, action=mark_guard_failed),
-    Scenario("step_cleared", "deferred inject step cleared (REST API)", watch_seconds=30,
-             expect_green=False, expect_rollback=True, action=clear_running_step),
 ]
 
 
@@ -267,6 +287,7 @@ def judge(check: Check, scenario: Scenario) -> dict[str, Any]:
         "verdict": ", ".join(f"{e}{' (rolled back)' if r else ''}" for _, e, r in verdicts) or "-",
         "injections": injections,
         "ledger_left": len(ledger_left),
+        "probes": len(check.probes.hits.get(scenario.name, [])),
         "live_s": live_seconds(intervals),
         "unguarded_s": unguarded_seconds(intervals, check.probes.hits.get(scenario.name, [])),
         "ok": not problems,
