@@ -160,15 +160,15 @@ class Emulator:
     def injections(self, experiment_ids: set[int]) -> int:
         return sum(1 for key in self.faults if key[0] in experiment_ids)
 
-    def experiments_of(self, dag_id: str) -> list[dict[str, Any]]:
-        """Every experiment the provider created for ``dag_id`` (its airflow-dag tag)."""
+    def experiments_of(self, dag_id: str, summary: bool = False) -> list[dict[str, Any]]:
+        """Every experiment the provider created for ``dag_id`` (its airflow-dag tag), as listed; with
+        ``summary``, read whole (``DescribeTask``: the summary says whether Airflow rolled it back).
+        One list call: the check shares the provider's SecretId and so its rate limits."""
         listing = self.client.call("DescribeTaskList", {"Limit": 100, "Offset": 0}).get("TaskList") or []
-        found = []
-        for item in listing:
-            task = self.client.call("DescribeTask", {"TaskId": item["TaskId"]})["Task"]
-            tags = {tag["TagKey"]: tag["TagValue"] for tag in task.get("Tags") or []}
-            if tags.get(DAG_TAG) == dag_id:
-                found.append(task)
+        found = [item for item in listing
+                 if {t["TagKey"]: t["TagValue"] for t in item.get("Tags") or []}.get(DAG_TAG) == dag_id]
+        if summary:
+            return [self.client.call("DescribeTask", {"TaskId": item["TaskId"]})["Task"] for item in found]
         return found
 
 

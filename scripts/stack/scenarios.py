@@ -145,11 +145,16 @@ def scheduler_kill(check: Check, scenario: Scenario) -> str:
 def worker_kill(check: Check, scenario: Scenario) -> str:
     """SIGKILL the Celery worker running one of this run's tasks while its fault is live; a new worker."""
     ids: set[int] = set()
+    looked = 0.0
 
     def target():
-        nonlocal ids
+        nonlocal ids, looked
         if not ids:
+            if time.monotonic() - looked < 3:
+                return None
+            looked = time.monotonic()
             ids = experiment_ids(check, scenario)
+            return None
         live = [entry for entry in check.emulator.ledger() if entry["TaskId"] in ids]
         if not live:
             return None
@@ -246,7 +251,7 @@ def run_actions(check: Check, scenarios: list[Scenario]) -> list[threading.Threa
 def judge(check: Check, scenario: Scenario) -> dict[str, Any]:
     """The row of the table, and whether it is as the scenario expects."""
     state = check.db.run_state(scenario.dag_id, scenario.run_id)
-    experiments = check.emulator.experiments_of(scenario.dag_id)
+    experiments = check.emulator.experiments_of(scenario.dag_id, summary=True)
     ids = {task["TaskId"] for task in experiments}
     intervals = check.emulator.fault_intervals(ids)
     ledger_left = [entry for entry in check.emulator.ledger() if entry["TaskId"] in ids]
