@@ -193,12 +193,7 @@ def wait_ended(check: Check, scenario: Scenario, timeout: float = 180) -> float:
 
 
 def clear_running_step(check: Check, scenario: Scenario) -> str:
-    def deferred_with_fault():
-        ti = check.db.ti(scenario.dag_id, scenario.run_id, INJECT)
-        if ti and ti["state"] in ("success", "failed"):
-            raise RuntimeError(f"{INJECT} ended ({ti['state']}) before it could be cleared")
-        return ti and ti["state"] == "deferred"
-    poll(deferred_with_fault, 400, f"{INJECT} never deferred", every=0.2)
+    wait_deferred(check, scenario, INJECT)  # its trigger runs in a triggerer: the step is injecting
     check.api.clear(scenario.dag_id, scenario.run_id, INJECT)
     took = wait_ended(check, scenario)
     return f"{INJECT} cleared via the REST API while deferred (injecting); experiment ended {took:.0f} s later"
@@ -213,13 +208,13 @@ SCENARIOS = [
              expect_green=False, expect_rollback=True, action=clear_running_step, shared=True),
     Scenario("guard_marked_failed", "deferred guard marked failed (REST API)", watch_seconds=150,
              expect_green=False, expect_rollback=True, action=mark_guard_failed, shared=True),
-    Scenario("triggerer_sigterm", "triggerer SIGTERM mid-guard", watch_seconds=180,
+    Scenario("triggerer_sigterm", "triggerer SIGTERM mid-guard", watch_seconds=150,
              action=triggerer_fault(signal.SIGTERM), shared=True),
-    Scenario("triggerer_sigkill", "triggerer SIGKILL mid-guard", watch_seconds=240,
+    Scenario("triggerer_sigkill", "triggerer SIGKILL mid-guard", watch_seconds=200,
              action=triggerer_fault(signal.SIGKILL), shared=True),
-    Scenario("triggerer_sigstop", "triggerer SIGSTOP past the health threshold, SIGCONT", watch_seconds=300,
+    Scenario("triggerer_sigstop", "triggerer SIGSTOP past the health threshold, SIGCONT", watch_seconds=240,
              action=triggerer_fault(signal.SIGSTOP), shared=True),
-    Scenario("scheduler_sigkill", "scheduler SIGKILL mid-guard, restart", watch_seconds=360,
+    Scenario("scheduler_sigkill", "scheduler SIGKILL mid-guard, restart", watch_seconds=270,
              action=scheduler_kill, shared=True),
     Scenario("worker_sigkill", "Celery worker SIGKILL, fault live; new worker", watch_seconds=30,
              action=worker_kill),

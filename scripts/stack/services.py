@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_FILE = ROOT / "deploy" / "airflow.env"
-EMULATOR_ACTION_SECONDS = 10  # a fault step lasts long enough to be caught deferred (the compose file uses 5)
+EMULATOR_ACTION_SECONDS = 15  # a fault step lasts long enough to be caught deferred (the compose file uses 5)
 
 
 def free_port() -> int:
