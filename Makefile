@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui ui-check lint package lock compat compat-lock test-variants clean
+.PHONY: setup test test-unit test-integration test-system demo bench bench-smoke ui ui-check lint package lock compat compat-lock test-variants clean stack-check stack-lock
 
 setup: $(VENV)/.installed
 
@@ -93,5 +93,22 @@ compat: setup
 compat-lock: setup
 	$(PY) scripts/compat_lock.py $(UV) $(COMPAT_VERSIONS)
 
+# The provider on a production-shaped deployment, natively (scripts/stack/): Debian's Postgres and Redis,
+# Airflow with the CeleryExecutor (api-server, scheduler, dag-processor, two triggerers, two Celery workers)
+# configured from deploy/airflow.env (what docker-compose.yml reads), the emulator; concurrent game days,
+# deployment faults and what people do; prints the table and writes it to docs/deployment.md.
+# Its own venv from requirements/stack.lock (the Celery provider, celery 5.6.3, psycopg2, redis).
+STACK_VENV := .stack-venv
+stack-check: setup $(STACK_VENV)/.installed
+	$(STACK_VENV)/bin/python scripts/stack_check.py $(STACK_VENV)
+
+$(STACK_VENV)/.installed: requirements/stack.lock pyproject.toml
+	@test -x $(STACK_VENV)/bin/python || $(UV) venv -q --python $(PY) $(STACK_VENV)
+	$(UV) pip install -q --python $(STACK_VENV)/bin/python -r requirements/stack.lock -e .
+	@touch $@
+
+stack-lock: setup
+	$(UV) pip compile -q --python-version 3.11 pyproject.toml requirements/stack.in -c requirements/ci.lock -o requirements/stack.lock
+
 clean:
-	rm -rf $(VENV) .demo .compat dist
+	rm -rf $(VENV) $(STACK_VENV) .demo .compat dist

@@ -74,6 +74,10 @@ ValueT = TypeVar("ValueT", bound="Task | TaskListItem")
 """What a trigger's :meth:`~CfgPollingTrigger.read` yields and its ``check`` receives."""
 
 
+_IN_FLIGHT: set[Any] = set()
+"""The ``on_kill`` rollbacks under way (see :meth:`CfgTrigger.on_kill`)."""
+
+
 class CfgTrigger(BaseTrigger):
     """Base of the CFG triggers: the experiment, the connection, the deadline, error patience, ``on_kill``.
 
@@ -154,9 +158,30 @@ class CfgTrigger(BaseTrigger):
         The triggerer also calls ``on_kill`` for a stale copy of a trigger that moved to another
         triggerer: the task instance's state tells the two apart
         (:func:`~airflow_provider_cfg.triggers.deferral.deferral_left`).
+
+        Airflow 3.3's triggerer cancels the trigger's task again on each of its loops until the task
+        is gone (the trigger stays in ``cancelling_triggers``), which lands inside ``on_kill`` and
+        would drop the rollback half-way (Airflow swallows that cancel). So the work runs shielded,
+        and ``on_kill`` sees it through before passing the cancellation on.
         """
         if not self.rollback_on_kill:
             return
+        work = asyncio.ensure_future(self._roll_back_if_left())
+        _IN_FLIGHT.add(work)  # a strong reference: the task may outlive the trigger's own
+        work.add_done_callback(_IN_FLIGHT.discard)
+        cancelled = False
+        while not work.done():
+            try:
+                await asyncio.shield(work)
+            except asyncio.CancelledError:
+                if not cancelled and not work.done():
+                    self.log.warning("on_kill of experiment %s cancelled again: finishing the rollback first",
+                                     self.experiment_id)
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _roll_back_if_left(self) -> None:
         from asgiref.sync import sync_to_async
 
         from airflow_provider_cfg.core.rollback import rollback_best_effort

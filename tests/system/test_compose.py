@@ -17,19 +17,40 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 AIRFLOW_SERVICES = ["airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
-                    "airflow-worker"]
+                    "airflow-triggerer-2", "airflow-worker"]
+ENV_FILE = "deploy/airflow.env"
+
+
+def read_env_file() -> dict[str, str]:
+    from scripts.stack.services import read_env_file
+
+    return read_env_file(ROOT / ENV_FILE)
 
 
 def env_of(service: str) -> dict[str, str]:
     return SERVICES[service]["environment"]
 
 
+def settings_of(service: str) -> dict[str, str]:
+    """What the service's Airflow sees: its env_file, then its environment."""
+    assert SERVICES[service]["env_file"] == [ENV_FILE]
+    return {**read_env_file(), **env_of(service)}
+
+
 def test_every_component_is_there():
     assert {"postgres", "redis", "cfg-emulator", "airflow-init", *AIRFLOW_SERVICES} <= set(SERVICES)
     for name in ["postgres", "redis", "cfg-emulator", *AIRFLOW_SERVICES]:
         assert "healthcheck" in SERVICES[name], name
-    commands = {SERVICES[name]["command"] for name in AIRFLOW_SERVICES}
-    assert commands == {"api-server", "scheduler", "dag-processor", "triggerer", "celery worker"}
+    commands = [SERVICES[name]["command"] for name in AIRFLOW_SERVICES]
+    assert sorted(commands) == sorted(["api-server", "scheduler", "dag-processor", "triggerer", "triggerer",
+                                       "celery worker"])
+
+
+def test_two_triggerers_for_failover():
+    """Issue 14: with one triggerer, a guard whose triggerer dies is not watched until it comes back."""
+    triggerers = [name for name, service in SERVICES.items() if service.get("command") == "triggerer"]
+    assert len(triggerers) == 2
+    assert SERVICES[triggerers[0]]["healthcheck"] == SERVICES[triggerers[1]]["healthcheck"]
 
 
 def test_image_tag_matches_the_tested_airflow():
@@ -90,3 +111,66 @@ def test_services_wait_for_their_dependencies():
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["cfg-emulator"]["condition"] == "service_healthy"
         assert depends["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+def test_settings_come_from_the_env_file_the_stack_check_also_reads():
+    """One source of truth: the compose services and `make stack-check` read deploy/airflow.env; the
+    compose file only says where things are, and never overrides a setting of the file."""
+    from scripts.stack.services import Stack
+
+    shared = read_env_file()
+    assert shared["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    for name in AIRFLOW_SERVICES:
+        assert not set(env_of(name)) & set(shared), name
+        assert settings_of(name)["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    native = Stack(ROOT / ".stack-venv")
+    try:
+        env = native.airflow_env()
+    finally:
+        native.cleanup()
+    assert {key: env[key] for key in shared} == shared
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
+
+
+def test_scheduler_health_check_is_served():
+    """Issue 14: the health check curls :8974/health, which the scheduler serves only when enabled."""
+    assert "8974/health" in " ".join(SERVICES["airflow-scheduler"]["healthcheck"]["test"])
+    assert settings_of("airflow-scheduler")["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"].lower() == "true"
+
+
+def test_init_stops_at_the_first_failure():
+    """Issue 14: without set -e a failed `db migrate` still counted as done and the rest started."""
+    script = SERVICES["airflow-init"]["command"][-1]
+    assert script.strip().splitlines()[0].startswith("set -e")
+
+
+def test_jwt_secret_is_long_enough_for_hs512():
+    for name in AIRFLOW_SERVICES:
+        assert len(settings_of(name)["AIRFLOW__API_AUTH__JWT_SECRET"].encode()) >= 64
+        assert settings_of(name)["AIRFLOW__API__SECRET_KEY"]
+
+
+def test_timeouts_bound_an_unguarded_fault():
+    """A dead worker's task is failed after the heartbeat timeout (its fault unguarded meanwhile); the
+    broker redelivers an unacknowledged task after the visibility timeout, which must outlast any task."""
+    from datetime import timedelta
+
+    settings = settings_of("airflow-scheduler")
+    assert int(settings["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"]) <= 60
+    game_day = (ROOT / "dags_examples" / "cfg_game_day.py").read_text()
+    run_timeout = timedelta(hours=int(re.search(r"dagrun_timeout=timedelta\(hours=(\d+)\)", game_day).group(1)))
+    visibility = int(settings["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT"])
+    assert visibility > run_timeout.total_seconds()
+
+
+def test_result_backend_uses_psycopg2():
+    """db+postgresql:// picks psycopg 3 under SQLAlchemy 2.1, and the workers crash without it."""
+    assert settings_of("airflow-worker")["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
+
+
+def test_dockerfile_pins_airflow_and_carries_the_licence():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    install = next(line for line in dockerfile.splitlines() if line.startswith("RUN pip install"))
+    assert '"apache-airflow==${AIRFLOW_VERSION}"' in install
+    copied = next(line for line in dockerfile.splitlines() if line.startswith("COPY") and "pyproject.toml" in line)
+    assert "LICENSE" in copied.split()

@@ -137,3 +137,44 @@ def test_a_mapped_task_is_asked_by_its_map_index(mocker):
     mocker.patch.object(task_runner, "SUPERVISOR_COMMS", supervisor, create=True)
     deferral = asyncio.run(deferral_left(trigger))
     assert not deferral.left and deferral.state == "deferred" and supervisor.asked[0].map_index == 3
+
+
+class SlowSupervisor(Supervisor):
+    """Answers after a while, as a loaded triggerer's supervisor does."""
+
+    async def asend(self, msg: Any) -> Any:
+        await asyncio.sleep(0.5)
+        return await super().asend(msg)
+
+
+async def cancel_again_and_again(trigger: CfgStepTrigger) -> None:
+    """Airflow's triggerer re-sends the cancel on every loop until the trigger's task is gone, so the
+    cancel lands inside ``on_kill`` too (measured under ``make stack-check``: a cleared step's rollback
+    was dropped half-way)."""
+    runner = TriggerRunner()
+    trigger.task_instance = TI
+    runner.triggers[1] = {"task": None, "is_watcher": False, "name": "cfg (ID 1)", "events": 0}  # type: ignore[typeddict-item]
+    task = runner.triggers[1]["task"] = asyncio.create_task(runner.run_trigger(1, trigger))
+    await asyncio.sleep(0.3)
+    while not task.done():
+        runner.to_cancel.append(1)
+        await runner.cancel_triggers()
+        await asyncio.sleep(0.2)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # the triggerer's loop goes on after the trigger's task is gone: so does what on_kill started
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        await asyncio.wait(others, timeout=30)
+
+
+def test_a_cancel_repeated_during_on_kill_does_not_drop_the_rollback(emu, mocker):
+    task_id, fault, recovery = started_626(emu)
+    run_action(emu, task_id, fault)
+    mocker.patch.object(task_runner, "SUPERVISOR_COMMS", SlowSupervisor({TI.task_id: "failed"}), create=True)
+    trigger = CfgStepTrigger(task_action_id=recovery, experiment_id=task_id, poll_interval=0.05,
+                             deadline=time.time() + 30)
+    asyncio.run(cancel_again_and_again(trigger))
+    assert faults(emu) == []
+    task = task_of(emu, task_id)
+    assert (task["TaskStatus"], task["TaskExpect"]) == (1004, 2)
