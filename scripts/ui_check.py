@@ -89,6 +89,19 @@ def _terminate(signum: int, frame: object) -> None:
 # -- the stack ------------------------------------------------------------------------------------
 
 
+def outcome(name: str, airflow: Standalone, passed: list[str], failures: list[str], took: float, shots: Path) -> int:
+    """Print the result; the exit code. The standalone's home is kept (and named) on failure."""
+    if failures:
+        print(f"\n{name} FAILED ({len(failures)} of {len(failures) + len(passed)} checks, {took:.0f} s); "
+              f"airflow home kept: {airflow.home}", file=sys.stderr)
+        for line in failures:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    shutil.rmtree(airflow.home, ignore_errors=True)
+    print(f"\n{name}: all {len(passed)} checks passed in {took:.0f} s; screenshots in {shots}")
+    return 0
+
+
 def stop_airflow(airflow: Standalone) -> None:
     if not airflow.stop():
         say("warning: the process group of airflow standalone is still there after SIGKILL")
@@ -547,16 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator.stop()
         say("stopped")
 
-    took = time.monotonic() - _started
-    if failures:
-        print(f"\nui-check FAILED ({len(failures)} of {len(failures) + len(passed)} checks, {took:.0f} s); "
-              f"airflow home kept: {airflow.home}", file=sys.stderr)
-        for line in failures:
-            print(f"  - {line}", file=sys.stderr)
-        return 1
-    shutil.rmtree(airflow.home, ignore_errors=True)
-    print(f"\nui-check: all {len(passed)} checks passed in {took:.0f} s; screenshots in {shots}")
-    return 0
+    return outcome("ui-check", airflow, passed, failures, time.monotonic() - _started, shots)
 
 
 if __name__ == "__main__":

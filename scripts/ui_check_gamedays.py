@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
 import signal
 import sys
 import time
@@ -38,9 +37,9 @@ from ui_check import (
     CheckFailed,
     _settle,
     _terminate,
+    outcome,
     say,
     stop_airflow,
-    wait_for_api,
 )
 
 from airflow_provider_cfg.emulator.server import EmulatorServer
@@ -182,9 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"game days: emulator on {emulator.url}; airflow standalone in {airflow.home}")
         airflow.start()
-        base_url = airflow.env["AIRFLOW__API__BASE_URL"]
+        base_url = airflow.base_url
         airflow.wait_for_dag(DAG_ID)
-        wait_for_api(airflow, base_url)
+        airflow.wait_for_api()
         token = log_in(airflow, base_url)
         runs = run_game_days(airflow, emulator)
         urls = experiment_urls(emulator, runs)
@@ -220,16 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         say("stopping airflow standalone and the emulator")
         stop_airflow(airflow)
         emulator.stop()
-    took = time.monotonic() - started
-    if failures:
-        print(f"\nui-check (game days) FAILED ({len(failures)} of {len(failures) + len(passed)} checks, {took:.0f} s);"
-              f" airflow home kept: {airflow.home}", file=sys.stderr)
-        for line in failures:
-            print(f"  - {line}", file=sys.stderr)
-        return 1
-    shutil.rmtree(airflow.home, ignore_errors=True)
-    print(f"\nui-check (game days): all {len(passed)} checks passed in {took:.0f} s; screenshots in {shots}")
-    return 0
+    return outcome("ui-check (game days)", airflow, passed, failures, time.monotonic() - started, shots)
 
 
 if __name__ == "__main__":
