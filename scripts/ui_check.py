@@ -425,15 +425,23 @@ def check_report_link(page, base_url: str, run_id: str, shots: Path) -> None:
         expect(link).to_be_visible()
     except AssertionError:
         raise CheckFailed(f"conclude_experiment has no {REPORT_LINK_NAME!r} extra link") from None
-    with page.expect_popup() as popup_info:
-        link.click()
-    report = popup_info.value
+    href = link.get_attribute("href") or ""
+    if "/cfg/report/" not in href:
+        raise CheckFailed(f"the {REPORT_LINK_NAME!r} link points at {href!r}, not the provider's /cfg/report/ page")
+    # Airflow opens a link to its own host in the same tab, and any other in a new one.
+    pages = len(page.context.pages)
+    link.click()
+    page.wait_for_timeout(1000)
+    report = page.context.pages[-1] if len(page.context.pages) > pages else page
+    report.wait_for_url("**/cfg/report/**")
     report.wait_for_load_state()
     try:
-        expect(report.locator("body")).to_contain_text(VERDICT)
+        expect(report.get_by_role("heading", level=1)).to_contain_text("Game-day report")
+        expect(report.locator("body")).to_contain_text(re.compile(r"Verdict:\s*as expected"))
     finally:
         report.screenshot(path=str(shots / "after-report-page.png"), full_page=True)
-        report.close()
+        if report is not page:
+            report.close()
 
 
 # -- main -----------------------------------------------------------------------------------------
