@@ -16,6 +16,12 @@ from airflow_provider_cfg.links.report import XCOM_REPORT_URL, XCOM_RUN_NOTE, Cf
 XCOM_REPORT = "report"
 XCOM_REPORT_MARKDOWN = "report_markdown"
 
+
+def report_file(experiment_id: int, suffix: str) -> str:
+    """The file name of an experiment's report under ``report_path`` (``md`` or ``json``)."""
+    return f"cfg-experiment-{experiment_id}.{suffix}"
+
+
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
@@ -197,6 +203,6 @@ class CfgBaseOperator(BaseOperator):
 
         folder = ObjectStoragePath(report_path)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"cfg-experiment-{experiment_id}.md").write_text(markdown)
-        (folder / f"cfg-experiment-{experiment_id}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-        self.log.info("Report written to %s", folder / f"cfg-experiment-{experiment_id}.md")
+        (folder / report_file(experiment_id, "md")).write_text(markdown)
+        (folder / report_file(experiment_id, "json")).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        self.log.info("Report written to %s", folder / report_file(experiment_id, "md"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of
+from airflow_provider_cfg.operators.base import CfgBaseOperator, experiment_id_of, report_file
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -82,7 +82,7 @@ class CfgReportExperimentOperator(CfgBaseOperator):
                 continue
             written.append({"experiment_id": experiment_id, "title": report["experiment"]["title"],
                             "as_expected": report["verdict"]["as_expected"],
-                            "report": f"{self.report_path.rstrip('/')}/cfg-experiment-{experiment_id}.md"})
+                            "report": f"{self.report_path.rstrip('/')}/{report_file(experiment_id, 'md')}"})
         if failed:
             raise CfgReportReadError(f"reports of experiments {failed} could not be built ({len(written)} written)")
         return written

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-REPORT_KEYS = ("report", "report_markdown", "console_url")
-"""XCom keys of operators/base.py (``XCOM_REPORT``, ``XCOM_REPORT_MARKDOWN``) and links/console.py."""
+from airflow_provider_cfg.links.console import XCOM_CONSOLE_URL
+from airflow_provider_cfg.operators.base import XCOM_REPORT, XCOM_REPORT_MARKDOWN
+
+REPORT_KEYS = (XCOM_REPORT, XCOM_REPORT_MARKDOWN, XCOM_CONSOLE_URL)
+"""The XCom keys the operators publish a report under."""
 
 
 @dataclass
@@ -53,12 +56,12 @@ def game_days(dag_id: str | None = None, run_id: str | None = None, limit: int =
     for row in _rows(dag_id, run_id, limit):
         value = XComModel.deserialize_value(row)
         run = (row.dag_id, row.run_id)
-        if row.key == "report" and isinstance(value, dict) and run not in found:  # newest first
+        if row.key == XCOM_REPORT and isinstance(value, dict) and run not in found:  # newest first
             found[run] = GameDay(row.dag_id, row.run_id, row.timestamp, value)
-        elif row.key != "report":
+        elif row.key != XCOM_REPORT:
             extras.setdefault((*run, row.key), value)
     for run, day in found.items():
-        markdown, console = extras.get((*run, "report_markdown")), extras.get((*run, "console_url"))
+        markdown, console = extras.get((*run, XCOM_REPORT_MARKDOWN)), extras.get((*run, XCOM_CONSOLE_URL))
         day.markdown = markdown if isinstance(markdown, str) else None
         day.console_url = console if isinstance(console, str) else None
     return list(found.values())[:limit]

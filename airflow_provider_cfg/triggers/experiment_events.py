@@ -95,6 +95,7 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
         self.region = region
         self.poll_interval = float(poll_interval)
         self.since = since
+        self._store_unusable = False  # several assets share this trigger: no single place for the cursor
         self.overlap = float(overlap)
         self.remember_for = float(remember_for)
 
@@ -152,7 +153,7 @@ class CfgExperimentEventTrigger(BaseEventTrigger):
 
     def _store(self) -> Any:
         """The watched asset's state store (Airflow >= 3.3, one watched asset), else ``None``."""
-        return None if getattr(self, "_store_unusable", False) else getattr(self, "asset_state_store", None)
+        return None if self._store_unusable else getattr(self, "asset_state_store", None)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         cursor = await self.load_cursor()
@@ -213,7 +214,7 @@ def cfg_experiment_events_asset(name: str, *, uri: str | None = None, **trigger_
     :param trigger_kwargs: the trigger's arguments (``cfg_conn_id``, ``statuses``, ``tags``…).
     :raises RuntimeError: on Airflow 2, which has no event-driven scheduling (use
         :class:`~airflow_provider_cfg.operators.report_experiment.CfgReportExperimentOperator` with
-        ``ended_within`` on a schedule instead; see docs/events.md).
+        ``experiment_ids``, as ``cfg_postmortem`` does there; see docs/events.md).
     """
     trigger = CfgExperimentEventTrigger(**trigger_kwargs)
     try:
@@ -221,8 +222,8 @@ def cfg_experiment_events_asset(name: str, *, uri: str | None = None, **trigger_
     except ImportError:
         raise RuntimeError(
             "CFG experiment events need event-driven scheduling (AssetWatcher), which Airflow 3.0+ has and "
-            "Airflow 2 does not. On Airflow 2 schedule a DAG and report the experiments ended since its last run "
-            "(CfgReportExperimentOperator(ended_within=...)); see docs/events.md"
+            "Airflow 2 does not. On Airflow 2 report given experiments with "
+            "CfgReportExperimentOperator(experiment_ids=...), as cfg_postmortem does; see docs/events.md"
         ) from None
     where = trigger.region or trigger.cfg_conn_id
     return Asset(name=name, uri=uri or f"cfg://{where}/experiments/{name}",
