@@ -224,3 +224,19 @@ async def test_a_trigger_shared_by_two_assets_keeps_its_cursor_in_memory(emu, mo
     await until(lambda: listings(emu) >= 3, "more listings")  # the cursor would have been stored by now
     await running.stop()
     assert what(got) == [(ended, "ended")] and two_assets.aset.await_count == 0
+
+
+def test_without_event_driven_scheduling_the_error_points_at_a_fallback_that_exists(mocker):
+    """Airflow 2 (no ``airflow.sdk.AssetWatcher``): a clear error whose advice names an argument the
+    report operator really takes."""
+    import inspect
+    import sys
+
+    from airflow_provider_cfg.operators.report_experiment import CfgReportExperimentOperator
+
+    mocker.patch.dict(sys.modules, {"airflow.sdk": None})  # "import airflow.sdk" raises ImportError
+    with pytest.raises(RuntimeError, match="Airflow 2") as raised:
+        cfg_experiment_events_asset("cfg_experiments_ended", statuses=[1004])
+    advised = {name for name in inspect.signature(CfgReportExperimentOperator.__init__).parameters
+               if f"{name}=" in str(raised.value)}
+    assert advised == {"experiment_ids"}, str(raised.value)
